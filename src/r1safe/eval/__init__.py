@@ -1,0 +1,1 @@
+"""Evaluation: dataset of samples → backend (generation) → judges → metrics → report."""

@@ -1,0 +1,181 @@
+"""``r1safe gym build``: world → corpora → tokenizer → proxy reward models → base model.
+
+A build is cached under ``$R1SAFE_HOME/gym/<hash>``, keyed by the content hash of its config and
+the gym's format version, so the same config is built once. It is written into a temporary
+folder and renamed into place only when complete: a crash never leaves a build that looks done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from r1safe.config import StrictModel
+from r1safe.gym.corpora import CorpusConfig, base_corpus, reward_model_samples, rl_prompts, safety_sft_set
+from r1safe.gym.tiny_model import TinyModelConfig
+from r1safe.gym.world import World, WorldConfig, build_world
+from r1safe.paths import cache_dir
+from r1safe.records import Sample
+
+GYM_FORMAT = 1
+Progress = Callable[[str], None]
+
+
+class GymConfig(StrictModel):
+    """Everything that determines a gym build; its hash names the build folder."""
+
+    seed: int = 0
+    world: WorldConfig = Field(default_factory=WorldConfig)
+    corpus: CorpusConfig = Field(default_factory=CorpusConfig)
+    model: TinyModelConfig = Field(default_factory=TinyModelConfig)
+
+    def digest(self) -> str:
+        payload = json.dumps({"format": GYM_FORMAT, **self.model_dump(mode="json")}, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def micro_config(seed: int = 0) -> GymConfig:
+    """A gym small enough to build in well under a minute, for tests and smoke runs."""
+    return GymConfig(
+        seed=seed,
+        world=WorldConfig(seed=seed, test_size=8),
+        corpus=CorpusConfig(base_size=300, safety_size=60, train_prompts=40, rm_size=80),
+        model=TinyModelConfig(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1,
+                              intermediate_size=64, vocab_size=400, epochs=1, batch_size=32),
+    )
+
+
+@dataclass(frozen=True)
+class GymArtifacts:
+    """Paths of a finished gym build."""
+
+    root: Path
+    config: GymConfig
+
+    @property
+    def model_dir(self) -> Path:
+        return self.root / "base_model"
+
+    @property
+    def harmlessness_rm(self) -> Path:
+        return self.root / "reward_models" / "harmlessness"
+
+    @property
+    def helpfulness_rm(self) -> Path:
+        return self.root / "reward_models" / "helpfulness"
+
+    def corpus(self, name: str) -> Path:
+        """``base``, ``safety_sft``, ``train_prompts``, ``rm_harmlessness`` or ``rm_helpfulness``."""
+        return self.root / "corpora" / f"{name}.jsonl"
+
+    @cached_property
+    def world(self) -> World:
+        return build_world(self.config.world)
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return json.loads((self.root / "build_report.json").read_text())
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _as_sample(r: dict[str, Any]) -> Sample:
+    return Sample(**{k: v for k, v in r.items() if k in Sample.model_fields})
+
+
+def _train_reward_models(tmp: Path, labelled: dict[str, list[dict[str, Any]]]) -> None:
+    from r1safe.gym.reward_models import HARMLESSNESS, HELPFULNESS, train_reward_model
+
+    for name, spec in (("harmlessness", HARMLESSNESS), ("helpfulness", HELPFULNESS)):
+        rows = labelled[name]
+        model = train_reward_model(spec, [_as_sample(r) for r in rows],
+                                   [r["completion"][0]["content"] for r in rows], [r["label"] for r in rows])
+        model.save(tmp / "reward_models" / name)
+
+
+def build_gym(config: GymConfig | None = None, force: bool = False, progress: Progress | None = None,
+              root: Path | None = None) -> GymArtifacts:
+    """Build (or reuse) the gym for ``config``; returns the finished build's paths."""
+    from r1safe.gym.checks import base_model_check, reward_model_check
+    from r1safe.gym.tiny_model import build_model, pretrain
+    from r1safe.gym.tokenizer import train_tokenizer
+
+    cfg = config or GymConfig()
+    say = progress or (lambda _msg: None)
+    final = (root or cache_dir() / "gym") / cfg.digest()
+    if final.exists() and (final / "build_report.json").is_file() and not force:
+        say(f"reusing the gym build at {final}")
+        return GymArtifacts(final, cfg)
+    tmp = final.with_name(final.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    say("drawing the world and its splits")
+    world = build_world(cfg.world)
+    for name, samples in world.splits.items():
+        write_jsonl(tmp / "splits" / f"{name}.jsonl", [s.model_dump() for s in samples])
+    say("writing the corpora")
+    corpora = {"base": base_corpus(world, cfg.corpus, cfg.seed), "safety_sft": safety_sft_set(world, cfg.corpus, cfg.seed),
+               "train_prompts": rl_prompts(world, cfg.corpus, cfg.seed)}
+    labelled = reward_model_samples(world, cfg.corpus, cfg.seed)
+    for name, rows in {**corpora, **{f"rm_{k}": v for k, v in labelled.items()}}.items():
+        write_jsonl(tmp / "corpora" / f"{name}.jsonl", rows)
+    timings["world_and_corpora_s"] = time.perf_counter() - t0
+
+    say("training the proxy reward models")
+    _train_reward_models(tmp, labelled)
+    timings["reward_models_s"] = time.perf_counter() - t0 - sum(timings.values())
+
+    say("training the tokenizer")
+    texts = [m["content"] for r in corpora["base"] + corpora["safety_sft"] for m in r["prompt"] + r["completion"]]
+    tokenizer = train_tokenizer(texts, vocab_size=cfg.model.vocab_size)
+    model_dir = tmp / "base_model"
+    say(f"pretraining the base model on {len(corpora['base'])} rows")
+    model = build_model(cfg.model, tokenizer, cfg.seed)
+    train_stats = pretrain(model, tokenizer, corpora["base"], cfg.model, tmp, cfg.seed)
+    shutil.rmtree(tmp / "_trainer", ignore_errors=True)
+    model.save_pretrained(model_dir, safe_serialization=True)
+    tokenizer.save_pretrained(model_dir)
+    timings["base_model_s"] = time.perf_counter() - t0 - sum(timings.values())
+
+    say("checking the base model against the oracle")
+    report: dict[str, Any] = {
+        "config": cfg.model_dump(mode="json"), "digest": cfg.digest(),
+        "heldout": {"categories": world.heldout_categories, "wrappers": world.heldout_wrappers,
+                    "borderline": world.heldout_borderline},
+        "parameters": sum(p.numel() for p in model.parameters()), "train": train_stats,
+        "reward_models": reward_model_check(world, tmp),
+        "base_model": base_model_check(world, model_dir, seed=cfg.seed),
+    }
+    timings["check_s"] = time.perf_counter() - t0 - sum(timings.values())
+    report["timings"] = {**timings, "total_s": time.perf_counter() - t0}
+    (tmp / "build_report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.rename(final)
+    return GymArtifacts(final, cfg)
+
+
+def default_gym(progress: Progress | None = None) -> GymArtifacts:
+    """The default gym, built on first use (a few minutes on 2 cores) and cached after."""
+    return build_gym(GymConfig(), progress=progress)

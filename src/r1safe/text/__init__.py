@@ -1,0 +1,1 @@
+"""Text utilities shared by the gym, evaluation, training rewards and the guard."""
