@@ -1,0 +1,53 @@
+"""Assemble a guard from command-line choices: upstream, policy, audit log, keys.
+
+``--model gym`` (the default) serves the gym base model in-process through the ``transformers``
+evaluation backend; ``--model PATH`` any local transformers model; ``--upstream URL`` any
+OpenAI-compatible server instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from r1safe.guard.audit import AuditLog
+from r1safe.guard.policy import GuardPolicy
+from r1safe.guard.security import ApiKey
+from r1safe.guard.service import Guard
+from r1safe.guard.upstream import BackendUpstream, HTTPUpstream, Upstream
+
+log = logging.getLogger("r1safe.guard")
+
+
+def build_upstream(
+    model: str = "gym",
+    upstream_url: str | None = None,
+    upstream_model: str | None = None,
+    timeout_s: float = 60.0,
+    batch_size: int = 8,
+) -> tuple[Upstream, str]:
+    """(upstream, the model name the guard advertises)."""
+    if upstream_url:
+        api_key = os.environ.get("R1SAFE_UPSTREAM_KEY")
+        return HTTPUpstream(upstream_url, upstream_model, api_key, timeout_s), upstream_model or "upstream"
+    from r1safe.eval.backends import BACKENDS
+
+    backend = BACKENDS.create("transformers", model=model, batch_size=batch_size)
+    served = "gym" if model == "gym" else Path(model).name
+    return BackendUpstream(backend, served, timeout_s), served
+
+
+def build_guard(
+    policy: GuardPolicy,
+    audit_path: str | Path,
+    keys: list[ApiKey] | None,
+    model: str = "gym",
+    upstream_url: str | None = None,
+    upstream_model: str | None = None,
+) -> Guard:
+    """A ready guard; the classifier is built (or loaded from the cache) here, not on first request."""
+    upstream, served = build_upstream(model, upstream_url, upstream_model, policy.limits.upstream_timeout_s)
+    if keys is None:
+        log.warning("authentication is OFF (--insecure-no-auth): anyone who can reach this port can use it")
+    return Guard(policy, upstream, AuditLog(audit_path), keys, served_model=served)

@@ -1,0 +1,169 @@
+"""The guard's policy: every switch in one YAML file, validated strictly.
+
+Defaults follow DeepSeek-R1's usage recommendations (system prompt folded into the user turn,
+temperature clamped to 0.5–0.7 with 0.6 by default, top-p 0.95, ``<think>\\n`` forced, few-shot
+examples flagged) and the seed paper's deployment advice (explicit output format and language,
+no tools or agentic use, screening of input and output, human review, audits). An unknown key
+is a one-line :class:`~r1safe.errors.ConfigError` naming it. This module holds no behaviour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from r1safe.config import StrictModel, load_yaml, validate
+
+
+class TemperaturePolicy(StrictModel):
+    default: float = Field(0.6, ge=0.0)
+    min: float = Field(0.5, ge=0.0)
+    max: float = Field(0.7, ge=0.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TemperaturePolicy:
+        if not self.min <= self.default <= self.max:
+            raise ValueError(f"need min <= default <= max, got {self.min}, {self.default}, {self.max}")
+        return self
+
+
+class UsagePolicy(StrictModel):
+    """R1's usage recommendations, applied to every request."""
+
+    fold_system_prompt: bool = True
+    temperature: TemperaturePolicy = TemperaturePolicy()
+    top_p: float = Field(0.95, gt=0.0, le=1.0)
+    force_think: bool = True
+    flag_few_shot: bool = True
+
+
+class ReasoningPolicy(StrictModel):
+    returned: bool = Field(True, description="return reasoning_content to the client, or withhold it")
+
+
+class FormatPolicy(StrictModel):
+    state_in_prompt: bool = True
+    json_retries: int = Field(1, ge=0, le=3)
+
+
+class LanguagePolicy(StrictModel):
+    expected: str = Field(
+        "auto", description="auto (the language of the user's last turn) or a code: en, zh, fr, ..."
+    )
+    state_in_prompt: bool = True
+    check: bool = True
+    max_mixed: float = Field(0.2, ge=0.0, le=1.0, description="share of words in another language tolerated")
+    action: Literal["flag", "regenerate", "block"] = "flag"
+
+
+class ToolsPolicy(StrictModel):
+    allowed: bool = False
+    allow_keys: list[str] = Field(
+        default_factory=list, description="key names allowed tools when allowed is false"
+    )
+
+
+class JudgeSpec(StrictModel):
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class InputPolicy(StrictModel):
+    enabled: bool = True
+    normalize: bool = True
+    whole_conversation: bool = True
+    threshold: float = Field(0.5, gt=0.0, lt=1.0)
+
+
+class OutputPolicy(StrictModel):
+    enabled: bool = True
+    judges: list[JudgeSpec] = Field(default_factory=lambda: [JudgeSpec(name="guard_classifier")])
+    threshold: float = Field(0.5, gt=0.0, lt=1.0, description="block at or above this harm probability")
+    flag_threshold: float = Field(0.3, gt=0.0, lt=1.0, description="send to review at or above this")
+
+
+class StreamPolicy(StrictModel):
+    window_chars: int = Field(48, ge=1, description="text is released only after each window is screened")
+
+
+class ReviewPolicy(StrictModel):
+    queue_flags: bool = True
+    domain_expert: bool = Field(False, description="hold flagged answers until a reviewer approves them")
+
+
+class LimitsPolicy(StrictModel):
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+    max_messages: int = Field(64, ge=1)
+    max_tokens: int = Field(1024, ge=1)
+    default_max_tokens: int = Field(256, ge=1)
+    rate_per_minute: float = Field(600, gt=0)
+    burst: int = Field(60, ge=1)
+    upstream_timeout_s: float = Field(60.0, gt=0)
+
+
+class RefusalPolicy(StrictModel):
+    en: str = "I can't help with that. I can help with something safe instead."
+    zh: str = "我不能帮助你做这件事。我可以帮你做一些安全的事情。"
+    held: str = "This answer is held for review by a domain expert (review id {review_id})."
+
+    def text(self, language: str | None) -> str:
+        return self.zh if language == "zh" else self.en
+
+
+class GuardPolicy(StrictModel):
+    """The whole policy; ``version`` and :func:`policy_hash` go into every audit record."""
+
+    version: str = "default-1"
+    classifier: str = Field("gym", description="'gym' (built from the gym and cached) or a trained guard dir")
+    usage: UsagePolicy = UsagePolicy()
+    reasoning: ReasoningPolicy = ReasoningPolicy()
+    format: FormatPolicy = FormatPolicy()
+    language: LanguagePolicy = LanguagePolicy()
+    tools: ToolsPolicy = ToolsPolicy()
+    input: InputPolicy = InputPolicy()
+    output: OutputPolicy = OutputPolicy()
+    stream: StreamPolicy = StreamPolicy()
+    review: ReviewPolicy = ReviewPolicy()
+    limits: LimitsPolicy = LimitsPolicy()
+    refusal: RefusalPolicy = RefusalPolicy()
+
+    @model_validator(mode="after")
+    def _flag_below_block(self) -> GuardPolicy:
+        if self.output.flag_threshold > self.output.threshold:
+            raise ValueError("output.flag_threshold must not exceed output.threshold")
+        return self
+
+
+def policy_hash(policy: GuardPolicy) -> str:
+    """A short content hash of the policy, so an audit record names the exact rules applied."""
+    blob = json.dumps(policy.model_dump(mode="json"), sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def builtin_policies() -> list[str]:
+    """Names of the policy files shipped in ``r1safe/guard/policies``."""
+    folder = resources.files("r1safe.guard") / "policies"
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_policy(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> GuardPolicy:
+    """Load a policy file (or a shipped one by name, e.g. ``domain_expert``); None → defaults."""
+    data: dict[str, Any] = {}
+    source = "<default policy>"
+    if path is not None:
+        name = str(path)
+        if not Path(name).exists() and name in builtin_policies():
+            ref = resources.files("r1safe.guard") / "policies" / f"{name}.yaml"
+            with resources.as_file(ref) as real:
+                data = load_yaml(real)
+        else:
+            data = load_yaml(name)
+        source = name
+    for key, value in (overrides or {}).items():
+        data[key] = value
+    return validate(GuardPolicy, data, source)

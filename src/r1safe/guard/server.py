@@ -1,0 +1,140 @@
+"""The HTTP routes of ``r1safe serve``: OpenAI-compatible chat completions, models, health.
+
+Routes only: they read the body (size-limited), parse it, and hand over to
+:class:`~r1safe.guard.service.Guard`. Every failure is OpenAI's error shape with the right
+status (400 bad JSON or request, 401 key, 413 size, 429 rate, 502/504 upstream), never a stack
+trace; every chat request is audited exactly once, whatever its outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from r1safe.guard.schemas import ChatRequest, GuardHTTPError, error_body
+from r1safe.guard.security import ApiKey
+from r1safe.guard.service import Guard, Outcome, new_request_id
+from r1safe.guard.streaming import stream_reply
+
+log = logging.getLogger("r1safe.guard")
+UNAUTHENTICATED = ApiKey("unauthenticated", "unauthenticated", b"")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, or a 413 as soon as it is known to exceed ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise GuardHTTPError(
+            413,
+            f"request body of {declared} bytes exceeds limits.max_body_bytes={limit}",
+            code="request_too_large",
+        )
+    body = bytearray()
+    async for part in request.stream():
+        body.extend(part)
+        if len(body) > limit:
+            raise GuardHTTPError(
+                413, f"request body exceeds limits.max_body_bytes={limit}", code="request_too_large"
+            )
+    return bytes(body)
+
+
+def parse_request(raw: bytes) -> ChatRequest:
+    """A :class:`ChatRequest` or a 400 naming what is wrong."""
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise GuardHTTPError(400, f"the body is not valid JSON: {err}", code="invalid_json") from None
+    try:
+        return ChatRequest.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise GuardHTTPError(400, f"{where}: {first['msg']}", code="invalid_request", param=where) from None
+
+
+def create_app(guard: Guard) -> FastAPI:
+    """The FastAPI app serving ``guard``; closes the upstream and the audit log on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
+        yield
+        await guard.upstream.aclose()
+        guard.audit.close()
+
+    app = FastAPI(title="r1safe guard", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, err: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            error_body(str(err.detail), "invalid_request_error", "not_found"), err.status_code
+        )
+
+    @app.exception_handler(GuardHTTPError)
+    async def _guard_error(_: Request, err: GuardHTTPError) -> JSONResponse:
+        return JSONResponse(err.body(), err.status, headers=err.headers)
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "model": guard.served_model,
+            "policy": f"{guard.policy.version}@{guard.policy_hash}",
+        }
+
+    @app.get("/v1/models")
+    async def models(request: Request) -> dict[str, Any]:
+        guard.authenticate(request.headers.get("authorization"))
+        return {
+            "object": "list",
+            "data": [{"id": guard.served_model, "object": "model", "created": 0, "owned_by": "r1safe"}],
+        }
+
+    @app.get("/v1/held/{review_id}")
+    async def held(review_id: int, request: Request) -> dict[str, Any]:
+        key = guard.authenticate(request.headers.get("authorization"))
+        return guard.held_answer(review_id, key)
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(request: Request) -> Any:
+        outcome = Outcome(new_request_id(), UNAUTHENTICATED, time.perf_counter(), guard.served_model)
+        headers = {"X-Request-ID": outcome.request_id}
+        try:
+            outcome.key = guard.authenticate(request.headers.get("authorization"))
+            body = parse_request(await read_body(request, guard.policy.limits.max_body_bytes))
+            outcome.stream = body.stream
+            guard.admit(outcome, body)
+            guard.screen_input(outcome, body)
+            if body.stream:
+                lines = await stream_reply(guard, outcome, body)
+                return StreamingResponse(
+                    lines, media_type="text/event-stream", headers={**headers, "Cache-Control": "no-cache"}
+                )
+            if outcome.verdict != "blocked":
+                await guard.chat(outcome, body)
+            reply = guard.response(outcome)
+            guard.record(outcome, 200)
+            return JSONResponse(reply.model_dump(), headers=headers)
+        except GuardHTTPError as err:
+            guard.record(outcome, err.status, err.message)
+            return JSONResponse(err.body(), err.status, headers={**headers, **err.headers})
+        except Exception as err:
+            log.exception("request %s failed", outcome.request_id)
+            guard.record(outcome, 500, type(err).__name__)
+            return JSONResponse(
+                error_body(
+                    "internal error in the guard; see the server log", "server_error", "internal_error"
+                ),
+                500,
+                headers=headers,
+            )
+
+    return app

@@ -1,0 +1,127 @@
+"""Test helpers shipped with the package (as inspect-ai ships ``mockllm``): a scripted
+OpenAI-compatible upstream and a loopback server runner.
+
+The scripted upstream answers each chat with the text a function chooses, as a reasoning server
+does (``reasoning_content`` apart from ``content``), stream or not, optionally slowly.
+:func:`gym_replies` makes that function reply like the gym's unaligned base model (comply with
+everything) for every gym prompt, so benchmarks can load the guard without a model in the way.
+Loopback only: nothing here listens beyond 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from r1safe.text.think_format import parse_reply
+
+Reply = Callable[[list[dict[str, str]]], str]
+GENERIC = (
+    "<think>\nThe user asks an everyday question. It is safe, so I will help.\n</think>\n\nSure, here it is."
+)
+
+
+def scripted_upstream(reply: Reply, delay_s: float = 0.0, piece_chars: int = 8) -> FastAPI:
+    """An OpenAI-compatible app whose every answer is ``reply(messages)`` (canonical R1 text)."""
+    app = FastAPI()
+    app.state.calls = 0
+
+    @app.get("/v1/models")
+    async def models() -> dict[str, Any]:
+        return {"object": "list", "data": [{"id": "scripted", "object": "model"}]}
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request) -> Any:
+        body = await request.json()
+        app.state.calls += 1
+        if delay_s:
+            await asyncio.sleep(delay_s)
+        parsed = parse_reply(reply(body["messages"]), think_forced=True)
+        rid = f"up-{app.state.calls}"
+        if not body.get("stream"):
+            message = {"role": "assistant", "content": parsed.answer, "reasoning_content": parsed.reasoning}
+            return JSONResponse(
+                {
+                    "id": rid,
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": "scripted",
+                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+                }
+            )
+
+        async def events() -> Any:
+            for field, text in (("reasoning_content", parsed.reasoning), ("content", parsed.answer)):
+                for i in range(0, len(text), piece_chars):
+                    delta = {field: text[i : i + piece_chars]}
+                    yield f"data: {json.dumps({'id': rid, 'choices': [{'index': 0, 'delta': delta}]})}\n\n"
+            done = {"id": rid, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+            yield f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return app
+
+
+def gym_replies(behaviour: str = "comply") -> Reply:
+    """Reply as the gym model with ``behaviour`` would (``comply``: the unaligned base model)."""
+    from r1safe.gym.render import render_completion
+    from r1safe.gym.world import TEST_SPLITS, build_world
+
+    world = build_world()
+    known = {}
+    for sample in [s for name in TEST_SPLITS for s in world.split(name)] + world.training_pool(
+        everything=True
+    ):
+        known["\n".join(m["content"] for m in sample.prompt if m["role"] == "user")] = sample
+
+    def reply(messages: list[dict[str, str]]) -> str:
+        users = [m["content"] for m in messages if m["role"] == "user"]
+        for last in (users[-1], users[-1].rsplit("\n\n", 1)[0]) if users else ():
+            sample = known.get("\n".join([*users[:-1], last]))
+            if sample is not None:
+                if sample.kind == "harmful":
+                    return render_completion(sample, "comply" if behaviour == "comply" else "refuse")
+                return render_completion(sample, "help")
+        return GENERIC
+
+    return reply
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve_in_thread(app: Any, port: int | None = None, timeout_s: float = 20.0) -> Iterator[str]:
+    """Run ``app`` with uvicorn on 127.0.0.1 in a daemon thread; yields its base URL."""
+    port = port or free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=2
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout_s
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"server on port {port} did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

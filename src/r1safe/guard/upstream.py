@@ -1,0 +1,204 @@
+"""Where replies come from: an in-process evaluation backend, or an OpenAI-compatible server.
+
+Both give the reply in r1safe's canonical form, ``<think>\\n`` reasoning ``</think>`` answer,
+whole (:meth:`complete`) or in pieces (:meth:`stream`). Failures become :class:`UpstreamError`
+(→ 502) or :class:`UpstreamTimeout` (→ 504); nothing here hangs past ``timeout_s``. An HTTP
+reply with ``reasoning_content`` (DeepSeek's API, vLLM's reasoning parser, another r1safe) is
+folded back into the canonical form; plain content without ``</think>`` is all answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+
+from r1safe.eval.backends.base import Backend, GenerationParams
+
+
+class UpstreamError(Exception):
+    """The upstream failed or is unreachable (HTTP 502)."""
+
+
+class UpstreamTimeout(Exception):
+    """The upstream did not answer within the policy's time limit (HTTP 504)."""
+
+
+@dataclass
+class UpstreamCall:
+    messages: list[dict[str, str]]
+    temperature: float
+    top_p: float
+    max_tokens: int
+    seed: int | None = None
+    force_think: bool = True
+
+
+@dataclass
+class UpstreamReply:
+    text: str
+    finish_reason: str = "stop"
+    completion_tokens: int = 0
+
+
+class Upstream(Protocol):
+    name: str
+
+    async def complete(self, call: UpstreamCall) -> UpstreamReply: ...
+
+    def stream(self, call: UpstreamCall) -> AsyncIterator[str]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class BackendUpstream:
+    """An evaluation backend (e.g. the gym model through ``transformers``) run in a worker thread."""
+
+    def __init__(self, backend: Backend, name: str, timeout_s: float = 60.0, piece_chars: int = 12) -> None:
+        self.backend, self.name, self.timeout_s, self.piece_chars = backend, name, timeout_s, piece_chars
+        self._lock = asyncio.Lock()
+
+    def _generate(self, call: UpstreamCall) -> UpstreamReply:
+        params = GenerationParams(
+            n=1,
+            temperature=call.temperature,
+            top_p=call.top_p,
+            max_new_tokens=call.max_tokens,
+            seed=call.seed or 0,
+            force_think=call.force_think,
+        )
+        completion = self.backend.generate([call.messages], params)[0][0]
+        return UpstreamReply(completion.text, completion.finish_reason, completion.completion_tokens)
+
+    async def complete(self, call: UpstreamCall) -> UpstreamReply:
+        try:
+            async with asyncio.timeout(self.timeout_s), self._lock:
+                return await asyncio.to_thread(self._generate, call)
+        except TimeoutError:
+            raise UpstreamTimeout(f"model {self.name!r} took longer than {self.timeout_s:g}s") from None
+        except (UpstreamError, UpstreamTimeout):
+            raise
+        except Exception as err:
+            raise UpstreamError(f"model {self.name!r} failed: {type(err).__name__}") from err
+
+    async def stream(self, call: UpstreamCall) -> AsyncIterator[str]:
+        reply = await self.complete(call)
+        for i in range(0, len(reply.text), self.piece_chars):
+            yield reply.text[i : i + self.piece_chars]
+
+    async def aclose(self) -> None:
+        return None
+
+
+def canonical(reasoning: str | None, content: str | None) -> str:
+    """Fold an OpenAI-style reply back into ``<think>\\n`` reasoning ``</think>`` answer."""
+    content = content or ""
+    if reasoning:
+        return f"<think>\n{reasoning.strip()}\n</think>\n\n{content.strip()}"
+    stripped = content.lstrip()
+    if stripped.startswith("<think>"):
+        return stripped
+    if "</think>" in content:
+        return "<think>\n" + stripped
+    return f"<think>\n\n</think>\n\n{content}"
+
+
+class HTTPUpstream:
+    """Any OpenAI-compatible server (vLLM, another r1safe) at ``base_url`` (e.g. ``http://h:8000/v1``)."""
+
+    def __init__(
+        self, base_url: str, model: str | None = None, api_key: str | None = None, timeout_s: float = 60.0
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.name = model or "upstream"
+        self.model, self.timeout_s = model, timeout_s
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.client = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
+            limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
+        )
+
+    def _body(self, call: UpstreamCall, stream: bool) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model or "default",
+            "messages": call.messages,
+            "stream": stream,
+            "temperature": call.temperature,
+            "top_p": call.top_p,
+            "max_tokens": call.max_tokens,
+        }
+        if call.seed is not None:
+            body["seed"] = call.seed
+        return body
+
+    async def complete(self, call: UpstreamCall) -> UpstreamReply:
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                response = await self.client.post("/chat/completions", json=self._body(call, False))
+        except (TimeoutError, httpx.TimeoutException):
+            raise UpstreamTimeout(f"upstream {self.base_url} took longer than {self.timeout_s:g}s") from None
+        except httpx.HTTPError as err:
+            raise UpstreamError(f"upstream {self.base_url} unreachable: {type(err).__name__}") from None
+        if response.status_code >= 400:
+            raise UpstreamError(f"upstream {self.base_url} answered HTTP {response.status_code}")
+        try:
+            data = response.json()
+            choice = data["choices"][0]
+            message = choice["message"]
+            text = canonical(
+                message.get("reasoning_content") or message.get("reasoning"), message.get("content")
+            )
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            raise UpstreamError(f"upstream {self.base_url} sent a malformed reply") from None
+        tokens = int((data.get("usage") or {}).get("completion_tokens") or 0)
+        return UpstreamReply(text, choice.get("finish_reason") or "stop", tokens)
+
+    async def stream(self, call: UpstreamCall) -> AsyncIterator[str]:
+        """Canonical text pieces from the upstream's SSE stream."""
+        mode: str | None = None  # "reasoning" once reasoning_content arrives, "raw" or "answer" otherwise
+        try:
+            async with (
+                asyncio.timeout(self.timeout_s),
+                self.client.stream("POST", "/chat/completions", json=self._body(call, True)) as response,
+            ):
+                if response.status_code >= 400:
+                    raise UpstreamError(f"upstream {self.base_url} answered HTTP {response.status_code}")
+                async for line in response.aiter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    payload = line[5:].strip()
+                    if payload == "[DONE]":
+                        break
+                    delta = (json.loads(payload).get("choices") or [{}])[0].get("delta") or {}
+                    reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                    content = delta.get("content")
+                    if reasoning:
+                        if mode is None:
+                            mode = "reasoning"
+                            yield "<think>\n"
+                        yield reasoning
+                    if content:
+                        if mode is None:
+                            mode = "raw" if content.lstrip().startswith("<think>") else "answer"
+                            yield "" if mode == "raw" else "<think>\n\n</think>\n\n"
+                        elif mode == "reasoning":
+                            mode = "answer"
+                            yield "\n</think>\n\n"
+                        yield content
+        except (TimeoutError, httpx.TimeoutException):
+            raise UpstreamTimeout(f"upstream {self.base_url} took longer than {self.timeout_s:g}s") from None
+        except httpx.HTTPError as err:
+            raise UpstreamError(f"upstream {self.base_url} unreachable: {type(err).__name__}") from None
+        except (ValueError, AttributeError, IndexError) as err:
+            raise UpstreamError(f"upstream {self.base_url} sent a malformed stream") from err
+        if mode == "reasoning":
+            yield "\n</think>\n\n"
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
