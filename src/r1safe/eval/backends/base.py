@@ -18,6 +18,8 @@ from pydantic import Field
 from r1safe.config import StrictModel
 from r1safe.registry import Registry
 
+Messages = list[dict[str, str]]
+
 
 class GenerationParams(StrictModel):
     n: int = Field(4, ge=1, description="samples per prompt")
@@ -40,7 +42,7 @@ class Backend(Protocol):
 
     name: str
 
-    def generate(self, prompts: list[list[dict[str, str]]], params: GenerationParams) -> list[list[Completion]]:
+    def generate(self, prompts: list[Messages], params: GenerationParams) -> list[list[Completion]]:
         """One list of ``params.n`` completions per prompt, in prompt order."""
         ...
 
@@ -73,7 +75,7 @@ THINK_OPENER = "<think>\n"
 Batch = tuple[list[int], list[list[Completion]]]
 
 
-def iter_generate(backend: Backend, prompts: list[list[dict[str, str]]], params: GenerationParams,
+def iter_generate(backend: Backend, prompts: list[Messages], params: GenerationParams,
                   chunk: int = 8) -> Iterator[Batch]:
     """Yield (prompt indices, completions) batch by batch, using ``generate_iter`` when offered.
 

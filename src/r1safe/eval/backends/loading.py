@@ -1,0 +1,110 @@
+"""Find and load a causal LM: a local directory, a hub id, or ``gym`` (the default gym base model).
+
+Local directories and hub ids go through the same ``from_pretrained`` call, with safetensors only
+and ``trust_remote_code=False``. A hub id is first looked up in the local cache; when it is not
+there and the hub cannot be reached (``HF_HUB_OFFLINE=1`` or no network), loading fails with one
+line that says so and asks for a local directory. This module knows nothing about sampling.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from pathlib import Path
+from typing import Any
+
+from r1safe.errors import ConfigError, R1SafeError
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+GYM_MODEL = "gym"
+
+
+def gym_model_dir() -> str:
+    """The default gym's base model directory (built on first use by the gym)."""
+    try:
+        from r1safe.gym.build import default_gym
+    except ImportError as err:
+        raise R1SafeError(f"--model gym needs the gym build (r1safe.gym.build): {err}") from None
+    return str(default_gym().model_dir)
+
+
+def _offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    try:
+        with socket.create_connection(("huggingface.co", 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def resolve_model(model: str) -> tuple[str, bool]:
+    """(path or hub id, is_local) for ``model``; a missing local directory is a one-line error.
+
+    ``gym`` means the default gym base model. A string that is not an existing directory and
+    not shaped like ``owner/name`` is taken as a local path that does not exist.
+    """
+    if model == GYM_MODEL:
+        return gym_model_dir(), True
+    path = Path(model).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ConfigError(f"model directory {model} has no config.json; pass a saved transformers model")
+        return str(path), True
+    if path.exists():
+        raise ConfigError(f"--model {model} is a file; pass a model directory (with config.json) or a hub id")
+    if _HUB_ID.match(model) and not model.startswith((".", "/", "~")):
+        return model, False
+    raise ConfigError(f"model directory {model} does not exist; pass a local model folder, a hub id or 'gym'")
+
+
+def _hub_error(model_id: str) -> R1SafeError:
+    return R1SafeError(
+        f"cannot load {model_id!r}: it is not a local directory and not in the local hub cache, and hub "
+        "downloads are not possible here (offline or no network); pass a local model directory instead"
+    )
+
+
+def load_causal_lm(model: str, device: str | None = None, dtype: str = "float32") -> tuple[Any, Any, str]:
+    """Load (tokenizer, model, resolved source) for generation, in eval mode on ``device``.
+
+    The tokenizer pads on the left and has a pad token (the EOS token when it had none).
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    source, local = resolve_model(model)
+    kwargs: dict[str, Any] = {"trust_remote_code": False}
+    if not local:
+        try:  # the cache first: a cached hub model works offline
+            AutoTokenizer.from_pretrained(source, local_files_only=True, **kwargs)
+            kwargs["local_files_only"] = True
+        except OSError:
+            if _offline() or not _hub_reachable():
+                raise _hub_error(source) from None
+    torch_dtype = "auto" if dtype == "auto" else getattr(torch, dtype, None)
+    if torch_dtype is None:
+        raise ConfigError(f"unknown dtype {dtype!r}; use float32, bfloat16, float16 or auto")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+        lm = AutoModelForCausalLM.from_pretrained(source, use_safetensors=True, dtype=torch_dtype, **kwargs)
+    except OSError as err:
+        if not local and (_offline() or not _hub_reachable()):
+            raise _hub_error(source) from None
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise R1SafeError(f"cannot load model {source}: {first} (safetensors weights are required)") from None
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    lm.to(device).eval()
+    prepare_tokenizer(tokenizer)
+    return tokenizer, lm, source
+
+
+def prepare_tokenizer(tokenizer: Any) -> Any:
+    """Left padding and a pad token, as batched generation needs."""
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer

@@ -1,0 +1,171 @@
+"""The transformers backend: batched sampling with a KV cache, on CPU or one GPU.
+
+Prompts are rendered with the tokenizer's chat template (the assistant turn opened with
+``<think>\\n``), sorted by token length and cut into batches of about ``batch_size`` sequences;
+each batch is left-padded, prefilled once per prompt, and its cache repeated ``n`` times. The
+decode loop is ours, not ``generate()``: every sequence draws from its own seeded stream
+(seeded by the run seed, the prompt and the sample index), so a reply does not depend on the
+batch it landed in, and a resumed run samples what the uninterrupted one would have. Finished
+sequences leave the batch. This module knows nothing about judges or run directories.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+from typing import Any
+
+from r1safe.eval.backends.base import (
+    THINK_OPENER,
+    Batch,
+    Completion,
+    GenerationParams,
+    Messages,
+    sample_seed,
+    with_opener,
+)
+
+
+class TransformersBackend:
+    """Sample R1-style replies from a local or hub causal LM with transformers."""
+
+    name = "transformers"
+
+    def __init__(self, model: str = "gym", batch_size: int = 32, device: str | None = None,
+                 dtype: str = "float32") -> None:
+        from r1safe.eval.backends.loading import load_causal_lm
+
+        self.tokenizer, self.model, self.source = load_causal_lm(model, device=device, dtype=dtype)
+        self.batch_size = max(1, batch_size)
+        self._setup()
+
+    @classmethod
+    def from_model(cls, model: Any, tokenizer: Any, batch_size: int = 32) -> TransformersBackend:
+        """Wrap a model already in memory (training's rejection sampling uses this)."""
+        from r1safe.eval.backends.loading import prepare_tokenizer
+
+        self = cls.__new__(cls)
+        self.tokenizer, self.model, self.source = prepare_tokenizer(tokenizer), model, "<in memory>"
+        self.batch_size = max(1, batch_size)
+        self._setup()
+        return self
+
+    def _setup(self) -> None:
+        params = inspect.signature(self.model.forward).parameters
+        self._cache_kw = "cache" if "cache" in params else "past_key_values"
+        self._keep_kw = "logits_to_keep" in params
+        eos: set[int] = set()
+        config_eos = getattr(self.model.generation_config, "eos_token_id", None)
+        for source in (self.tokenizer.eos_token_id, config_eos):
+            if source is not None:
+                eos.update(source if isinstance(source, list) else [source])
+        self.eos_ids = eos
+
+    # -- prompts --------------------------------------------------------------------------------
+    def render(self, messages: Messages, force_think: bool = True) -> str:
+        """The chat-template text for one prompt, ending with ``<think>\\n`` when forced."""
+        text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        if force_think and not text.endswith(THINK_OPENER):
+            text = text + ("\n" if text.endswith("<think>") else THINK_OPENER)
+        return text
+
+    def generate(self, prompts: list[Messages], params: GenerationParams) -> list[list[Completion]]:
+        """``params.n`` completions per prompt, in prompt order (see the module doc)."""
+        out: list[list[Completion]] = [[] for _ in prompts]
+        for idx, batch in self.generate_iter(prompts, params):
+            for i, completions in zip(idx, batch, strict=True):
+                out[i] = completions
+        return out
+
+    def generate_iter(self, prompts: list[Messages], params: GenerationParams) -> Iterator[Batch]:
+        """Yield (prompt indices, completions) per batch, shortest-first groups of similar length."""
+        texts = [self.render(p, params.force_think) for p in prompts]
+        lengths = [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
+        order = sorted(range(len(texts)), key=lambda i: (-lengths[i], i))
+        per_batch = max(1, self.batch_size // params.n)
+        for start in range(0, len(order), per_batch):
+            idx = order[start:start + per_batch]
+            yield idx, self._generate_batch([texts[i] for i in idx], params)
+
+    # -- decoding -------------------------------------------------------------------------------
+    def _forward(self, **kwargs: Any) -> tuple[Any, Any]:
+        cache = kwargs.pop("cache", None)
+        if cache is not None:
+            kwargs[self._cache_kw] = cache
+        out = self.model(use_cache=True, **kwargs)
+        cache = getattr(out, "cache", None)
+        return out.logits[:, -1].float(), out.past_key_values if cache is None else cache
+
+    def _generate_batch(self, texts: list[str], params: GenerationParams) -> list[list[Completion]]:
+        import torch
+
+        with torch.inference_mode():
+            return self._decode(texts, params)
+
+    def _decode(self, texts: list[str], params: GenerationParams) -> list[list[Completion]]:
+        import torch
+
+        device = self.model.device
+        n, max_new = params.n, params.max_new_tokens
+        enc = self.tokenizer(texts, add_special_tokens=False, padding=True, return_tensors="pt")
+        ids, mask = enc["input_ids"].to(device), enc["attention_mask"].to(device)
+        pos = (mask.cumsum(-1) - 1).clamp(min=0)
+        extra = {"logits_to_keep": 1} if self._keep_kw else {}
+        logits, cache = self._forward(input_ids=ids, attention_mask=mask, position_ids=pos, **extra)
+        cache.batch_repeat_interleave(n)
+        logits = logits.repeat_interleave(n, 0)
+        mask, last = mask.repeat_interleave(n, 0), pos[:, -1:].repeat_interleave(n, 0)
+        rows = len(texts) * n
+        seeds = [sample_seed(params.seed, texts[r // n], r % n) for r in range(rows)]
+        streams = [torch.Generator().manual_seed(s) for s in seeds]
+        uniforms = torch.stack([torch.rand(max_new, generator=g) for g in streams])
+        uniforms = uniforms.to(device)
+        alive = torch.arange(rows, device=device)
+        tokens: list[list[int]] = [[] for _ in range(rows)]
+        finish = ["length"] * rows
+        for step in range(max_new):
+            nxt = _sample(logits, uniforms[alive, step], params.temperature, params.top_p)
+            keep: list[int] = []
+            for j, (r, t) in enumerate(zip(alive.tolist(), nxt.tolist(), strict=True)):
+                if t in self.eos_ids:
+                    finish[r] = "stop"
+                else:
+                    tokens[r].append(t)
+                    keep.append(j)
+            if not keep or step == max_new - 1:
+                break
+            if len(keep) < len(alive):
+                sel = torch.tensor(keep, device=device)
+                cache.batch_select_indices(sel)
+                alive, mask, last, nxt = alive[sel], mask[sel], last[sel], nxt[sel]
+            mask = torch.cat([mask, mask.new_ones((len(alive), 1))], dim=1)
+            last = last + 1
+            logits, cache = self._forward(input_ids=nxt[:, None], attention_mask=mask, position_ids=last,
+                                          cache=cache)
+        decoded = self.tokenizer.batch_decode(tokens, skip_special_tokens=True)
+        out: list[list[Completion]] = [[] for _ in texts]
+        for r in range(rows):
+            opened = texts[r // n].endswith(THINK_OPENER)
+            out[r // n].append(Completion(text=with_opener(decoded[r], opened), finish_reason=finish[r],
+                                          completion_tokens=len(tokens[r]) + (finish[r] == "stop")))
+        return out
+
+
+def _sample(logits: Any, u: Any, temperature: float, top_p: float) -> Any:
+    """One token per row: greedy at temperature 0, else nucleus sampling by inverse CDF on ``u``."""
+    import torch
+
+    if temperature <= 0:
+        return logits.argmax(-1)
+    probs = torch.softmax(logits / temperature, dim=-1)
+    sorted_p, order = probs.sort(dim=-1, descending=True)
+    if top_p < 1.0:
+        sorted_p = sorted_p.masked_fill(sorted_p.cumsum(-1) - sorted_p > top_p, 0.0)
+    cdf = sorted_p.cumsum(-1)
+    pick = torch.searchsorted(cdf, (u * cdf[:, -1]).unsqueeze(-1)).clamp(max=cdf.shape[-1] - 1)
+    return order.gather(-1, pick).squeeze(-1)
+
+
+def make(**params: Any) -> TransformersBackend:
+    """Build the backend (``BACKENDS.create("transformers", ...)`` calls this)."""
+    return TransformersBackend(**params)
