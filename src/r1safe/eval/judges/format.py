@@ -1,0 +1,51 @@
+"""Think format and reasoning language, for any sample (gym or real).
+
+- ``format_ok``: one well-formed ``<think>…</think>`` block, then a non-empty answer;
+- ``think_skipped``: the think block is empty (``<think>\\n\\n</think>``), R1's skipped thinking;
+- ``truncated``: the think block never closed (usually out of tokens);
+- ``language_consistency``: R1's reward, the share of reasoning words in the prompt's language
+  (``sample.language``, else the language the last user turn is written in);
+- ``reasoning_mixed``: the reasoning leaves that language (more than ``tolerance`` of its words).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from r1safe.eval.judges.base import Scores
+from r1safe.records import Sample
+from r1safe.text.language import detect_language, language_profile
+from r1safe.text.think_format import parse_reply
+
+
+def prompt_language(sample: Sample) -> str | None:
+    """The language the reasoning should stay in: the sample's, else the last user turn's."""
+    return sample.language or detect_language(sample.last_user_text)
+
+
+class FormatJudge:
+    """Format and language-mixing scores of one reply (see the module doc)."""
+
+    name = "format"
+
+    def __init__(self, think_forced: bool = True, tolerance: float = 0.0) -> None:
+        self.think_forced = think_forced
+        self.tolerance = tolerance
+
+    def judge(self, sample: Sample, text: str) -> Scores:
+        """Scores for one reply; language scores are ``None`` when the reasoning has no words."""
+        reply = parse_reply(text, think_forced=self.think_forced)
+        lang = prompt_language(sample)
+        share = language_profile(reply.reasoning).share(lang) if lang else None
+        return {
+            "format_ok": reply.format_ok,
+            "think_skipped": reply.think_skipped,
+            "truncated": not reply.has_close,
+            "language_consistency": share,
+            "reasoning_mixed": None if share is None else (1.0 - share) > self.tolerance,
+        }
+
+
+def make(**params: Any) -> FormatJudge:
+    """Build the judge (``JUDGES.create("format")`` calls this)."""
+    return FormatJudge(**params)
