@@ -1,0 +1,39 @@
+"""The dataset registry and the split/limit filter shared by every source."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from r1safe.errors import ConfigError
+from r1safe.records import Sample
+from r1safe.registry import Registry
+
+DATASETS: Registry[list[Sample]] = Registry("dataset")
+
+
+def select(samples: list[Sample], splits: list[str] | None, limit: int | None, source: str) -> list[Sample]:
+    """Keep ``splits`` (in the order given) and the first ``limit`` samples of each."""
+    present = list(dict.fromkeys(s.split for s in samples))
+    wanted = splits or present
+    unknown = [s for s in wanted if s not in present]
+    if unknown:
+        raise ConfigError(f"unknown split {unknown[0]!r} in {source}; known: {', '.join(present)}")
+    out: list[Sample] = []
+    for split in wanted:
+        rows = [s for s in samples if s.split == split]
+        out.extend(rows[:limit] if limit is not None else rows)
+    return out
+
+
+def _lazy(module: str) -> Callable[..., list[Sample]]:
+    def factory(**params: Any) -> list[Sample]:
+        return importlib.import_module(f"r1safe.eval.datasets.{module}").load(**params)
+
+    factory.__name__ = f"load_{module}"
+    return factory
+
+
+for _name in ("gym", "jsonl"):
+    DATASETS.register(_name)(_lazy(_name))
