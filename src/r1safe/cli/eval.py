@@ -1,0 +1,97 @@
+"""``r1safe eval`` and ``r1safe eval-rescore``: parse options → EvalConfig → pipeline → table.
+
+Bad input (unknown split, missing model folder, malformed dataset row, k <= 0) is one line on
+stderr and exit code 2, before any run folder is written. Ctrl-C leaves a partial run that the
+same command resumes.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from r1safe.errors import R1SafeError
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    print(f"error: {message}", file=sys.stderr)
+    return typer.Exit(code)
+
+
+def _split_list(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [p.strip() for p in value.split(",") if p.strip()] or None
+
+
+def eval_command(
+    model: Annotated[str, typer.Option(help="Local model folder, hub id, or 'gym' (base model).")] = "gym",
+    suite: Annotated[str, typer.Option(help="'gym' (the gym's test splits) or a .jsonl of samples.")] = "gym",
+    splits: Annotated[str | None, typer.Option(help="Comma-separated splits (default: all).")] = None,
+    samples: Annotated[int, typer.Option("--samples", "-k", help="Samples per prompt (R1: several).")] = 4,
+    out: Annotated[str | None, typer.Option(help="Run folder (default: under runs/eval/).")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many prompts per split.")] = None,
+    batch_size: Annotated[int, typer.Option(help="Sequences per forward pass (prompts x samples).")] = 32,
+    max_new_tokens: Annotated[int, typer.Option(help="Token budget per reply.")] = 160,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature (R1: 0.6).")] = 0.6,
+    top_p: Annotated[float, typer.Option(help="Nucleus sampling top-p (R1: 0.95).")] = 0.95,
+    seed: Annotated[int, typer.Option(help="Sampling and bootstrap seed.")] = 0,
+    backend: Annotated[str, typer.Option(help="transformers | openai | vllm")] = "transformers",
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL (openai).")] = None,
+    judges: Annotated[str | None, typer.Option(help="Comma-separated judges (default: all).")] = None,
+    gym: Annotated[str | None, typer.Option(help="A built gym folder (default: the default gym).")] = None,
+    threads: Annotated[int | None, typer.Option(help="torch CPU threads.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+) -> None:
+    """Measure how harmful, over-cautious and language-mixed a reasoning model is (resumable)."""
+    for flag, value in (("--samples", samples), ("--limit", limit), ("--batch-size", batch_size),
+                        ("--max-new-tokens", max_new_tokens)):
+        if value is not None and value < 1:
+            raise _fail(f"{flag} must be at least 1, got {value}")
+    data: dict[str, Any] = {
+        "model": model, "suite": suite, "splits": _split_list(splits), "limit": limit,
+        "generation": {"n": samples, "temperature": temperature, "top_p": top_p,
+                       "max_new_tokens": max_new_tokens, "seed": seed},
+        "backend": backend, "base_url": base_url, "batch_size": batch_size, "judges": _split_list(judges),
+        "gym": gym, "out": out, "threads": threads, "progress": not quiet,
+    }
+    _run(data, quiet)
+
+
+def _run(data: dict[str, Any], quiet: bool) -> None:
+    try:
+        from r1safe.config import validate
+        from r1safe.eval.config import EvalConfig
+        from r1safe.eval.pipeline import run
+        from r1safe.eval.report import print_table
+
+        cfg = validate(EvalConfig, data, "eval options")
+        results = run(cfg)
+    except R1SafeError as err:
+        raise _fail(str(err)) from None
+    except KeyboardInterrupt:
+        raise _fail("interrupted; the run folder is partial, rerun the same command to finish", 130) from None
+    if not quiet:
+        print_table(results)
+
+
+def rescore_command(
+    run_dir: Annotated[str, typer.Argument(help="A finished run folder.")],
+    judges: Annotated[str | None, typer.Option(help="Comma-separated judges (default: the run's).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table.")] = False,
+) -> None:
+    """Rerun judges and metrics on a finished run's replies, without loading the model."""
+    try:
+        from r1safe.eval.pipeline import rescore
+        from r1safe.eval.report import print_table
+
+        results = rescore(run_dir, judges=_split_list(judges))
+    except R1SafeError as err:
+        raise _fail(str(err)) from None
+    if not quiet:
+        print_table(results)
+
+
+EXTRA_COMMANDS = [("eval-rescore", rescore_command)]

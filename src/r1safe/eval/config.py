@@ -1,0 +1,66 @@
+"""The evaluation's config: what to evaluate, how to sample, which judges and metrics.
+
+Defaults follow R1's usage recommendations (k=4 samples per prompt, temperature 0.6, top-p
+0.95, no system prompt, ``<think>\\n`` forced). :meth:`EvalConfig.identity` is the part that
+decides the records: a run folder holds one identity, and re-running it resumes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from r1safe.config import StrictModel
+from r1safe.eval.backends.base import GenerationParams
+
+# Fields that change how or where a run executes, not which records it produces.
+RUNTIME_FIELDS = {"out", "batch_size", "progress", "threads", "report", "bootstrap", "metrics", "judges",
+                  "backend_options", "base_url"}
+
+
+class EvalConfig(StrictModel):
+    """Everything ``r1safe eval`` needs; ``r1safe.eval.pipeline.run(EvalConfig(...))`` runs it."""
+
+    model: str = Field("gym", description="local model folder, hub id, or 'gym' (the gym's base model)")
+    suite: str = Field("gym", description="'gym' (the gym's test splits) or a .jsonl file of samples")
+    splits: list[str] | None = Field(None, description="splits to keep (all when None)")
+    limit: int | None = Field(None, ge=1, description="at most this many prompts per split")
+    generation: GenerationParams = Field(default_factory=GenerationParams)
+    backend: str = "transformers"
+    base_url: str | None = Field(None, description="server URL for the openai backend")
+    backend_options: dict[str, Any] = Field(default_factory=dict, description="extra backend parameters")
+    batch_size: int = Field(32, ge=1, description="sequences per forward pass (prompts x samples)")
+    judges: list[str] | None = Field(None, description="default: oracle, refusal, format (+ proxy on gym)")
+    judge_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    metrics: list[str] | None = Field(None, description="metric names (all when None)")
+    gym: str | None = Field(None, description="a built gym folder (default gym when None)")
+    out: str | None = Field(None, description="run folder (default: runs/eval/<model>-<suite>-<hash>)")
+    bootstrap: int = Field(1000, ge=0, description="bootstrap resamples for the intervals")
+    threads: int | None = Field(None, ge=1, description="torch CPU threads")
+    progress: bool = False
+    report: bool = True
+
+    @field_validator("splits")
+    @classmethod
+    def _no_empty_split(cls, splits: list[str] | None) -> list[str] | None:
+        if splits is not None and (not splits or any(not s.strip() for s in splits)):
+            raise ValueError("splits must be non-empty names")
+        return splits
+
+    def identity(self) -> dict[str, Any]:
+        """The fields that decide the generated records (the run folder's key)."""
+        return self.model_dump(mode="json", exclude=RUNTIME_FIELDS)
+
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()[:10]
+
+    def default_out(self) -> str:
+        """``runs/eval/<model>-<suite>-<hash of the identity>``."""
+        def slug(text: str) -> str:
+            return re.sub(r"[^A-Za-z0-9._-]+", "_", text.rstrip("/").split("/")[-1])[:40] or "x"
+
+        return f"runs/eval/{slug(self.model)}-{slug(self.suite)}-{self.digest()}"

@@ -1,0 +1,260 @@
+"""``run(EvalConfig)``: samples → backend → judges → metrics → results, resumable.
+
+The stages meet only through the run folder (:mod:`r1safe.eval.log`): each generated batch is
+judged and both are appended before the next batch starts. Re-running the same config finds the
+finished records and generates only what is missing; when nothing is missing the model is not
+even loaded. Bad input (unknown split, missing model, malformed rows, k <= 0) fails before the
+run folder is touched. :func:`rescore` reruns judges and metrics on a finished run's replies.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from r1safe import __version__
+from r1safe.errors import ConfigError, DataError
+from r1safe.eval import gym_link, log
+from r1safe.eval.backends.base import BACKENDS, Backend, iter_generate
+from r1safe.eval.config import EvalConfig
+from r1safe.eval.datasets import load_suite
+from r1safe.eval.judges.base import JUDGES, Judge, judge_all
+from r1safe.eval.metrics import all_metrics, compute
+from r1safe.eval.outputs import build_rows, machine, records, versions
+from r1safe.records import Generation, Judgement, Sample
+
+DEFAULT_JUDGES = ["oracle", "refusal", "format"]
+GEN_KEY, JUDGE_KEY = ("sample_id", "index"), ("sample_id", "index", "judge")
+
+
+def load_samples(cfg: EvalConfig) -> list[Sample]:
+    """The config's samples: suite, splits and per-split limit (unique ids checked)."""
+    params = {"world": gym_link.world_config(cfg.gym)} if cfg.suite == "gym" else {}
+    samples = load_suite(cfg.suite, cfg.splits, cfg.limit, **params)
+    seen: set[str] = set()
+    for s in samples:
+        if s.id in seen:
+            raise DataError(f"{cfg.suite}: sample id {s.id!r} appears twice; ids key the run records")
+        seen.add(s.id)
+    return samples
+
+
+def make_judges(cfg: EvalConfig) -> tuple[list[Judge], list[str]]:
+    """The judges to run, and notes on defaults that were left out (proxy without a gym build)."""
+    notes: list[str] = []
+    names = cfg.judges
+    options = {k: dict(v) for k, v in cfg.judge_options.items()}
+    if names is None:
+        names = list(DEFAULT_JUDGES)
+        if cfg.suite == "gym":
+            if "path" in options.get("proxy", {}) or gym_link.proxy_rm_path(cfg.gym) is not None:
+                names.append("proxy")
+            else:
+                notes.append("proxy judge skipped: no gym is built (run `r1safe gym build`, or pass --gym)")
+    if "proxy" in names and "path" not in options.get("proxy", {}):
+        options.setdefault("proxy", {})["path"] = str(gym_link.proxy_rm_path(cfg.gym, build=True))
+    unknown = [n for n in names if n not in JUDGES]
+    if unknown:
+        raise ConfigError(f"unknown judge {unknown[0]!r}; known: {', '.join(JUDGES.names())}")
+    return [JUDGES.create(n, **options.get(n, {})) for n in names], notes
+
+
+def make_backend(cfg: EvalConfig) -> tuple[Backend, str]:
+    """The backend for ``cfg`` and the model it loads (``gym`` resolved to the gym's folder)."""
+    model = gym_link.base_model_dir(cfg.gym) if cfg.model == "gym" and cfg.backend != "openai" else cfg.model
+    params: dict[str, Any] = {"model": model, "batch_size": cfg.batch_size, **cfg.backend_options}
+    if cfg.base_url is not None:
+        params["base_url"] = cfg.base_url
+    if cfg.threads is not None and cfg.backend == "transformers":
+        import torch
+
+        torch.set_num_threads(cfg.threads)
+    if cfg.backend not in BACKENDS:
+        raise ConfigError(f"unknown backend {cfg.backend!r}; known: {', '.join(BACKENDS.names())}")
+    return BACKENDS.create(cfg.backend, **params), model
+
+
+def _judge_batch(judges: list[Judge], samples: list[Sample], gens: list[Generation]) -> list[Judgement]:
+    texts = [g.text for g in gens]
+    out: list[Judgement] = []
+    for judge in judges:
+        for g, scores in zip(gens, judge_all(judge, samples, texts), strict=True):
+            out.append(Judgement(sample_id=g.sample_id, index=g.index, judge=judge.name, scores=scores))
+    return out
+
+
+@contextmanager
+def _progress(enabled: bool, total: int, done: int) -> Iterator[Any]:
+    if not enabled:
+        yield lambda _n: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("[bold]generating"), BarColumn(), MofNCompleteColumn(), TextColumn("replies"),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task("generate", total=total, completed=done)
+        yield lambda n: bar.advance(task, n)
+
+
+def _generate(cfg: EvalConfig, run: log.RunDir, backend: Backend, judges: list[Judge], pending: list[Sample],
+              have: set[tuple[str, int]], total: int, timing: dict[str, float]) -> None:
+    """Generate the missing replies of ``pending`` batch by batch; judge and append each batch."""
+    n = cfg.generation.n
+    by_id = {s.id: s for s in pending}
+    with _progress(cfg.progress, total, len(have)) as advance:
+        t_batch = time.perf_counter()
+        prompts = [s.prompt for s in pending]
+        batches = iter_generate(backend, prompts, cfg.generation, max(1, cfg.batch_size // n))
+        for idx, batch in batches:
+            timing["generate_s"] += time.perf_counter() - t_batch
+            gens = [Generation(sample_id=pending[i].id, index=k, text=c.text, finish_reason=c.finish_reason,
+                               completion_tokens=c.completion_tokens)
+                    for i, completions in zip(idx, batch, strict=True) for k, c in enumerate(completions)
+                    if (pending[i].id, k) not in have]
+            run.append(log.GENERATIONS, gens)
+            t_judge = time.perf_counter()
+            run.append(log.JUDGEMENTS, _judge_batch(judges, [by_id[g.sample_id] for g in gens], gens))
+            timing["judge_s"] += time.perf_counter() - t_judge
+            timing["generated"] += len(gens)
+            advance(len(gens))
+            t_batch = time.perf_counter()
+
+
+def _judge_missing(run: log.RunDir, judges: list[Judge], samples: list[Sample], gens: list[Generation],
+                   timing: dict[str, float], chunk: int = 256) -> None:
+    """Judge every generation that lacks a judgement of some judge (after a resume or rescore)."""
+    done = {(j.sample_id, j.index, j.judge) for j in run.read(log.JUDGEMENTS, Judgement, JUDGE_KEY)}
+    by_id = {s.id: s for s in samples}
+    t0 = time.perf_counter()
+    for judge in judges:
+        todo = [g for g in gens if (g.sample_id, g.index, judge.name) not in done and g.sample_id in by_id]
+        for start in range(0, len(todo), chunk):
+            part = todo[start:start + chunk]
+            run.append(log.JUDGEMENTS, _judge_batch([judge], [by_id[g.sample_id] for g in part], part))
+    timing["judge_s"] += time.perf_counter() - t0
+
+
+def run(config: EvalConfig) -> dict[str, Any]:
+    """Evaluate ``config.model`` on ``config.suite``; returns the results dict (also results.json).
+
+    Re-running the same config (same ``out``) resumes; see the module doc.
+    """
+    cfg = config
+    samples = load_samples(cfg)
+    out = Path(cfg.out or cfg.default_out())
+    rundir = log.RunDir(out)
+    old = rundir.check_identity(cfg.identity())
+    judges, notes = make_judges(cfg)
+    n = cfg.generation.n
+    gens = rundir.read(log.GENERATIONS, Generation, GEN_KEY) if old else []
+    have = {(g.sample_id, g.index) for g in gens}
+    pending = [s for s in samples if any((s.id, k) not in have for k in range(n))]
+    timing = {"generate_s": 0.0, "judge_s": 0.0, "generated": 0}
+    model_source = (old or {}).get("model", {}).get("source", cfg.model)
+    backend = None
+    if pending:
+        backend, model_source = make_backend(cfg)
+    manifest = {
+        **(old or {}), "status": "running", "identity": cfg.identity(), "config": cfg.model_dump(mode="json"),
+        "model": {"name": cfg.model, "source": str(getattr(backend, "source", model_source)),
+                  "backend": cfg.backend},
+        "seed": cfg.generation.seed, "versions": versions(), "expected": len(samples) * n,
+        "created": (old or {}).get("created", log.now()),
+    }
+    rundir.write_manifest(manifest)
+    if not rundir.path(log.SAMPLES).is_file():
+        log.atomic_write_jsonl(rundir.path(log.SAMPLES), (s.model_dump(mode="json") for s in samples))
+    if backend is not None:
+        _generate(cfg, rundir, backend, judges, pending, have, len(samples) * n, timing)
+        gens = rundir.read(log.GENERATIONS, Generation, GEN_KEY)
+    _judge_missing(rundir, judges, samples, gens, timing)
+    return finish(rundir, cfg, samples, [j.name for j in judges], timing, notes)
+
+
+def finish(rundir: log.RunDir, cfg: EvalConfig, samples: list[Sample], judge_names: list[str],
+           timing: dict[str, float], notes: list[str]) -> dict[str, Any]:
+    """Metrics, records, results.json, report.html; marks the run complete."""
+    gens = rundir.read(log.GENERATIONS, Generation, GEN_KEY)
+    wanted = {s.id for s in samples}
+    gens = [g for g in gens if g.sample_id in wanted and g.index < cfg.generation.n]
+    expected = len(samples) * cfg.generation.n
+    if len(gens) != expected:
+        raise DataError(f"{rundir.root}: {len(gens)} of {expected} replies are recorded; "
+                        "rerun the same command to finish")
+    judgements = rundir.read(log.JUDGEMENTS, Judgement, JUDGE_KEY)
+    rows = build_rows(samples, gens, judgements, judge_names)
+    t0 = time.perf_counter()
+    metrics = compute(all_metrics(cfg.metrics), rows, seed=cfg.generation.seed, resamples=cfg.bootstrap)
+    timing["metrics_s"] = time.perf_counter() - t0
+    manifest = rundir.manifest() or {}
+    total = timing["generate_s"] + timing["judge_s"] + timing["metrics_s"]
+    speed = timing["generated"] / timing["generate_s"] if timing["generate_s"] else None
+    results = {
+        "r1safe_eval": 1, "status": "complete", "r1safe_version": __version__,
+        "model": manifest.get("model", {"name": cfg.model}), "suite": cfg.suite,
+        "splits": list(dict.fromkeys(s.split for s in samples)), "seed": cfg.generation.seed,
+        "generation": cfg.generation.model_dump(mode="json"), "judges": judge_names,
+        "counts": {"prompts": len(samples), "completions": len(gens)},
+        "timing": {**timing, "judge_share": timing["judge_s"] / total if total else None,
+                   "completions_per_s": speed},
+        "notes": notes, "config": cfg.model_dump(mode="json"), "versions": versions(), "machine": machine(),
+        "run_dir": str(rundir.root), "created": manifest.get("created"), "finished": log.now(),
+        "metrics": metrics,
+    }
+    log.atomic_write_jsonl(rundir.path(log.RECORDS), records(samples, gens, rows))
+    if cfg.report:
+        from r1safe.eval.report import write_html
+
+        write_html(results, rundir.path(log.REPORT))
+    log.atomic_write_text(rundir.path(log.RESULTS), json.dumps(results, indent=2, ensure_ascii=False))
+    rundir.set_status("complete", finished=results["finished"])
+    return results
+
+
+def rescore(run_dir: str | Path, judges: list[str] | None = None,
+            judge_options: dict[str, dict[str, Any]] | None = None, metrics: list[str] | None = None,
+            bootstrap: int | None = None) -> dict[str, Any]:
+    """Rerun judges and metrics on a finished run's replies (no model is loaded)."""
+    rundir = log.RunDir(run_dir)
+    manifest = rundir.manifest()
+    if manifest is None:
+        raise ConfigError(f"{run_dir}: not an evaluation run folder (no manifest.json)")
+    updates: dict[str, Any] = {"out": str(rundir.root), "progress": False}
+    for key, value in (("judges", judges), ("metrics", metrics), ("bootstrap", bootstrap)):
+        if value is not None:
+            updates[key] = value
+    if judge_options is not None:
+        updates["judge_options"] = judge_options
+    cfg = EvalConfig.model_validate({**manifest["config"], **updates})
+    samples = [Sample.model_validate(r) for r in log.read_jsonl_records(rundir.path(log.SAMPLES))]
+    by_key = {(g.sample_id, g.index): g for g in rundir.read(log.GENERATIONS, Generation, GEN_KEY)}
+    keys = [(s.id, k) for s in samples for k in range(cfg.generation.n)]
+    missing = sum(k not in by_key for k in keys)
+    if missing:
+        raise DataError(f"{run_dir} is partial ({len(keys) - missing} of {len(keys)} replies); "
+                        "rerun `r1safe eval` with the same options to finish it first")
+    judge_objs, notes = make_judges(cfg)
+    timing = {"generate_s": 0.0, "judge_s": 0.0, "generated": 0}
+    t0 = time.perf_counter()
+    by_id = {s.id: s for s in samples}
+    fresh: list[Judgement] = []
+    for start in range(0, len(keys), 256):
+        part = [by_key[k] for k in keys[start:start + 256]]
+        fresh.extend(_judge_batch(judge_objs, [by_id[g.sample_id] for g in part], part))
+    rundir.replace(log.JUDGEMENTS, fresh)
+    timing["judge_s"] = time.perf_counter() - t0
+    rundir.write_manifest({**manifest, "config": cfg.model_dump(mode="json"), "identity": cfg.identity()})
+    return finish(rundir, cfg, samples, [j.name for j in judge_objs], timing, notes)
