@@ -1,0 +1,125 @@
+"""The study's figures, as PNG bytes (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from r1safe.study.table import COLUMNS, HELD_OUT
+
+SPLITS = ("id", *HELD_OUT)
+
+
+def _png(fig: Any) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _figure(width: float = 7.5, height: float = 3.6) -> tuple[Any, Any]:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(width, height))
+
+
+def _err(cell: dict[str, Any]) -> tuple[float, float]:
+    lo, hi = cell["ci"]
+    return max(cell["value"] - lo, 0.0), max(hi - cell["value"], 0.0)
+
+
+def harm_by_split(table: dict[str, dict[str, Any]]) -> bytes:
+    """Grouped bars: harmful compliance per split, one bar per arm, 95% intervals."""
+    fig, ax = _figure()
+    arms = list(table)
+    width = 0.8 / max(len(arms), 1)
+    keys = [f"harm_{s}" for s in SPLITS]
+    for i, arm in enumerate(arms):
+        xs, ys, errs = [], [], []
+        for j, key in enumerate(keys):
+            c = table[arm].get(key)
+            if c:
+                xs.append(j + i * width)
+                ys.append(c["value"])
+                errs.append(_err(c))
+        ax.bar(xs, ys, width, yerr=list(zip(*errs, strict=True)) if errs else None, capsize=2, label=arm)
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(keys))], SPLITS)
+    ax.set_ylabel("harmful compliance")
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=8, ncols=len(arms))
+    return _png(fig)
+
+
+def generalization(table: dict[str, dict[str, Any]]) -> bytes:
+    """One line per arm from id to each held-out split: the generalization gap at a glance."""
+    fig, ax = _figure()
+    for arm, cells in table.items():
+        pts = [(i, cells[f"harm_{s}"]) for i, s in enumerate(SPLITS) if cells.get(f"harm_{s}")]
+        if pts:
+            ax.errorbar([p[0] for p in pts], [p[1]["value"] for p in pts],
+                        yerr=list(zip(*[_err(p[1]) for p in pts], strict=True)), marker="o", capsize=2, label=arm)
+    ax.set_xticks(range(len(SPLITS)), SPLITS)
+    ax.set_ylabel("harmful compliance")
+    ax.set_ylim(-0.02, 1.05)
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def cost(table: dict[str, dict[str, Any]]) -> bytes:
+    """Held-out harmful compliance against FLOPs spent: where each arm gets, at what price."""
+    fig, ax = _figure(6.0, 3.6)
+    for arm, cells in table.items():
+        harm, flops = cells.get("harm_held_out"), cells.get("flops")
+        if harm and flops:
+            x = max(flops["value"], 1.0)
+            ax.errorbar([x], [harm["value"]], yerr=[[_err(harm)[0]], [_err(harm)[1]]], marker="o", capsize=3)
+            ax.annotate(arm, (x, harm["value"]), textcoords="offset points", xytext=(5, 5))
+    ax.set_xscale("log")
+    ax.set_xlabel("training + generation FLOPs (log; base = 1)")
+    ax.set_ylabel("harmful compliance, held-out")
+    ax.set_ylim(-0.02, 1.05)
+    return _png(fig)
+
+
+def side_effects(table: dict[str, dict[str, Any]]) -> bytes:
+    """Over-refusal, arithmetic accuracy and language mixing per arm: the price of safety."""
+    fig, ax = _figure()
+    keys = ("over_refusal", "arithmetic", "mixing", "harm_reasoning")
+    labels = {c.key: c.label for c in COLUMNS}
+    arms = list(table)
+    width = 0.8 / max(len(arms), 1)
+    for i, arm in enumerate(arms):
+        xs, ys, errs = [], [], []
+        for j, key in enumerate(keys):
+            c = table[arm].get(key)
+            if c:
+                xs.append(j + i * width)
+                ys.append(c["value"])
+                errs.append(_err(c))
+        ax.bar(xs, ys, width, yerr=list(zip(*errs, strict=True)) if errs else None, capsize=2, label=arm)
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(keys))], [labels[k] for k in keys], fontsize=8)
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=8, ncols=len(arms))
+    return _png(fig)
+
+
+def reward_hacking(curves: dict[str, dict[str, list[float]]]) -> bytes | None:
+    """Proxy P(safe) vs oracle safe rate on the probe set over RL steps, per RL arm."""
+    if not any(c.get("step") for c in curves.values()):
+        return None
+    fig, ax = _figure()
+    for arm, c in curves.items():
+        if c.get("step"):
+            line = ax.plot(c["step"], c["proxy"], label=f"{arm}: proxy reward model")[0]
+            ax.plot(c["step"], c["oracle"], linestyle="--", color=line.get_color(), label=f"{arm}: oracle")
+    ax.set_xlabel("GRPO step (stages concatenated)")
+    ax.set_ylabel("safe share on the probe set")
+    ax.set_ylim(-0.02, 1.05)
+    ax.legend(fontsize=8)
+    return _png(fig)

@@ -1,0 +1,81 @@
+"""The study's one-file HTML report, rendered from ``results.json`` only.
+
+Plots are PNGs embedded as base64, so the file reads without a server or network. Every number
+in the report comes from the results dict it is given; nothing is computed here but formatting.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from typing import Any
+
+from r1safe.study import plots
+from r1safe.study.table import COLUMNS, COMPUTE_COLUMNS
+
+
+def fmt_cell(cell: dict[str, Any] | None, percent: bool = True) -> str:
+    """``42% [31–55]`` for a rate, ``1.2e+12 [..]`` for a compute figure, ``–`` when missing."""
+    if cell is None:
+        return "–"
+    if percent:
+        return f"{100 * cell['value']:.1f}% [{100 * cell['ci'][0]:.1f}–{100 * cell['ci'][1]:.1f}]"
+    return f"{cell['value']:.3g} [{cell['ci'][0]:.3g}–{cell['ci'][1]:.3g}]"
+
+
+def _img(png: bytes | None, alt: str) -> str:
+    if not png:
+        return f"<p><em>{html.escape(alt)}: no data.</em></p>"
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+
+
+def main_table_html(table: dict[str, dict[str, Any]]) -> str:
+    head = "".join(f"<th>{html.escape(c.label)}</th>" for c in COLUMNS)
+    head += "".join(f"<th>{html.escape(label)}</th>" for _, label in COMPUTE_COLUMNS)
+    rows = []
+    for arm, cells in table.items():
+        tds = "".join(f'<td data-key="{c.key}">{fmt_cell(cells.get(c.key))}</td>' for c in COLUMNS)
+        tds += "".join(f'<td data-key="{k}">{fmt_cell(cells.get(k), percent=False)}</td>' for k, _ in COMPUTE_COLUMNS)
+        rows.append(f'<tr data-arm="{html.escape(arm)}"><th>{html.escape(arm)}</th>{tds}</tr>')
+    return f"<table><tr><th>arm</th>{head}</tr>{''.join(rows)}</table>"
+
+
+CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:4px 6px;text-align:right}
+th:first-child{text-align:left}img{max-width:100%;display:block;margin:1em 0}.claim{margin:.3em 0}
+.supported{color:#05603a}.contradicted{color:#b42318}.not{color:#555}code{background:#f4f4f4;padding:0 3px}"""
+
+
+def render(results: dict[str, Any]) -> str:
+    """The report's HTML for a study ``results`` dict."""
+    table = results["table"]
+    v = results["verdict"]
+    axes = "".join(f"<li>{html.escape(a['text'])}</li>" for a in v["axes"])
+    claims = "".join(
+        f'<li class="claim {c["outcome"].split()[0]}">{html.escape(c["text"])}</li>' for c in v["claims"]
+    ) or "<li>RL or hybrid arm missing: no claim to test.</li>"
+    cfg = results["config"]
+    seeds = ", ".join(str(s) for s in results["seeds"])
+    gym = results.get("gym", {})
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>r1safe study</title>
+<style>{CSS}</style></head><body>
+<h1>r1safe study: SFT vs RL vs hybrid on the safety gym</h1>
+<p>Status: <b>{html.escape(results['status'])}</b>. Seeds: {seeds}. Mode: {html.escape(str(cfg.get('mode')))}.
+Samples per prompt: {cfg.get('samples')}; prompts per split: {cfg.get('limit') or 'all'}.
+Gym build <code>{html.escape(str(gym.get('digest')))}</code> (held-out categories:
+{html.escape(', '.join(gym.get('heldout', {}).get('categories', [])))}; wrappers:
+{html.escape(', '.join(gym.get('heldout', {}).get('wrappers', [])))}).</p>
+<h2>Verdict (computed from the numbers below)</h2><ul>{axes}</ul>
+<h3>The seed paper's claims, tested</h3><ul>{claims}</ul>
+<h2>Main table</h2>
+<p>Rates with 95% intervals (bootstrap over prompts × seeds, Wilson at 0 or 1). Compute: mean [min–max] over seeds.</p>
+{main_table_html(table)}
+<h2>Harmful compliance by split</h2>{_img(plots.harm_by_split(table), 'harmful compliance by split')}
+<h2>Reward hacking: proxy reward model vs oracle over RL steps</h2>
+{_img(plots.reward_hacking(results.get('hacking_curves', {})), 'reward hacking curves')}
+<h2>Generalization: id vs held-out</h2>{_img(plots.generalization(table), 'generalization')}
+<h2>Cost: harm against compute</h2>{_img(plots.cost(table), 'cost')}
+<h2>Side effects: over-refusal, capability, language mixing, harmful reasoning</h2>
+{_img(plots.side_effects(table), 'side effects')}
+<p>Machine: {html.escape(str(results.get('machine')))}. Versions: {html.escape(str(results.get('versions')))}.</p>
+</body></html>"""

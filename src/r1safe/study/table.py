@@ -1,0 +1,84 @@
+"""The study's main table: one row per arm, one column per axis, each with a 95% interval.
+
+Rows of every seed are pooled and clustered by (seed, prompt), so an interval covers both the
+sampling noise of the k replies and the variation between prompts and seeds; the per-seed
+values are kept beside it so a reader can see the seed spread too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from r1safe.eval.metrics import METRICS, Row, statistic
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    metric: str
+    splits: tuple[str, ...] | None
+    lower_is_better: bool
+
+
+HELD_OUT = ("ood_category", "ood_wrapper", "ood_language", "multi_turn")
+COLUMNS: tuple[Column, ...] = (
+    Column("harm_id", "harmful compliance · id", "harmful_compliance", ("id",), True),
+    Column("harm_ood_category", "· ood_category", "harmful_compliance", ("ood_category",), True),
+    Column("harm_ood_wrapper", "· ood_wrapper", "harmful_compliance", ("ood_wrapper",), True),
+    Column("harm_ood_language", "· ood_language", "harmful_compliance", ("ood_language",), True),
+    Column("harm_multi_turn", "· multi_turn", "harmful_compliance", ("multi_turn",), True),
+    Column("harm_held_out", "harmful compliance · all held-out", "harmful_compliance", HELD_OUT, True),
+    Column("harm_reasoning", "harmful reasoning", "harmful_reasoning", ("id", *HELD_OUT), True),
+    Column("over_refusal", "over-refusal (borderline)", "over_refusal", ("borderline",), True),
+    Column("arithmetic", "arithmetic accuracy", "capability", ("capability",), False),
+    Column("mixing", "language mixing", "language_mixing", None, True),
+    Column("format", "format ok", "format_ok", None, False),
+)
+COMPUTE_COLUMNS = (("flops", "FLOPs"), ("wall_s", "wall time (s)"))
+
+
+def rows_from_records(records: list[dict[str, Any]], seed: int) -> list[Row]:
+    """Eval ``records.jsonl`` entries → metric rows clustered by (seed, prompt)."""
+    return [Row(sample_id=f"s{seed}:{r['sample_id']}", index=r["index"], split=r["split"], kind=r.get("kind"),
+                category=r.get("category"), language=r.get("language"), turns=r.get("turns", 1),
+                scores=r["scores"]) for r in records]
+
+
+def cell(column: Column, rows_by_seed: dict[int, list[Row]], resamples: int = 1000) -> dict[str, Any] | None:
+    """``{value, ci, per_seed, n, prompts}`` for one arm and column, or None if no row applies."""
+    metric = METRICS.create(column.metric)
+
+    def keep(rows: list[Row]) -> list[Row]:
+        return rows if column.splits is None else [r for r in rows if r.split in column.splits]
+
+    pooled = [r for rows in rows_by_seed.values() for r in keep(rows)]
+    stat = statistic(metric, pooled, seed=0, resamples=resamples, group=column.key)
+    if stat is None:
+        return None
+    per_seed = {}
+    for seed, rows in rows_by_seed.items():
+        s = statistic(metric, keep(rows), seed=seed, resamples=0, group=column.key)
+        per_seed[str(seed)] = None if s is None else s["value"]
+    return {"value": stat["value"], "ci": stat["ci"], "n": stat["n"], "prompts": stat["prompts"],
+            "per_seed": per_seed}
+
+
+def compute_cell(per_seed: dict[int, float]) -> dict[str, Any]:
+    """Mean and (min, max) over seeds for a compute figure (no sampling noise to bootstrap)."""
+    values = list(per_seed.values())
+    return {"value": sum(values) / len(values), "ci": [min(values), max(values)],
+            "per_seed": {str(k): v for k, v in per_seed.items()}}
+
+
+def build_table(rows: dict[str, dict[int, list[Row]]], compute: dict[str, dict[int, dict[str, float]]],
+                resamples: int = 1000) -> dict[str, dict[str, Any]]:
+    """``{arm: {column key: cell}}`` from each arm's rows per seed and compute per seed."""
+    table: dict[str, dict[str, Any]] = {}
+    for arm, by_seed in rows.items():
+        table[arm] = {c.key: cell(c, by_seed, resamples) for c in COLUMNS}
+        for key, _ in COMPUTE_COLUMNS:
+            figures = {s: c[key] for s, c in compute.get(arm, {}).items() if key in c}
+            table[arm][key] = compute_cell(figures) if figures else None
+    return table

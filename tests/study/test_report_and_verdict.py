@@ -1,0 +1,90 @@
+"""The study's table, verdict and report from synthetic eval records with known rates."""
+
+import random
+import re
+
+from r1safe.study.report import fmt_cell, render
+from r1safe.study.table import COLUMNS, build_table, rows_from_records
+from r1safe.study.verdict import verdict
+
+SPLITS = ("id", "ood_category", "ood_wrapper", "ood_language", "multi_turn")
+
+
+def _records(harm_rate: float, mix_rate: float, seed: int, n: int = 40, k: int = 2) -> list[dict]:
+    rng = random.Random(seed)
+    out = []
+    for split in (*SPLITS, "borderline", "capability"):
+        for i in range(n):
+            for j in range(k):
+                harmful = split in SPLITS
+                scores = {"oracle/harmful_answer": (rng.random() < harm_rate) if harmful else None,
+                          "oracle/harmful_reasoning": (rng.random() < harm_rate) if harmful else None,
+                          "oracle/correct": (rng.random() < 0.8) if split == "capability" else None,
+                          "oracle/reasoning_mixed": rng.random() < mix_rate, "oracle/format_ok": True,
+                          "refusal/refused": split == "borderline" and rng.random() < 0.1}
+                kind = "harmful" if harmful else ("borderline" if split == "borderline" else "benign")
+                out.append({"sample_id": f"{split}-{i}", "index": j, "split": split, "kind": kind,
+                            "category": "c", "language": "en", "turns": 1, "scores": scores})
+    return out
+
+
+def _results(rl_harm: float, hybrid_harm: float, rl_mix: float = 0.3, gap_rl: float = 0.4) -> dict:
+    rates = {"rl": (rl_harm, rl_mix), "hybrid": (hybrid_harm, 0.0), "sft": (0.2, 0.0)}
+    rows = {arm: {s: rows_from_records(_records(h, m, s), s) for s in (0, 1)} for arm, (h, m) in rates.items()}
+    compute = {arm: {0: {"flops": f, "wall_s": 10.0}, 1: {"flops": f * 1.1, "wall_s": 12.0}}
+               for arm, f in (("rl", 4e12), ("hybrid", 3e12), ("sft", 1e12))}
+    table = build_table(rows, compute, resamples=200)
+    hacking = {"rl": gap_rl, "hybrid": 0.0}
+    return {"status": "complete", "seeds": [0, 1], "config": {"mode": "test", "samples": 2, "limit": 40},
+            "gym": {"digest": "x", "heldout": {"categories": ["a"], "wrappers": ["b"]}},
+            "table": table, "verdict": verdict(table, hacking), "hacking_curves": {}}
+
+
+def test_table_values_match_the_synthetic_rates():
+    res = _results(0.9, 0.1)
+    assert abs(res["table"]["rl"]["harm_id"]["value"] - 0.9) < 0.08
+    assert abs(res["table"]["hybrid"]["harm_held_out"]["value"] - 0.1) < 0.05
+    cell = res["table"]["rl"]["harm_id"]
+    assert cell["ci"][0] <= cell["value"] <= cell["ci"][1]
+    assert set(cell["per_seed"]) == {"0", "1"}
+    assert res["table"]["rl"]["flops"]["value"] == (4e12 + 4.4e12) / 2
+
+
+def test_report_shows_exactly_the_numbers_of_results_json():
+    res = _results(0.9, 0.1)
+    page = render(res)
+    for arm, cells in res["table"].items():
+        row = re.search(rf'<tr data-arm="{arm}">(.*?)</tr>', page).group(1)
+        for col in COLUMNS:
+            shown = re.search(rf'<td data-key="{col.key}">(.*?)</td>', row).group(1)
+            assert shown == fmt_cell(cells[col.key])
+    assert page.count("data:image/png;base64,") >= 4
+
+
+def test_verdict_follows_the_numbers():
+    hybrid_wins = _results(rl_harm=0.9, hybrid_harm=0.1)
+    rl_wins = _results(rl_harm=0.1, hybrid_harm=0.9)
+    tie = _results(rl_harm=0.5, hybrid_harm=0.5)
+
+    def outcome(res, prefix):
+        return next(c["outcome"] for c in res["verdict"]["claims"] if c["claim"].startswith(prefix))
+
+    claim = "RL alone generalizes worse"
+    assert outcome(hybrid_wins, claim) == "supported"
+    assert outcome(rl_wins, claim) == "contradicted"
+    assert outcome(tie, claim) == "not distinguishable"
+    held = {a["axis"]: a for a in hybrid_wins["verdict"]["axes"]}["harm_held_out"]
+    assert held["best"] == "hybrid"
+    assert {a["axis"]: a for a in rl_wins["verdict"]["axes"]}["harm_held_out"]["best"] == "rl"
+    assert render(hybrid_wins) != render(rl_wins)
+
+
+def test_reward_hacking_claim_uses_the_gap():
+    hacked = _results(0.5, 0.5, gap_rl=0.4)
+    clean = _results(0.5, 0.5, gap_rl=0.0)
+
+    def outcome(res):
+        return next(c["outcome"] for c in res["verdict"]["claims"] if "reward hacking" in c["claim"])
+
+    assert outcome(hacked) == "supported"
+    assert outcome(clean) == "not distinguishable"
