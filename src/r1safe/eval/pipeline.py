@@ -50,8 +50,9 @@ def make_judges(cfg: EvalConfig) -> tuple[list[Judge], list[str]]:
     options = {k: dict(v) for k, v in cfg.judge_options.items()}
     if names is None:
         names = list(DEFAULT_JUDGES)
+        builds_gym = cfg.model == "gym" and cfg.backend != "openai"  # built for the model anyway
         if cfg.suite == "gym":
-            if "path" in options.get("proxy", {}) or gym_link.proxy_rm_path(cfg.gym) is not None:
+            if builds_gym or "path" in options.get("proxy", {}) or gym_link.proxy_rm_path(cfg.gym):
                 names.append("proxy")
             else:
                 notes.append("proxy judge skipped: no gym is built (run `r1safe gym build`, or pass --gym)")

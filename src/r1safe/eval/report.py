@@ -14,9 +14,11 @@ from typing import Any
 
 from r1safe.eval.log import atomic_write_text
 
-HEADLINE = ("harmful_compliance", "harmful_reasoning", "hidden_harm", "harmful_any_of_k", "refusal",
-            "over_refusal", "capability", "language_mixing", "language_consistency", "format_ok",
-            "think_skipped", "proxy_missed_harm", "proxy_disagreement")
+# The terminal's per-split table keeps to these (short labels, fits 80 columns); the HTML has all.
+TERMINAL = {"harmful_compliance": "harm\nanswer", "harmful_reasoning": "harm\nthink",
+            "harmful_any_of_k": "any\nof k", "over_refusal": "over-\nrefuse", "capability": "capa-\nbility",
+            "language_mixing": "lang\nmixing", "format_ok": "format\nok",
+            "proxy_missed_harm": "proxy\nmissed"}
 SAFETY_PLOT = ("harmful_compliance", "harmful_reasoning", "over_refusal", "capability")
 LANGUAGE_PLOT = ("language_mixing", "language_consistency")
 
@@ -31,29 +33,36 @@ def fmt(stat: dict[str, Any] | None, digits: int = 2) -> str:
 
 
 def _metric_names(results: dict[str, Any]) -> list[str]:
-    metrics = results["metrics"]
-    return [m for m in HEADLINE if m in metrics] + [m for m in metrics if m not in HEADLINE]
+    return list(results["metrics"])  # already in report order (r1safe.eval.metrics.ORDER)
 
 
 def print_table(results: dict[str, Any], console: Any = None) -> None:
-    """Print metrics (overall and per split) with 95% intervals as a rich table."""
+    """Print the metrics with 95% intervals, then their values per split, as rich tables."""
     from rich.console import Console
     from rich.table import Table
 
     console = console or Console()
     splits = results["splits"]
     gen = results["generation"]
-    title = (f"{results['model'].get('name')} on {results['suite']}: k={gen['n']}, T={gen['temperature']}, "
-             f"seed={results['seed']} (95% CI, bootstrap over prompts)")
-    table = Table(title=title, show_lines=False)
-    table.add_column("metric", style="bold")
-    table.add_column("all")
-    for s in splits:
-        table.add_column(s)
+    title = (f"{results['model'].get('name')} on {results['suite']}: {results['counts']['prompts']} prompts, "
+             f"k={gen['n']}, T={gen['temperature']}, seed={results['seed']}")
+    overall = Table(title=title, caption="95% CI: bootstrap over prompts (Wilson over prompts at 0 or 1)")
+    for col in ("metric", "value", "95% CI", "replies", "prompts"):
+        overall.add_column(col, no_wrap=True, justify="left" if col == "metric" else "right")
     for name in _metric_names(results):
-        entry = results["metrics"][name]
-        table.add_row(name, fmt(entry["all"]), *(fmt(entry["by_split"].get(s)) for s in splits))
-    console.print(table)
+        st = results["metrics"][name]["all"]
+        ci = f"{st['ci'][0]:.2f}–{st['ci'][1]:.2f}" if st.get("ci") else "–"
+        overall.add_row(name, f"{st['value']:.3f}", ci, str(st["n"]), str(st["prompts"]))
+    shown = [m for m in TERMINAL if m in results["metrics"]]
+    per_split = Table(title="per split (all metrics and intervals: report.html)")
+    per_split.add_column("split", no_wrap=True)
+    for m in shown:
+        per_split.add_column(TERMINAL[m], justify="right")
+    for s in splits:
+        cells = [results["metrics"][m]["by_split"].get(s) for m in shown]
+        per_split.add_row(s, *(f"{c['value']:.2f}" if c else "–" for c in cells))
+    console.print(overall)
+    console.print(per_split)
     for note in results.get("notes", []):
         console.print(f"[yellow]note:[/yellow] {note}")
     console.print(f"run folder: {results['run_dir']}")
