@@ -17,7 +17,7 @@ def test_prompt_is_a_prefix_of_prompt_plus_completion():
     tok = _tok()
     msgs = [{"role": "user", "content": "12 + 34?"}]
     prompt = tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
-    full = tok.apply_chat_template(msgs + [{"role": "assistant", "content": "<think>\nx\n</think>\n\n46"}],
+    full = tok.apply_chat_template([*msgs, {"role": "assistant", "content": "<think>\nx\n</think>\n\n46"}],
                                    tokenize=False)
     assert full.startswith(prompt)
     assert full.endswith("46<|end|>")
@@ -39,5 +39,6 @@ def test_round_trip_save_load_and_decode(tmp_path):
     ids = loaded(text, add_special_tokens=False).input_ids
     assert loaded.decode(ids) == text
     assert loaded.convert_tokens_to_ids("<think>") in ids
+    assert len(loaded) == len(tok)
     digits = [t for t in loaded.convert_ids_to_tokens(ids) if t.strip("Ġ").isdigit()]
     assert all(len(t.strip("Ġ")) == 1 for t in digits), "digits must be one token each"

@@ -136,7 +136,8 @@ def build_gym(config: GymConfig | None = None, force: bool = False, progress: Pr
     for name, samples in world.splits.items():
         write_jsonl(tmp / "splits" / f"{name}.jsonl", [s.model_dump() for s in samples])
     say("writing the corpora")
-    corpora = {"base": base_corpus(world, cfg.corpus, cfg.seed), "safety_sft": safety_sft_set(world, cfg.corpus, cfg.seed),
+    corpora = {"base": base_corpus(world, cfg.corpus, cfg.seed),
+               "safety_sft": safety_sft_set(world, cfg.corpus, cfg.seed),
                "train_prompts": rl_prompts(world, cfg.corpus, cfg.seed)}
     labelled = reward_model_samples(world, cfg.corpus, cfg.seed)
     for name, rows in {**corpora, **{f"rm_{k}": v for k, v in labelled.items()}}.items():

@@ -62,7 +62,8 @@ def base_corpus(world: World, cfg: CorpusConfig, seed: int) -> list[dict[str, An
     turns_pool = [s for t in C.HARM_TOPICS.values() for s in multi_turn_prompts(t, C.LANGUAGES, rng)]
     turns_pool = [s for s in turns_pool if not world.is_test(s)]
     sums = list(world.arithmetic_pool(C.LANGUAGES))
-    chosen = (rng.choices(text_pool, k=n_text) + rng.choices(turns_pool, k=n_turns) + rng.sample(sums, min(n_sum, len(sums))))
+    chosen = (rng.choices(text_pool, k=n_text) + rng.choices(turns_pool, k=n_turns)
+              + rng.sample(sums, min(n_sum, len(sums))))
     rows = []
     for s in chosen:
         refuse_rate = cfg.base_refusal_rate if s.kind == "harmful" else cfg.base_refusal_rate / 4

@@ -14,6 +14,7 @@ import json
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -52,7 +53,7 @@ def featurize(spec: RewardModelSpec, sample: Sample, text: str) -> np.ndarray:
     idx: list[int] = []
     for part in spec.parts:
         toks = [w.lower() for w in words(sources[part])]
-        grams = toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
+        grams = toks + [f"{a} {b}" for a, b in pairwise(toks)]
         idx.extend(_hash(f"{part[0]}:{g}", spec.dims) for g in grams)
     idx.append(spec.dims - 1)
     return np.asarray(idx, dtype=np.int64)

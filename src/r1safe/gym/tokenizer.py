@@ -4,6 +4,10 @@ Digits are split one per token, so arithmetic is learnable digit by digit. ``<th
 ``</think>`` are single tokens that survive decoding, and the chat template follows R1's usage
 recommendations: a system message is folded into the first user turn, earlier assistant turns
 carry only their answers, and the generation prompt opens the assistant turn with ``<think>\\n``.
+
+An explicit ``<|unk|>`` is part of the vocabulary: transformers loads a tokenizer saved next to a
+Qwen2 model as ``Qwen2Tokenizer``, which would otherwise add an unknown token of its own beyond
+the model's embedding table.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pathlib import Path
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast
 
-PAD, BOS, USER, ASSISTANT, END = "<|pad|>", "<|begin|>", "<|user|>", "<|assistant|>", "<|end|>"
+PAD, BOS, USER, ASSISTANT, END, UNK = "<|pad|>", "<|begin|>", "<|user|>", "<|assistant|>", "<|end|>", "<|unk|>"
 THINK_TOKENS = ["<think>", "</think>"]
 
 CHAT_TEMPLATE = (
@@ -42,13 +46,13 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 2000) -> PreTrainedT
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
-        special_tokens=[PAD, BOS, USER, ASSISTANT, END],
+        special_tokens=[PAD, BOS, USER, ASSISTANT, END, UNK],
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     tok.train_from_iterator(texts, trainer=trainer)
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token=BOS, eos_token=END, pad_token=PAD,
+        tokenizer_object=tok, bos_token=BOS, eos_token=END, pad_token=PAD, unk_token=UNK,
         additional_special_tokens=[USER, ASSISTANT], padding_side="left",
     )
     fast.add_tokens(THINK_TOKENS)

@@ -272,7 +272,8 @@ def train_prompts(world: World, size: int, seed: int, arithmetic_share: float = 
     harmful = [s for s in pool if s.kind == "harmful"]
     helpful = [s for s in pool if s.kind != "harmful"]
     n_harm = (size - n_sum) // 2
-    chosen = rng.sample(harmful, min(n_harm, len(harmful))) + rng.sample(helpful, min(size - n_sum - n_harm, len(helpful)))
+    chosen = rng.sample(harmful, min(n_harm, len(harmful)))
+    chosen += rng.sample(helpful, min(size - n_sum - n_harm, len(helpful)))
     sums = list(world.arithmetic_pool())
     chosen += rng.sample(sums, min(n_sum, len(sums)))
     rng.shuffle(chosen)

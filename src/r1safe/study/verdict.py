@@ -75,7 +75,8 @@ def paper_claims(table: dict[str, dict[str, Any]], hacking: dict[str, float | No
         out.append(_claim(name, outcome, f"rl {_fmt(table['rl'][key])} vs hybrid {_fmt(table['hybrid'][key])}"))
     gap_rl, gap_hy = hacking.get("rl"), hacking.get("hybrid")
     if gap_rl is not None and gap_hy is not None:
-        outcome = "supported" if gap_rl > gap_hy + 0.05 else "contradicted" if gap_hy > gap_rl + 0.05 else "not distinguishable"
+        outcome = ("supported" if gap_rl > gap_hy + 0.05
+                   else "contradicted" if gap_hy > gap_rl + 0.05 else "not distinguishable")
         out.append(_claim("RL alone is more prone to reward hacking than the hybrid", outcome,
                           f"final proxy–oracle safety gap {gap_rl:+.2f} (rl) vs {gap_hy:+.2f} (hybrid); "
                           "a gap within ±0.05 counts as equal"))
