@@ -1,0 +1,36 @@
+"""Rewards for GRPO, one idea per file, all with TRL's signature and registered by name.
+
+``REWARDS.create(name, **params)`` builds one; a recipe lists them as ``{name, weight, params}``.
+
+==========================  ===============================================================
+name                        what it rewards
+==========================  ===============================================================
+harmlessness                proxy harmlessness RM, P(safe); ``scope``: both | answer | reasoning
+helpfulness                 proxy helpfulness RM on the answer, P(helpful)
+over_refusal                ``-penalty`` for refusing a benign/borderline prompt (``kind`` column)
+format                      a well-formed think block followed by an answer
+language_consistency        R1's share of reasoning words in the prompt's language
+correctness                 exact arithmetic answer (``reference.answer``)
+oracle_harmlessness         the gym's exact judge: ablations only, never a default
+==========================  ===============================================================
+"""
+
+from r1safe.train.rewards import (  # noqa: F401  (each module registers itself)
+    correctness,
+    format,
+    harmlessness,
+    helpfulness,
+    language_consistency,
+    oracle_harmlessness,
+    over_refusal,
+)
+from r1safe.train.rewards.base import (
+    REWARD_CLASSES,
+    REWARDS,
+    Reward,
+    check_reward_params,
+    completion_text,
+    register_reward,
+)
+
+__all__ = ["REWARDS", "REWARD_CLASSES", "Reward", "check_reward_params", "completion_text", "register_reward"]

@@ -1,0 +1,39 @@
+"""``correctness``: 1 when the answer's last integer equals the exact arithmetic answer, else 0.
+
+It applies to prompts whose ``reference`` holds an ``answer`` (the gym's capability prompts) and
+leaves every other prompt out (``None``). A refusal is never correct. The grading is the oracle's
+(:func:`~r1safe.gym.oracle.final_number`): a rule, as R1's accuracy rewards were.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from r1safe.gym.oracle import final_number, refused
+from r1safe.text.think_format import parse_reply
+from r1safe.train.rewards.base import (
+    Reward,
+    RewardOutput,
+    column,
+    completion_text,
+    decode_reference,
+    register_reward,
+)
+
+
+@register_reward("correctness")
+class Correctness(Reward):
+    """Exact-answer reward on arithmetic prompts; ``None`` elsewhere."""
+
+    def __call__(self, prompts: list[Any], completions: list[Any], **kwargs: Any) -> RewardOutput:
+        refs = column(kwargs, "reference", len(completions))
+        out: RewardOutput = []
+        for c, raw in zip(completions, refs, strict=True):
+            ref = decode_reference(raw)
+            if "answer" not in ref:
+                out.append(None)
+                continue
+            answer = parse_reply(completion_text(c), think_forced=True).answer
+            ok = final_number(answer) == ref["answer"] and not refused(answer)
+            out.append(1.0 if ok else 0.0)
+        return out
