@@ -1,0 +1,97 @@
+"""``r1safe train RECIPE.yaml``: parse options → Recipe → :func:`r1safe.train.runner.run_recipe` → table.
+
+A bad recipe or override is one line on stderr and exit code 2, before anything is trained.
+Ctrl-C leaves the run folder resumable: the same command skips finished stages and resumes an
+interrupted one from its last checkpoint.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from r1safe.errors import R1SafeError
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    print(f"error: {message}", file=sys.stderr)
+    return typer.Exit(code)
+
+
+def _plan(recipe: Any) -> list[str]:
+    from r1safe.train.recipe import scaled
+
+    lines = [f"recipe {recipe.name}: base {recipe.base_model}, gym {recipe.gym_spec()}, seed {recipe.seed}, "
+             f"scale {recipe.scale:g}"]
+    for name, stage in zip(recipe.stage_names(), recipe.stages, strict=True):
+        s = scaled(stage, recipe.scale)
+        if s.kind == "grpo":
+            rewards = ", ".join(f"{r.name}×{r.weight:g}" for r in s.rewards)
+            what = f"{s.max_steps} steps, G={s.num_generations}, beta={s.beta:g}, rewards {rewards}"
+        elif s.kind == "sft":
+            what = f"{s.max_steps} steps" if s.max_steps else f"{s.epochs:g} epochs"
+        else:
+            what = f"n={s.n} per prompt, accept {', '.join(s.accept)}, judge {s.safety_judge}"
+        lines.append(f"  {name}: {s.kind}: {what}")
+    return lines
+
+
+def _table(result: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{result.recipe.name}: {result.out_dir}")
+    for col in ("stage", "kind", "status", "steps", "tokens gen.", "tokens trained", "FLOPs", "wall s"):
+        table.add_column(col, justify="right" if col not in ("stage", "kind", "status") else "left")
+    for s in [*result.stages, None]:
+        c = s.compute if s is not None else result.compute
+        table.add_row(s.name if s else "total", s.kind if s else "", s.status if s else "",
+                      str(s.steps) if s else str(sum(x.steps for x in result.stages)),
+                      f"{c.tokens_generated:,}", f"{c.tokens_trained:,}", f"{c.flops_total:.3g}",
+                      f"{s.wall_s if s else sum(x.wall_s for x in result.stages):.0f}")
+    Console().print(table)
+    print(f"final model: {result.final_model}")
+
+
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Run folder (default: runs/<recipe name>).")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a key: stages.1.max_steps=20.")]
+ThreadsOpt = Annotated[int | None, typer.Option(help="torch threads (default: $R1SAFE_NUM_THREADS or 1).")]
+CheckOpt = Annotated[bool, typer.Option("--check", help="Validate, print the plan, train nothing.")]
+
+
+def train_command(
+    recipe: Annotated[Path, typer.Argument(help="Recipe YAML, e.g. recipes/gym/hybrid.yaml.")],
+    out: OutOpt = None,
+    overrides: SetOpt = None,
+    seed: Annotated[int | None, typer.Option(help="Override the recipe's seed.")] = None,
+    scale: Annotated[float | None, typer.Option(help="Multiply every stage's length.")] = None,
+    gym: Annotated[str | None, typer.Option(help="Gym: default | micro | a build folder.")] = None,
+    threads: ThreadsOpt = None,
+    check: CheckOpt = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines or table.")] = False,
+) -> None:
+    """Train a model through a recipe's stages (SFT, GRPO, rejection sampling), resumably."""
+    sets = list(overrides or [])
+    sets += [f"{k}={v}" for k, v in (("scale", scale), ("threads", threads), ("gym", gym)) if v is not None]
+    try:
+        from r1safe.train.recipe import load_recipe
+
+        parsed = load_recipe(recipe, sets)
+        if seed is not None:
+            parsed = parsed.model_copy(update={"seed": seed})
+        if check:
+            print("\n".join(_plan(parsed)))
+            return
+        from r1safe.train.runner import run_recipe
+
+        result = run_recipe(parsed, out or Path("runs") / parsed.name,
+                            progress=None if quiet else lambda m: print(m, flush=True))
+    except R1SafeError as err:
+        raise _fail(str(err)) from None
+    except KeyboardInterrupt:
+        raise _fail("interrupted; rerun the same command to resume", 130) from None
+    if not quiet:
+        _table(result)

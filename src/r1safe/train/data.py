@@ -1,0 +1,164 @@
+"""Where a recipe's inputs come from: its gym build, its base model and its data sources.
+
+``gym`` specs are ``default`` (the default gym, built on first use), ``micro`` (the micro gym)
+or a folder holding a finished gym build. Data sources are ``gym:<corpus>`` (``safety_sft``,
+``train_prompts``, ``base``...) or a JSONL path whose rows are either prompt-completion
+(``prompt`` + ``completion``), conversations (``messages``) or prompts only, plus any metadata
+columns (``kind``, ``language``, ``reference``...) that rewards read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from r1safe.errors import ConfigError, DataError
+
+GYM_MODELS = ("gym", "gym:micro")
+META_COLUMNS = ("id", "split", "kind", "category", "language", "wrapper", "turns", "reference")
+
+
+def gym_from_dir(path: str | Path) -> Any:
+    """The :class:`~r1safe.gym.build.GymArtifacts` of a finished gym build folder."""
+    from r1safe.gym.build import GymArtifacts, GymConfig
+
+    root = Path(path).expanduser()
+    report = root / "build_report.json"
+    if not report.is_file():
+        raise ConfigError(f"gym: {path} is not a finished gym build (no build_report.json); "
+                          "run `r1safe gym build` or use gym: default")
+    config = GymConfig.model_validate(json.loads(report.read_text(encoding="utf-8"))["config"])
+    return GymArtifacts(root, config)
+
+
+def resolve_gym(spec: str | None, progress: Any = None) -> Any:
+    """The gym build named by ``spec`` (built when missing), or None when ``spec`` is None."""
+    if spec is None:
+        return None
+    from r1safe.gym.build import build_gym, default_gym, micro_config
+
+    if spec == "default":
+        return default_gym(progress=progress)
+    if spec == "micro":
+        return build_gym(micro_config(), progress=progress)
+    return gym_from_dir(spec)
+
+
+def resolve_base_model(base_model: str, gym: Any) -> str:
+    """The folder (or hub id) the first stage starts from."""
+    if base_model in GYM_MODELS:
+        if gym is None:
+            raise ConfigError(f"base_model: {base_model!r} needs a gym; set gym: default | micro | PATH")
+        return str(gym.model_dir)
+    path = Path(base_model).expanduser()
+    if path.exists() and not (path / "config.json").is_file():
+        raise ConfigError(f"base_model: {base_model} has no config.json; "
+                          "pass a saved transformers model folder")
+    return str(path) if path.exists() else base_model
+
+
+def resolve_source(source: str, gym: Any, field: str) -> Path:
+    """The JSONL file behind a data source (``gym:<corpus>`` or a path), checked to exist."""
+    if source.startswith("gym:"):
+        if gym is None:
+            raise ConfigError(f"{field}: {source!r} needs a gym; set gym: default | micro | PATH")
+        path = Path(gym.corpus(source.split(":", 1)[1]))
+    else:
+        path = Path(source).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"{field}: {source} -> {path}: no such file")
+    return path
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes (first 16 hex digits), recorded in each stage's lineage."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def read_rows(path: Path, max_rows: int | None = None) -> list[dict[str, Any]]:
+    """The rows of a JSONL file (the first ``max_rows``), with a one-line error for a bad line."""
+    rows: list[dict[str, Any]] = []
+    with path.open(encoding="utf-8") as f:
+        for i, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise DataError(f"{path}:{i}: invalid JSON ({err.msg})") from None
+            if not isinstance(row, dict):
+                raise DataError(f"{path}:{i}: expected an object per line")
+            rows.append(row)
+            if max_rows is not None and len(rows) >= max_rows:
+                break
+    if not rows:
+        raise DataError(f"{path}: no rows")
+    return rows
+
+
+def _messages(value: Any, where: str) -> list[dict[str, str]]:
+    if isinstance(value, str):
+        return [{"role": "user", "content": value}]
+    if not isinstance(value, list) or not all(isinstance(m, dict) and {"role", "content"} <= set(m)
+                                              for m in value):
+        raise DataError(f"{where}: expected a string or a list of {{role, content}} messages")
+    return [{"role": m["role"], "content": m["content"]} for m in value]
+
+
+def _meta(row: dict[str, Any]) -> dict[str, Any]:
+    out = {k: row.get(k) for k in META_COLUMNS}
+    out["reference"] = json.dumps(row.get("reference") or {}, ensure_ascii=False, sort_keys=True)
+    out["id"] = str(out["id"]) if out["id"] is not None else None
+    return out
+
+
+def prompt_rows(rows: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
+    """GRPO / sampling rows: ``prompt`` messages plus metadata (``reference`` as a JSON string,
+    so that rows with differently shaped references survive ``datasets``)."""
+    out = []
+    for i, row in enumerate(rows, 1):
+        if "prompt" in row:
+            prompt = _messages(row["prompt"], f"{path}:{i}: prompt")
+        elif "messages" in row:
+            msgs = _messages(row["messages"], f"{path}:{i}: messages")
+            prompt = msgs[:-1] if msgs[-1]["role"] == "assistant" else msgs
+        else:
+            raise DataError(f"{path}:{i}: a prompt row needs 'prompt' (or 'messages')")
+        if not prompt or prompt[-1]["role"] != "user":
+            raise DataError(f"{path}:{i}: the prompt's last message must be the user's")
+        out.append({"prompt": prompt, **_meta(row)})
+    return out
+
+
+def sft_rows(rows: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
+    """SFT rows in TRL's prompt-completion form (the loss then falls on the completion only)."""
+    out = []
+    for i, row in enumerate(rows, 1):
+        if "prompt" in row and "completion" in row:
+            prompt = _messages(row["prompt"], f"{path}:{i}: prompt")
+            completion = row["completion"]
+            if isinstance(completion, str):
+                completion = [{"role": "assistant", "content": completion}]
+            completion = _messages(completion, f"{path}:{i}: completion")
+        elif "messages" in row:
+            msgs = _messages(row["messages"], f"{path}:{i}: messages")
+            if msgs[-1]["role"] != "assistant":
+                raise DataError(f"{path}:{i}: messages must end with the assistant's turn")
+            prompt, completion = msgs[:-1], msgs[-1:]
+        else:
+            raise DataError(f"{path}:{i}: an SFT row needs 'prompt' and 'completion' (or 'messages')")
+        out.append({"prompt": prompt, "completion": completion})
+    return out
+
+
+def samples_from(rows: list[dict[str, Any]]) -> list[Any]:
+    """:class:`~r1safe.records.Sample` objects from prompt rows (decoding ``reference``)."""
+    from r1safe.train.rewards.base import as_sample
+
+    return [as_sample(r["prompt"], i, **{k: r.get(k) for k in META_COLUMNS}) for i, r in enumerate(rows)]

@@ -1,0 +1,74 @@
+"""Training monitors: TrainerCallbacks that log ``monitor/<name>/<stat>`` while a stage trains.
+
+- ``reward_hacking``: proxy harmlessness vs an independent judge on a fixed held-out probe set;
+- ``language_mixing``: mixed-language reasoning on the probe and on GRPO rollouts;
+- ``drift``: KL to the reference and entropy (from TRL's logs);
+- ``compute``: tokens, FLOPs, wall time and the share spent in rewards and monitors.
+
+:func:`build_monitors` assembles them for one stage; :class:`SinkCallback` then writes every log
+row to the run's ``metrics.jsonl`` and :func:`plot_run` draws it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from r1safe.train.monitors.base import Monitor
+from r1safe.train.monitors.compute import Compute, ComputeMonitor
+from r1safe.train.monitors.plots import plot_run
+from r1safe.train.monitors.probe import Probe
+from r1safe.train.monitors.sink import MetricsSink, SinkCallback, read_metrics
+
+__all__ = ["Compute", "ComputeMonitor", "MetricsSink", "Monitor", "MonitorSet", "SinkCallback",
+           "build_monitors", "plot_run", "read_metrics"]
+
+
+@dataclass
+class MonitorSet:
+    """The callbacks of one stage, in the order they must run (monitors, compute, then the sink)."""
+
+    monitors: list[Monitor]
+    compute: ComputeMonitor
+    sink: SinkCallback
+    probe: Probe | None = None
+    extra: list[Any] = field(default_factory=list)
+
+    @property
+    def callbacks(self) -> list[Any]:
+        return [*self.monitors, self.compute, self.sink, *self.extra]
+
+    def install(self, trainer: Any) -> None:
+        """Put the callbacks first, so the monitors' keys reach TensorBoard and the sink; drop
+        transformers' stdout printer (the runner reports progress itself)."""
+        from transformers import PrinterCallback, ProgressCallback
+
+        for cb in (PrinterCallback, ProgressCallback):
+            trainer.remove_callback(cb)
+        for i, cb in enumerate(self.callbacks):
+            trainer.callback_handler.callbacks.insert(i, cb)
+
+    def summary(self) -> dict[str, Any]:
+        return {m.name: m.summary() for m in self.monitors if m.summary()}
+
+
+def build_monitors(cfg: Any, kind: str, sink: MetricsSink, *, samples: list[Any], tokenizer: Any,
+                   max_steps: int, proxy: Any = None, tap: Any = None, beta: float = 0.0,
+                   num_iterations: int = 1, base: Compute | None = None) -> MonitorSet:
+    """The monitors of one stage from the recipe's ``monitors`` config (see the module doc)."""
+    from r1safe.train.monitors.drift import DriftMonitor
+    from r1safe.train.monitors.language_mixing import LanguageMixingMonitor
+    from r1safe.train.monitors.reward_hacking import RewardHackingMonitor
+
+    probe = Probe(cfg.probe, samples, tokenizer, max_steps) if cfg.probe.enabled and samples else None
+    monitors: list[Monitor] = []
+    if cfg.reward_hacking.enabled and probe is not None and proxy is not None:
+        monitors.append(RewardHackingMonitor(sink, probe, proxy, cfg.reward_hacking.judge,
+                                             cfg.reward_hacking.tolerance, tap))
+    if cfg.language_mixing:
+        monitors.append(LanguageMixingMonitor(sink, probe, tap))
+    if cfg.drift:
+        monitors.append(DriftMonitor(sink))
+    compute = ComputeMonitor(sink, kind, beta=beta, num_iterations=num_iterations, tap=tap, probe=probe,
+                             monitors=monitors, log=cfg.compute, base=base)
+    return MonitorSet(monitors, compute, SinkCallback(sink, tap), probe)

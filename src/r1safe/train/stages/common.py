@@ -1,0 +1,185 @@
+"""What the stages share: the stage context, TRL arguments, monitors, and train-then-save.
+
+A stage reads its model from ``ctx.parent`` (the previous stage's ``model/`` folder, or the base
+model), trains with TRL in ``ctx.dir / "trainer"`` (checkpoints live there while it runs, so an
+interrupted stage can resume) and saves the final model and tokenizer to ``ctx.dir / "model"``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from r1safe.train.dist import barrier, is_main
+from r1safe.train.monitors import Compute, MetricsSink, MonitorSet, build_monitors
+from r1safe.train.recipe import Recipe
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class StageContext:
+    """Everything one stage needs from the runner."""
+
+    recipe: Recipe
+    index: int
+    name: str
+    stage: Any
+    dir: Path
+    parent: str
+    gym: Any
+    seed: int
+    sink: MetricsSink
+    progress: Progress
+    resume_from: str | None = None
+
+    @property
+    def model_dir(self) -> Path:
+        return self.dir / "model"
+
+    @property
+    def trainer_dir(self) -> Path:
+        return self.dir / "trainer"
+
+    def say(self, msg: str) -> None:
+        self.progress(f"[{self.name}] {msg}")
+
+
+@dataclass
+class StageOutcome:
+    """What a finished stage reports for its manifest."""
+
+    steps: int
+    compute: Compute
+    data: dict[str, Any]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def use_cpu(recipe: Recipe) -> bool:
+    import torch
+
+    return recipe.device == "cpu" or (recipe.device == "auto" and not torch.cuda.is_available())
+
+
+def trainer_args(ctx: StageContext, max_steps: int | None = None,
+                 epochs: float | None = None) -> dict[str, Any]:
+    """TrainingArguments fields every stage shares, plus the stage's ``trl`` passthrough."""
+    s, r = ctx.stage, ctx.recipe
+    args: dict[str, Any] = dict(
+        output_dir=str(ctx.trainer_dir), learning_rate=s.learning_rate,
+        per_device_train_batch_size=s.batch_size, gradient_accumulation_steps=s.grad_accum,
+        lr_scheduler_type=s.lr_scheduler, warmup_steps=s.warmup_ratio,
+        weight_decay=s.weight_decay, max_grad_norm=s.max_grad_norm, logging_steps=r.monitors.log_every,
+        save_strategy="steps" if s.save_steps else "no", save_steps=s.save_steps or 500, save_total_limit=1,
+        seed=ctx.seed, data_seed=ctx.seed, report_to=list(r.report_to), disable_tqdm=True, use_cpu=use_cpu(r),
+        bf16=r.precision == "bf16", fp16=r.precision == "fp16", dataloader_num_workers=0,
+    )
+    if max_steps is not None:
+        args["max_steps"] = max_steps
+    if epochs is not None:
+        args["num_train_epochs"] = epochs
+    # TRL turns activation checkpointing on by default; it only costs time on small models, so it
+    # is off unless the stage asks (``trl: {activation_checkpointing: true}``; the old name works too).
+    extra = dict(s.trl)
+    ckpt = extra.pop("activation_checkpointing", extra.pop("gradient_checkpointing", False))
+    args.update(extra, activation_checkpointing=ckpt, gradient_checkpointing=None)
+    return args
+
+
+def load_tokenizer(path: str) -> Any:
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def proxy_reward(ctx: StageContext, rewards: list[Any] | None = None) -> Any:
+    """The proxy harmlessness reward the monitors compare with the judge: the stage's own when it
+    trains on one, else the gym's (None without a gym)."""
+    from r1safe.train.rewards.harmlessness import Harmlessness
+
+    for reward in rewards or []:
+        if isinstance(reward, Harmlessness):
+            return reward
+    if ctx.gym is None:
+        return None
+    reward = Harmlessness()
+    reward.bind_gym(gym_paths(ctx.gym))
+    return reward
+
+
+def gym_paths(gym: Any) -> dict[str, str]:
+    if gym is None:
+        return {}
+    return {"harmlessness": str(gym.harmlessness_rm), "helpfulness": str(gym.helpfulness_rm)}
+
+
+def make_monitors(ctx: StageContext, tokenizer: Any, max_steps: int, *, rewards: list[Any] | None = None,
+                  tap: Any = None, beta: float = 0.0, num_iterations: int = 1,
+                  base: Compute | None = None) -> MonitorSet:
+    from r1safe.train.monitors.probe import probe_samples
+
+    cfg = ctx.recipe.monitors
+    samples = probe_samples(cfg.probe, ctx.gym) if cfg.probe.enabled else []
+    return build_monitors(cfg, ctx.stage.kind, ctx.sink, samples=samples, tokenizer=tokenizer,
+                          max_steps=max_steps, proxy=proxy_reward(ctx, rewards), tap=tap, beta=beta,
+                          num_iterations=num_iterations, base=base)
+
+
+class ProgressReporter:
+    """A callback that reports progress through the runner's ``progress`` about ten times a stage."""
+
+    def __new__(cls, ctx: StageContext) -> Any:
+        from transformers import TrainerCallback
+
+        class _Reporter(TrainerCallback):
+            def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
+                       **kw: Any) -> None:
+                if not logs or not state.is_world_process_zero or "loss" not in logs:
+                    return
+                every = max(1, state.max_steps // 10)
+                if state.global_step % every and state.global_step != state.max_steps:
+                    return
+                parts = [f"step {state.global_step}/{state.max_steps}", f"loss {logs['loss']:.3f}"]
+                for key in ("reward", "monitor/reward_hacking/gap", "monitor/drift/kl"):
+                    if isinstance(logs.get(key), int | float):
+                        parts.append(f"{key.rsplit('/', 1)[-1]} {logs[key]:.3f}")
+                ctx.say(", ".join(parts))
+
+        return _Reporter()
+
+
+def train_and_save(trainer: Any, ctx: StageContext, monitors: MonitorSet) -> Any:
+    """Install the monitors, train (resuming from ``ctx.resume_from`` when set) and save the model.
+
+    TensorBoard (``report_to: [tensorboard]``) writes to ``<run>/tensorboard/<stage>``.
+    """
+    monitors.install(trainer)
+    trainer.add_callback(ProgressReporter(ctx))
+    previous = os.environ.get("TENSORBOARD_LOGGING_DIR")
+    os.environ["TENSORBOARD_LOGGING_DIR"] = str(ctx.dir.parent.parent / "tensorboard" / ctx.name)
+    try:
+        result = trainer.train(resume_from_checkpoint=ctx.resume_from)
+    finally:
+        if previous is None:
+            os.environ.pop("TENSORBOARD_LOGGING_DIR", None)
+        else:
+            os.environ["TENSORBOARD_LOGGING_DIR"] = previous
+    tmp = ctx.model_dir.with_name("model.partial")
+    if is_main():
+        shutil.rmtree(tmp, ignore_errors=True)
+    barrier()
+    trainer.save_model(str(tmp))  # every process: sharded (ZeRO-3, FSDP) weights are gathered here
+    if is_main():
+        if trainer.processing_class is not None:
+            trainer.processing_class.save_pretrained(str(tmp))
+        shutil.rmtree(ctx.model_dir, ignore_errors=True)
+        tmp.rename(ctx.model_dir)
+    barrier()
+    return result

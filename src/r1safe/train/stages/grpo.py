@@ -1,0 +1,77 @@
+"""The ``grpo`` stage: TRL's GRPOTrainer with the recipe's named, weighted rewards.
+
+The model is passed to TRL as a *path* (the previous stage's folder), so that with ``beta`` > 0
+TRL builds the KL reference from that same folder: the reference is the stage's starting model
+(for the hybrid, the SFT model). Each reward is wrapped in a tap that the monitors read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from r1safe.train.data import file_digest, prompt_rows, read_rows, resolve_source
+from r1safe.train.monitors.tap import RolloutTap, TappedReward
+from r1safe.train.rewards import REWARDS
+from r1safe.train.stages.common import (
+    StageContext,
+    StageOutcome,
+    gym_paths,
+    load_tokenizer,
+    make_monitors,
+    train_and_save,
+    trainer_args,
+)
+
+
+def build_rewards(stage: Any, gym: Any) -> list[Any]:
+    """The stage's reward objects, with ``model: gym`` settings bound to the gym's reward models."""
+    rewards = [REWARDS.create(spec.name, **spec.params) for spec in stage.rewards]
+    for r in rewards:
+        r.bind_gym(gym_paths(gym))
+    return rewards
+
+
+def grpo_config(ctx: StageContext) -> Any:
+    from trl import GRPOConfig
+
+    s = ctx.stage
+    fields: dict[str, Any] = dict(
+        num_generations=s.num_generations, max_completion_length=s.max_completion_length,
+        steps_per_generation=s.steps_per_generation, temperature=s.temperature, top_p=s.top_p, beta=s.beta,
+        num_iterations=s.num_iterations, epsilon=s.epsilon, loss_type=s.loss_type,
+        scale_rewards=s.scale_rewards,
+        mask_truncated_completions=s.mask_truncated_completions, reward_weights=[r.weight for r in s.rewards],
+        use_vllm=s.use_vllm, vllm_mode=s.vllm_mode, log_completions=False,
+    )
+    if s.ref_reset_steps:
+        fields.update(sync_ref_model=True, ref_model_mixup_alpha=1.0, ref_model_sync_steps=s.ref_reset_steps)
+    return GRPOConfig(**{**fields, **trainer_args(ctx, max_steps=s.max_steps)})
+
+
+def run(ctx: StageContext) -> StageOutcome:
+    from datasets import Dataset
+    from trl import GRPOTrainer
+
+    stage = ctx.stage
+    source = stage.data or ctx.recipe.data.prompts
+    path = resolve_source(source, ctx.gym, f"stages.{ctx.index}.data")
+    rows = prompt_rows(read_rows(path, stage.max_rows), path)
+    rewards = build_rewards(stage, ctx.gym)
+    tap = RolloutTap({r.__name__: spec.weight for r, spec in zip(rewards, stage.rewards, strict=True)})
+    ctx.say(f"GRPO for {stage.max_steps} steps on {len(rows)} prompts from {source}; rewards "
+            + ", ".join(f"{s.name}×{s.weight:g}" for s in stage.rewards))
+    tokenizer = load_tokenizer(ctx.parent)
+    tokenizer.padding_side = "left"
+    trainer = GRPOTrainer(model=ctx.parent, reward_funcs=[TappedReward(r, tap) for r in rewards],
+                          args=grpo_config(ctx), train_dataset=Dataset.from_list(rows),
+                          processing_class=tokenizer)
+    monitors = make_monitors(ctx, tokenizer, stage.max_steps, rewards=rewards, tap=tap, beta=stage.beta,
+                             num_iterations=stage.num_iterations)
+    result = train_and_save(trainer, ctx, monitors)
+    monitors.compute.num_tokens = int(trainer.state.num_input_tokens_seen or monitors.compute.num_tokens)
+    last = [h for h in trainer.state.log_history if "reward" in h]
+    summary = {"train_loss": float(result.training_loss), "monitors": monitors.summary(),
+               "rewards_last": {k: v for k, v in (last[-1] if last else {}).items()
+                                if k == "reward" or k.startswith("rewards/")}}
+    data = {"source": source, "path": str(path), "sha256": file_digest(path), "rows": len(rows)}
+    return StageOutcome(int(trainer.state.global_step), monitors.compute.compute(), data, summary)

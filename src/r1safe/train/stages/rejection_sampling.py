@@ -1,0 +1,172 @@
+"""The ``rejection_sampling`` stage, R1's third stage: sample, keep what the judges accept, SFT on it.
+
+For each prompt the current model (or ``teacher``, for distillation) samples ``n`` replies with the
+evaluation's transformers backend. A reply is kept when every rule in ``accept`` passes:
+
+- ``safe``: the gym oracle (standing for a stronger judge) finds no harm anywhere, or with
+  ``safety_judge: proxy`` the proxy harmlessness model gives P(safe) >= ``proxy_threshold``;
+- ``correct``: arithmetic answers are exact (a rule, as R1's were);
+- ``one_language``: every reasoning word is in the prompt's language (R1 dropped mixed CoT);
+- ``well_formed``: one closed think block, a non-empty answer, and the reply ended by itself;
+- ``no_over_refusal``: benign and borderline prompts are not refused;
+- ``helpful``: the oracle finds the reply helpful (where it can tell).
+
+At most ``keep_per_prompt`` distinct replies per prompt are kept; they are written to
+``accepted.jsonl`` in the stage folder, then the current model is fine-tuned on them.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+from r1safe.records import Sample
+from r1safe.text.language import detect_language, language_consistency
+from r1safe.text.think_format import parse_reply
+from r1safe.train.data import file_digest, prompt_rows, read_rows, resolve_source, samples_from
+from r1safe.train.dist import barrier, is_main
+from r1safe.train.monitors import Compute
+from r1safe.train.stages.common import StageContext, StageOutcome, gym_paths, use_cpu
+
+
+def _oracle(sample: Sample, text: str) -> Any:
+    from r1safe.gym.oracle import judge
+
+    ref = sample.reference
+    helped = sample.kind in ("benign", "borderline") and "steps" in ref
+    known = "step_codes" in ref or "answer" in ref or helped
+    return judge(sample, text) if known else None
+
+
+def rule_checks(stage: Any, sample: Sample, text: str, finish: str,
+                proxy_safe: float | None) -> dict[str, bool]:
+    """Which accept rules one reply passes (all rules, whatever the stage asks for)."""
+    from r1safe.train.rewards.over_refusal import OverRefusal
+
+    reply = parse_reply(text, think_forced=True)
+    verdict = _oracle(sample, text)
+    lang = sample.language or detect_language(sample.last_user_text) or "en"
+    share = language_consistency(reply.reasoning, lang)
+    if stage.safety_judge == "proxy":
+        safe = proxy_safe is not None and proxy_safe >= stage.proxy_threshold
+    elif verdict is not None and verdict.harmful is not None:
+        safe = not verdict.harmful
+    else:
+        safe = sample.kind != "harmful"  # nothing to judge a harmful prompt by: do not keep it
+    return {
+        "safe": safe,
+        "correct": verdict is None or verdict.correct is None or bool(verdict.correct),
+        "one_language": share is not None and share >= 1.0,
+        "well_formed": reply.format_ok and finish == "stop",
+        "no_over_refusal": sample.kind not in ("benign", "borderline") or not OverRefusal().refused(text),
+        "helpful": verdict is None or verdict.helpful is None or bool(verdict.helpful),
+    }
+
+
+def _generate(ctx: StageContext, samples: list[Sample]) -> tuple[list[list[Any]], Compute]:
+    """``n`` replies per sample from the generator, and the generation's compute."""
+    from r1safe.eval.backends.base import BACKENDS, GenerationParams
+
+    stage = ctx.stage
+    source = stage.teacher or ctx.parent
+    backend: Any = BACKENDS.create("transformers", model=source, batch_size=stage.generation_batch_size,
+                                   device="cpu" if use_cpu(ctx.recipe) else None)
+    params = GenerationParams(n=stage.n, temperature=stage.temperature, top_p=stage.top_p,
+                              max_new_tokens=stage.max_new_tokens, seed=ctx.seed)
+    replies = backend.generate([s.prompt for s in samples], params)
+    n_params = int(sum(p.numel() for p in backend.model.parameters()))
+    tok = backend.tokenizer
+    prompt_tokens = sum(len(tok(backend.render(s.prompt), add_special_tokens=False)["input_ids"])
+                        for s in samples)
+    completion_tokens = sum(c.completion_tokens for r in replies for c in r)
+    compute = Compute(params=n_params, tokens_generated=completion_tokens, tokens_prompt=prompt_tokens,
+                      flops_generation=2.0 * n_params * (prompt_tokens + completion_tokens))
+    del backend
+    return replies, compute
+
+
+def select(ctx: StageContext, samples: list[Sample], replies: list[list[Any]]) -> tuple[list[dict], dict]:
+    """The accepted rows (prompt, completion, metadata) and acceptance statistics."""
+    stage = ctx.stage
+    proxy: list[list[float | None]] = [[None] * len(r) for r in replies]
+    if stage.safety_judge == "proxy":
+        from r1safe.train.rewards.harmlessness import Harmlessness
+
+        rm = Harmlessness()
+        rm.bind_gym(gym_paths(ctx.gym))
+        for i, (s, r) in enumerate(zip(samples, replies, strict=True)):
+            proxy[i] = list(rm([s.prompt] * len(r), [c.text for c in r], kind=[s.kind] * len(r)))
+    passed = dict.fromkeys(stage.accept, 0)
+    kept: list[dict[str, Any]] = []
+    total = 0
+    for s, reps, scores in zip(samples, replies, proxy, strict=True):
+        seen: set[str] = set()
+        for c, p in zip(reps, scores, strict=True):
+            total += 1
+            checks = rule_checks(stage, s, c.text, c.finish_reason, p)
+            for rule in stage.accept:
+                passed[rule] += checks[rule]
+            fresh = c.text not in seen and len(seen) < stage.keep_per_prompt
+            if fresh and all(checks[r] for r in stage.accept):
+                seen.add(c.text)
+                kept.append({**s.model_dump(), "completion": [{"role": "assistant", "content": c.text}]})
+    stats = {"prompts": len(samples), "generated": total, "kept": len(kept),
+             "accept_rate": len(kept) / total if total else 0.0,
+             "pass_rate": {k: v / total if total else 0.0 for k, v in passed.items()}}
+    return kept, stats
+
+
+def run(ctx: StageContext) -> StageOutcome:
+    from r1safe.train.stages.sft import train_sft
+
+    stage = ctx.stage
+    source = stage.data or ctx.recipe.data.prompts
+    path = resolve_source(source, ctx.gym, f"stages.{ctx.index}.data")
+    rows = prompt_rows(read_rows(path, stage.max_rows), path)
+    if stage.num_prompts is not None and stage.num_prompts < len(rows):
+        rows = random.Random(ctx.seed).sample(rows, stage.num_prompts)
+    samples = samples_from(rows)
+    who = f"teacher {stage.teacher}" if stage.teacher else "the current model"
+    accepted = ctx.dir / "accepted.jsonl"
+    if is_main():  # one process samples and filters; the others wait, then all fine-tune on its file
+        ctx.say(f"sampling {stage.n} replies for each of {len(samples)} prompts from {who}")
+        replies, gen_compute = _generate(ctx, samples)
+        kept, stats = select(ctx, samples, replies)
+        with accepted.open("w", encoding="utf-8") as f:
+            for row in kept:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        selection = {"stats": stats, "compute": gen_compute.as_dict()}
+        (ctx.dir / "selection.json").write_text(json.dumps(selection))
+        ctx.say(f"kept {stats['kept']}/{stats['generated']} replies; pass rates "
+                + ", ".join(f"{k} {v:.0%}" for k, v in stats["pass_rate"].items()))
+    barrier()
+    info = json.loads((ctx.dir / "selection.json").read_text())
+    stats, gen_compute = info["stats"], Compute.from_dict(info["compute"])
+    kept = [json.loads(line) for line in accepted.read_text(encoding="utf-8").splitlines() if line.strip()]
+    data = {"source": source, "path": str(path), "sha256": file_digest(path), "rows": len(rows),
+            "accepted": stats["kept"]}
+    if not kept:
+        ctx.say("no reply was accepted: the model passes through unchanged")
+        if is_main():
+            _copy_model(ctx)
+        barrier()
+        return StageOutcome(0, gen_compute, data, {"selection": stats})
+    sft = [{"prompt": r["prompt"], "completion": r["completion"]} for r in kept]
+    steps, compute, summary = train_sft(ctx, sft, base=gen_compute)
+    return StageOutcome(steps, compute, data, {"selection": stats, **summary})
+
+
+def _copy_model(ctx: StageContext) -> None:
+    import shutil
+    from pathlib import Path
+
+    src = Path(ctx.parent)
+    if not src.is_dir():
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        AutoModelForCausalLM.from_pretrained(ctx.parent).save_pretrained(ctx.model_dir)
+        AutoTokenizer.from_pretrained(ctx.parent).save_pretrained(ctx.model_dir)
+        return
+    shutil.rmtree(ctx.model_dir, ignore_errors=True)
+    shutil.copytree(src, ctx.model_dir)

@@ -1,0 +1,60 @@
+"""The ``sft`` stage: TRL's SFTTrainer on prompt-completion rows, loss on the completion only.
+
+Rows come from the stage's ``data`` (default: the recipe's ``data.sft``, the gym's curated safety
+set). Rejection sampling reuses :func:`train_sft` on the replies it accepted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from r1safe.train.data import file_digest, read_rows, resolve_source, sft_rows
+from r1safe.train.monitors import Compute
+from r1safe.train.stages.common import (
+    StageContext,
+    StageOutcome,
+    load_tokenizer,
+    make_monitors,
+    train_and_save,
+)
+
+
+def train_sft(ctx: StageContext, rows: list[dict[str, Any]],
+              base: Compute | None = None) -> tuple[int, Compute, dict]:
+    """SFT ``ctx.parent`` on ``rows``; returns (steps, compute, summary)."""
+    from datasets import Dataset
+    from trl import SFTConfig, SFTTrainer
+
+    stage = ctx.stage
+    tokenizer = load_tokenizer(ctx.parent)
+    config = SFTConfig(
+        **ctx_args(ctx), max_length=stage.max_length, completion_only_loss=True, packing=False,
+        dataset_num_proc=None,
+    )
+    data = Dataset.from_list(rows)
+    trainer = SFTTrainer(model=ctx.parent, args=config, train_dataset=data, processing_class=tokenizer)
+    monitors = make_monitors(ctx, tokenizer, max_steps=stage.max_steps or 1, base=base)
+    result = train_and_save(trainer, ctx, monitors)
+    trained = int(getattr(trainer, "_total_train_tokens", 0) or 0)
+    monitors.compute.num_tokens = trained or monitors.compute.num_tokens
+    summary = {"train_loss": float(result.training_loss), "rows": len(rows), "monitors": monitors.summary()}
+    return int(trainer.state.global_step), monitors.compute.compute(), summary
+
+
+def ctx_args(ctx: StageContext) -> dict[str, Any]:
+    from r1safe.train.stages.common import trainer_args
+
+    stage = ctx.stage
+    if stage.max_steps is not None:
+        return trainer_args(ctx, max_steps=stage.max_steps)
+    return trainer_args(ctx, epochs=stage.epochs)
+
+
+def run(ctx: StageContext) -> StageOutcome:
+    source = ctx.stage.data or ctx.recipe.data.sft
+    path = resolve_source(source, ctx.gym, f"stages.{ctx.index}.data")
+    rows = sft_rows(read_rows(path, ctx.stage.max_rows), path)
+    ctx.say(f"SFT on {len(rows)} rows from {source}")
+    steps, compute, summary = train_sft(ctx, rows)
+    data = {"source": source, "path": str(path), "sha256": file_digest(path), "rows": len(rows)}
+    return StageOutcome(steps, compute, data, summary)
