@@ -73,10 +73,10 @@ def load_causal_lm(model: str, device: str | None = None, dtype: str = "float32"
 
     The tokenizer pads on the left and has a pad token (the EOS token when it had none).
     """
+    source, local = resolve_model(model)  # a missing folder fails before torch is imported
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    source, local = resolve_model(model)
     kwargs: dict[str, Any] = {"trust_remote_code": False}
     if not local:
         try:  # the cache first: a cached hub model works offline
