@@ -33,6 +33,7 @@ class Compute:
     wall_s: float = 0.0
     reward_s: float = 0.0
     monitor_s: float = 0.0
+    probe_s: float = 0.0
 
     @property
     def flops_total(self) -> float:
@@ -90,6 +91,7 @@ class ComputeMonitor(Monitor):
                     monitor_s=sum(m.seconds for m in self.monitors) + self.seconds)
         if self.probe is not None:
             c.probe_flops = 2.0 * n * self.probe.tokens_generated
+            c.probe_s = self.probe.seconds
         if self.kind == "grpo":
             completion = (self.tap.completion_tokens if self.tap is not None else 0) * self.world_size
             c.tokens_generated = completion
