@@ -96,9 +96,7 @@ def start_guard(classifier_dir: str, upstream: Any, tmp_path: Path) -> Callable[
     ) -> Iterator[tuple[str, Any]]:
         rules = load_policy(policy, {"classifier": classifier_dir, **(overrides or {})})
         keys = parse_keys([f"alice:{KEY}", f"bob:{OTHER_KEY}"], "test keys")
-        guard = build_guard(
-            rules, tmp_path / "audit.sqlite", keys, upstream_url=upstream_url or upstream.state.url
-        )
+        guard = build_guard(rules, tmp_path / "audit.sqlite", keys, upstream_url=upstream_url or upstream.state.url)
         with serve_in_thread(create_app(guard)) as url:
             yield url, guard
 

@@ -19,20 +19,14 @@ pytestmark = pytest.mark.timeout(60)
 def test_guard_train_cli_on_user_jsonl(tmp_path) -> None:
     rows = [{"text": f"how to steal a {x}", "label": 1} for x in ("car", "bike", "wallet", "phone")]
     rows += [{"text": f"how to bake a {x}", "label": 0} for x in ("cake", "pie", "bread", "tart")]
+    rows += [{"text": f"step one: pick the lock of the {x}", "label": 1, "head": "response"} for x in ("car", "door")]
     rows += [
-        {"text": f"step one: pick the lock of the {x}", "label": 1, "head": "response"}
-        for x in ("car", "door")
-    ]
-    rows += [
-        {"text": f"step one: preheat the oven for the {x}", "label": 0, "head": "response"}
-        for x in ("cake", "pie")
+        {"text": f"step one: preheat the oven for the {x}", "label": 0, "head": "response"} for x in ("cake", "pie")
     ]
     data = tmp_path / "data.jsonl"
     data.write_text("\n".join(json.dumps(r) for r in rows))
     out = tmp_path / "clf"
-    result = CliRunner().invoke(
-        app, ["guard", "train", "--data", str(data), "--out", str(out), "--steps", "60"]
-    )
+    result = CliRunner().invoke(app, ["guard", "train", "--data", str(data), "--out", str(out), "--steps", "60"])
     assert result.exit_code == 0, result.output
     clf = GuardClassifier.load(out)
     steal, bake = clf.scores(["how to steal a bicycle", "how to bake a muffin"], "request")

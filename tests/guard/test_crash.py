@@ -39,7 +39,7 @@ def test_kill_9_mid_load_loses_no_committed_record(classifier_dir, upstream, tmp
         "--insecure-no-auth",
     ]
     proc = subprocess.Popen(
-        cmd, env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        cmd, env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -50,7 +50,7 @@ def test_kill_9_mid_load_loses_no_committed_record(classifier_dir, upstream, tmp
                     break
             except httpx.HTTPError:
                 pass
-            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+            assert proc.poll() is None, "the guard exited"
             assert time.monotonic() < deadline, "guard did not start"
             time.sleep(0.2)
 

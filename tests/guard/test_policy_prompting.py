@@ -41,9 +41,7 @@ def test_usage_rules_applied() -> None:
     assert prepared.messages[0]["content"].endswith("Answer in English.")
     assert {"few_shot", "system_folded", "temperature_clamped"} <= set(prepared.flags)
     assert (
-        prepare(
-            ChatRequest.model_validate({"messages": [{"role": "user", "content": "hi"}]}), policy
-        ).temperature
+        prepare(ChatRequest.model_validate({"messages": [{"role": "user", "content": "hi"}]}), policy).temperature
         == 0.6
     )
     with pytest.raises(GuardHTTPError) as err:

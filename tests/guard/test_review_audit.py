@@ -38,9 +38,7 @@ def test_domain_expert_hold_review_and_release(start_guard, make_client, upstrea
             ["review", "approve", str(review_id), "--by", "dr-lee", "--why", "tea is fine", "--audit", db],
         )
         assert ok.exit_code == 0, ok.output
-        again = runner.invoke(
-            app, ["review", "reject", str(review_id), "--by", "x", "--why", "y", "--audit", db]
-        )
+        again = runner.invoke(app, ["review", "reject", str(review_id), "--by", "x", "--why", "y", "--audit", db])
         assert isinstance(again.exception, R1SafeError) and "already decided" in str(again.exception)
 
         released = httpx.get(f"{url}/v1/held/{review_id}", headers=auth).json()

@@ -166,9 +166,7 @@ def test_bad_json_oversized_and_keys(start_guard, make_client) -> None:
             make_client(url, key="wrong-key-123456").chat.completions.create(
                 model="gym", messages=[{"role": "user", "content": "hi"}]
             )
-        missing = httpx.post(
-            url + "/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"}]}
-        )
+        missing = httpx.post(url + "/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"}]})
         assert missing.status_code == 401 and missing.json()["error"]["code"] == "missing_api_key"
         tokens = httpx.post(
             url + "/v1/chat/completions",
@@ -226,9 +224,7 @@ def test_upstream_timeout_is_504(start_guard, make_client) -> None:
 def test_every_request_audited_once(start_guard, make_client, world) -> None:
     with start_guard() as (url, guard):
         c = make_client(url)
-        ids = [
-            c.chat.completions.create(model="gym", messages=s.prompt).id for s in world.split("benign")[:4]
-        ]
+        ids = [c.chat.completions.create(model="gym", messages=s.prompt).id for s in world.split("benign")[:4]]
         rows = guard.audit.requests()
         assert [r["request_id"] for r in rows] == ids
         assert all(r["key_id"].startswith("k-") and KEY not in json.dumps(r) for r in rows)

@@ -32,25 +32,17 @@ def _is_loopback(host: str) -> bool:
 
 
 def serve_command(
-    model: Annotated[
-        str, typer.Option(help="'gym' (the gym base model) or a local transformers model dir.")
-    ] = "gym",
-    upstream: Annotated[
-        str | None, typer.Option(help="An OpenAI-compatible server URL (…/v1) instead.")
-    ] = None,
+    model: Annotated[str, typer.Option(help="'gym' (the gym base model) or a local transformers model dir.")] = "gym",
+    upstream: Annotated[str | None, typer.Option(help="An OpenAI-compatible server URL (…/v1) instead.")] = None,
     upstream_model: Annotated[str | None, typer.Option(help="Model name to ask the upstream for.")] = None,
     host: Annotated[str, typer.Option(help="Address to bind; loopback unless you mean it.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    policy: Annotated[
-        str | None, typer.Option(help="Policy YAML, or a shipped one: default, domain_expert.")
-    ] = None,
+    policy: Annotated[str | None, typer.Option(help="Policy YAML, or a shipped one: default, domain_expert.")] = None,
     audit: AuditOpt = DEFAULT_AUDIT,
     api_keys_file: Annotated[
         Path | None, typer.Option(help="API keys, one per line (name:key). Default: $R1SAFE_API_KEYS.")
     ] = None,
-    insecure_no_auth: Annotated[
-        bool, typer.Option("--insecure-no-auth", help="Serve without API keys.")
-    ] = False,
+    insecure_no_auth: Annotated[bool, typer.Option("--insecure-no-auth", help="Serve without API keys.")] = False,
 ) -> None:
     """Serve POST /v1/chat/completions, GET /v1/models and GET /health behind the guard's policy."""
     import uvicorn
@@ -61,7 +53,7 @@ def serve_command(
     from r1safe.guard.security import load_keys
     from r1safe.guard.server import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     keys = None
     if not insecure_no_auth:
         keys = load_keys(api_keys_file)
@@ -71,9 +63,7 @@ def serve_command(
                 "(or, on a private machine only, --insecure-no-auth)"
             )
     if not _is_loopback(host):
-        print(
-            f"warning: binding {host}, not loopback: the guard is reachable from the network", file=sys.stderr
-        )
+        print(f"warning: binding {host}, not loopback: the guard is reachable from the network", file=sys.stderr)
     rules = load_policy(policy)
     guard = build_guard(rules, audit, keys, model=model, upstream_url=upstream, upstream_model=upstream_model)
     print(

@@ -81,9 +81,7 @@ class AuditLog:
     def _insert(self, table: str, row: dict[str, Any]) -> int:
         cols = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        values = [
-            json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v for v in row.values()
-        ]
+        values = [json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v for v in row.values()]
         with self._lock:
             cur = self.db.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", values)
             return int(cur.lastrowid or 0)
@@ -118,9 +116,7 @@ class AuditLog:
         if review is None:
             raise R1SafeError(f"no review {review_id} in {self.path}")
         if review["decision"] is not None:
-            raise R1SafeError(
-                f"review {review_id} was already decided: {review['decision']} by {review['by']}"
-            )
+            raise R1SafeError(f"review {review_id} was already decided: {review['decision']} by {review['by']}")
         return self._insert(
             "decisions",
             {"review_id": review_id, "ts": time.time(), "decision": decision, "by": by, "why": why},

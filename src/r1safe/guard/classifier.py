@@ -30,9 +30,7 @@ WEIGHTS, CONFIG = "guard.safetensors", "guard.json"
 class GuardClassifier:
     """Encoder + a (dim, 2) weight matrix and bias: one logistic head per entry of :data:`HEADS`."""
 
-    def __init__(
-        self, encoder: Encoder, weight: torch.Tensor, bias: torch.Tensor, meta: dict[str, Any] | None = None
-    ):
+    def __init__(self, encoder: Encoder, weight: torch.Tensor, bias: torch.Tensor, meta: dict[str, Any] | None = None):
         self.encoder, self.meta = encoder, meta or {}
         self.weight, self.bias = weight.float().contiguous(), bias.float().contiguous()
         self._w = self.weight.numpy()
@@ -81,8 +79,7 @@ class GuardClassifier:
         folder = Path(path)
         if not (folder / WEIGHTS).is_file() or not (folder / CONFIG).is_file():
             raise ConfigError(
-                f"{folder}: not a guard classifier (needs {WEIGHTS} and {CONFIG}); "
-                "make one with `r1safe guard train`"
+                f"{folder}: not a guard classifier (needs {WEIGHTS} and {CONFIG}); make one with `r1safe guard train`"
             )
         config = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
         tensors = load_file(str(folder / WEIGHTS))

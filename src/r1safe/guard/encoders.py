@@ -44,9 +44,7 @@ class HashedNgramEncoder:
 
     name = "hashed"
 
-    def __init__(
-        self, bits: int = 18, char_n: tuple[int, int] = (2, 4), word_n: tuple[int, int] = (1, 2)
-    ) -> None:
+    def __init__(self, bits: int = 18, char_n: tuple[int, int] = (2, 4), word_n: tuple[int, int] = (1, 2)) -> None:
         self.bits, self.char_n, self.word_n = bits, tuple(char_n), tuple(word_n)
         self.dim = 1 << bits
 
@@ -88,9 +86,7 @@ class HashedNgramEncoder:
             else (torch.zeros(2, 0, dtype=torch.long))
         )
         values = torch.from_numpy(np.concatenate(vals)) if texts else torch.zeros(0)
-        return torch.sparse_coo_tensor(
-            index, values, (len(texts), self.dim), check_invariants=False
-        ).coalesce()
+        return torch.sparse_coo_tensor(index, values, (len(texts), self.dim), check_invariants=False).coalesce()
 
 
 def _missing(package: str) -> ConfigError:

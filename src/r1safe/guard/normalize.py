@@ -139,9 +139,7 @@ def decode_base64(text: str) -> list[str]:
     for run in _BASE64.findall(text):
         padded = run + "=" * (-len(run) % 4)
         try:
-            raw = base64.b64decode(
-                padded, altchars=b"-_" if ("-" in run or "_" in run) else None, validate=True
-            )
+            raw = base64.b64decode(padded, altchars=b"-_" if ("-" in run or "_" in run) else None, validate=True)
             decoded = raw.decode("utf-8")
         except (binascii.Error, ValueError):
             continue

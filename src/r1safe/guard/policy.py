@@ -52,9 +52,7 @@ class FormatPolicy(StrictModel):
 
 
 class LanguagePolicy(StrictModel):
-    expected: str = Field(
-        "auto", description="auto (the language of the user's last turn) or a code: en, zh, fr, ..."
-    )
+    expected: str = Field("auto", description="auto (the language of the user's last turn) or a code: en, zh, fr, ...")
     state_in_prompt: bool = True
     check: bool = True
     max_mixed: float = Field(0.2, ge=0.0, le=1.0, description="share of words in another language tolerated")
@@ -63,9 +61,7 @@ class LanguagePolicy(StrictModel):
 
 class ToolsPolicy(StrictModel):
     allowed: bool = False
-    allow_keys: list[str] = Field(
-        default_factory=list, description="key names allowed tools when allowed is false"
-    )
+    allow_keys: list[str] = Field(default_factory=list, description="key names allowed tools when allowed is false")
 
 
 class JudgeSpec(StrictModel):

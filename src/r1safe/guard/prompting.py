@@ -42,8 +42,7 @@ class Prepared:
 def few_shot(messages: list[dict[str, str]]) -> bool:
     """True when a message carries two or more worked question/answer examples."""
     return any(
-        len(_EXAMPLE_Q.findall(m["content"])) >= 2 and len(_EXAMPLE_A.findall(m["content"])) >= 2
-        for m in messages
+        len(_EXAMPLE_Q.findall(m["content"])) >= 2 and len(_EXAMPLE_A.findall(m["content"])) >= 2 for m in messages
     )
 
 
@@ -80,9 +79,7 @@ def prepare(request: ChatRequest, policy: GuardPolicy) -> Prepared:
             code="max_tokens_exceeded",
             param="max_tokens",
         )
-    messages = [
-        {"role": "system" if m.role == "developer" else m.role, "content": m.text()} for m in request.messages
-    ]
+    messages = [{"role": "system" if m.role == "developer" else m.role, "content": m.text()} for m in request.messages]
     flags: list[str] = []
     if usage.flag_few_shot and few_shot(messages):
         flags.append("few_shot")
@@ -105,6 +102,4 @@ def prepare(request: ChatRequest, policy: GuardPolicy) -> Prepared:
         notes.append(language_instruction(language))
     if notes and messages[-1]["role"] == "user":
         messages[-1] = {"role": "user", "content": messages[-1]["content"] + "\n\n" + " ".join(notes)}
-    return Prepared(
-        messages, temperature, usage.top_p, max_tokens, request.seed, json_mode, schema, language, flags
-    )
+    return Prepared(messages, temperature, usage.top_p, max_tokens, request.seed, json_mode, schema, language, flags)

@@ -30,9 +30,7 @@ def parse_since(value: str, now: float | None = None) -> float:
     try:
         return datetime.fromisoformat(value.strip()).timestamp()
     except ValueError:
-        raise R1SafeError(
-            f"--since {value!r}: use a span like 24h, 7d, 30m or an ISO date like 2026-11-01"
-        ) from None
+        raise R1SafeError(f"--since {value!r}: use a span like 24h, 7d, 30m or an ISO date like 2026-11-01") from None
 
 
 def _percentiles(values: list[float]) -> dict[str, float | None]:

@@ -70,14 +70,9 @@ class InputScreen:
         reason = None
         if blocked:
             reason = "input_harmful" if p_single >= self.policy.threshold else "conversation_harmful"
-            if (
-                reason == "input_harmful"
-                and max(self.classifier.scores(turns, "request")) < self.policy.threshold
-            ):
+            if reason == "input_harmful" and max(self.classifier.scores(turns, "request")) < self.policy.threshold:
                 reason = "input_obfuscated"  # only a normalized reading (decoded, folded) was harmful
-        return InputVerdict(
-            score, blocked, reason, ms, {"single": round(p_single, 4), "whole": round(p_whole, 4)}
-        )
+        return InputVerdict(score, blocked, reason, ms, {"single": round(p_single, 4), "whole": round(p_whole, 4)})
 
 
 def _probability(scores: dict[str, Any], part: str) -> float:
@@ -118,9 +113,7 @@ class OutputScreen:
                 if p >= self.policy.threshold and not verdict.blocked:
                     verdict.blocked, verdict.reason, verdict.judge = True, f"{part}_harmful", judge.name
         verdict.judge_ms = (time.perf_counter() - start) * 1000
-        verdict.flagged = (
-            not verdict.blocked and max(verdict.reasoning, verdict.answer) >= self.policy.flag_threshold
-        )
+        verdict.flagged = not verdict.blocked and max(verdict.reasoning, verdict.answer) >= self.policy.flag_threshold
         return verdict
 
 

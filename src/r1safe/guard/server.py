@@ -41,9 +41,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     async for part in request.stream():
         body.extend(part)
         if len(body) > limit:
-            raise GuardHTTPError(
-                413, f"request body exceeds limits.max_body_bytes={limit}", code="request_too_large"
-            )
+            raise GuardHTTPError(413, f"request body exceeds limits.max_body_bytes={limit}", code="request_too_large")
     return bytes(body)
 
 
@@ -74,9 +72,7 @@ def create_app(guard: Guard) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, err: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(
-            error_body(str(err.detail), "invalid_request_error", "not_found"), err.status_code
-        )
+        return JSONResponse(error_body(str(err.detail), "invalid_request_error", "not_found"), err.status_code)
 
     @app.exception_handler(GuardHTTPError)
     async def _guard_error(_: Request, err: GuardHTTPError) -> JSONResponse:
@@ -130,9 +126,7 @@ def create_app(guard: Guard) -> FastAPI:
             log.exception("request %s failed", outcome.request_id)
             guard.record(outcome, 500, type(err).__name__)
             return JSONResponse(
-                error_body(
-                    "internal error in the guard; see the server log", "server_error", "internal_error"
-                ),
+                error_body("internal error in the guard; see the server log", "server_error", "internal_error"),
                 500,
                 headers=headers,
             )

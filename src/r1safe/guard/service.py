@@ -217,11 +217,7 @@ class Guard:
                 answer = fixed
             if not self.language_ok(outcome, answer):
                 action = self.policy.language.action
-                if (
-                    action == "regenerate"
-                    and attempt + 1 < attempts
-                    and "language_retry" not in outcome.flags
-                ):
+                if action == "regenerate" and attempt + 1 < attempts and "language_retry" not in outcome.flags:
                     outcome.flags.append("language_retry")
                     continue
                 outcome.flags.append("language_mismatch")
@@ -308,9 +304,7 @@ class Guard:
         if review is None or review["payload"].get("key_id") != key.key_id:
             raise GuardHTTPError(404, f"no held answer {review_id} for this key", code="not_found")
         if review["decision"] is None:
-            raise GuardHTTPError(
-                409, f"held answer {review_id} is still awaiting review", code="review_pending"
-            )
+            raise GuardHTTPError(409, f"held answer {review_id} is still awaiting review", code="review_pending")
         if review["decision"] == "reject":
             raise GuardHTTPError(
                 403,

@@ -51,9 +51,7 @@ class Releaser:
 
     def chunk(self, delta: dict[str, Any], finish: str | None = None, final: bool = False) -> str:
         o = self.outcome
-        return sse(
-            chunk(o.request_id, o.model, delta, finish, self.guard.info(o) if final else None, self.created)
-        )
+        return sse(chunk(o.request_id, o.model, delta, finish, self.guard.info(o) if final else None, self.created))
 
     def release(self, reasoning: str, answer: str) -> list[str]:
         out = []
@@ -154,9 +152,7 @@ async def _windows(
                 break
         yield sse("[DONE]")
     except (UpstreamError, UpstreamTimeout) as err:
-        code, status = (
-            ("upstream_timeout", 504) if isinstance(err, UpstreamTimeout) else ("upstream_error", 502)
-        )
+        code, status = ("upstream_timeout", 504) if isinstance(err, UpstreamTimeout) else ("upstream_error", 502)
         if not recorded:
             recorded = True
             guard.record(outcome, status, str(err))

@@ -26,9 +26,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from r1safe.text.think_format import parse_reply
 
 Reply = Callable[[list[dict[str, str]]], str]
-GENERIC = (
-    "<think>\nThe user asks an everyday question. It is safe, so I will help.\n</think>\n\nSure, here it is."
-)
+GENERIC = "<think>\nThe user asks an everyday question. It is safe, so I will help.\n</think>\n\nSure, here it is."
 
 
 def scripted_upstream(reply: Reply, delay_s: float = 0.0, piece_chars: int = 8) -> FastAPI:
@@ -81,9 +79,7 @@ def gym_replies(behaviour: str = "comply") -> Reply:
 
     world = build_world()
     known = {}
-    for sample in [s for name in TEST_SPLITS for s in world.split(name)] + world.training_pool(
-        everything=True
-    ):
+    for sample in [s for name in TEST_SPLITS for s in world.split(name)] + world.training_pool(everything=True):
         known["\n".join(m["content"] for m in sample.prompt if m["role"] == "user")] = sample
 
     def reply(messages: list[dict[str, str]]) -> str:
@@ -125,3 +121,92 @@ def serve_in_thread(app: Any, port: int | None = None, timeout_s: float = 20.0) 
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def machine() -> str:
+    """One line naming the machine a benchmark ran on."""
+    import os
+    import platform
+
+    from r1safe.eval.outputs import cpu_model
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{cpu_model()}, {os.cpu_count()} cores, {platform.python_implementation()} "
+        f"{platform.python_version()}, {platform.system()}, load avg {load:.2f}"
+    )
+
+
+UPSTREAM_CODE = (
+    "import sys, uvicorn; from r1safe.guard.testing import scripted_upstream, gym_replies; "
+    "uvicorn.run(scripted_upstream(gym_replies(sys.argv[2])), host='127.0.0.1', port=int(sys.argv[1]), "
+    "log_level='warning')"
+)
+
+
+@contextmanager
+def spawn(args: list[str], ready_url: str, timeout_s: float = 120.0) -> Iterator[Any]:
+    """Run ``python args...`` as a subprocess until ``ready_url`` answers; killed on exit."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    import httpx
+
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - a file, not a pipe: a full pipe would block the server
+    proc = subprocess.Popen(
+        [sys.executable, *args],
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                if httpx.get(ready_url, timeout=1).status_code < 500:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(f"{args[:3]} exited: {log.read().decode()[-1500:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{ready_url} not ready after {timeout_s:g}s")
+            time.sleep(0.2)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+def spawn_upstream(port: int, behaviour: str = "comply") -> Any:
+    """The scripted gym upstream in its own process on 127.0.0.1:``port``."""
+    return spawn(["-c", UPSTREAM_CODE, str(port), behaviour], f"http://127.0.0.1:{port}/v1/models")
+
+
+def spawn_guard(
+    port: int, upstream_url: str, audit: str, policy: str | None = None, extra: list[str] | None = None
+) -> Any:
+    """``r1safe serve`` in its own process, without auth, in front of ``upstream_url``."""
+    args = [
+        "-c",
+        "from r1safe.cli.main import app; app()",
+        "serve",
+        "--upstream",
+        upstream_url,
+        "--port",
+        str(port),
+        "--audit",
+        audit,
+        "--insecure-no-auth",
+        *(["--policy", policy] if policy else []),
+        *(extra or []),
+    ]
+    return spawn(args, f"http://127.0.0.1:{port}/health")

@@ -51,9 +51,7 @@ def read_jsonl(path: str | Path) -> list[Labelled]:
             if head not in HEADS or label not in (0, 1) or not isinstance(row["text"], str):
                 raise ValueError
         except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
-            raise DataError(
-                f'{path}:{n}: expected {{"text": str, "label": 0|1, "head": request|response}}'
-            ) from None
+            raise DataError(f'{path}:{n}: expected {{"text": str, "label": 0|1, "head": request|response}}') from None
         rows.append(Labelled(row["text"], label, head))
     if not rows:
         raise DataError(f"{path}: no rows")
@@ -153,9 +151,7 @@ def train_classifier(
         with torch.no_grad():
             z = (xs @ w).squeeze(1) + b
             loss = float(
-                (
-                    torch.nn.functional.binary_cross_entropy_with_logits(z, y, reduction="none") * sample_w
-                ).sum()
+                (torch.nn.functional.binary_cross_entropy_with_logits(z, y, reduction="none") * sample_w).sum()
             )
         full = torch.zeros(encoder.dim)
         full[used] = w.detach()[:, 0]

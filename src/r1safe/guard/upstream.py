@@ -151,9 +151,7 @@ class HTTPUpstream:
             data = response.json()
             choice = data["choices"][0]
             message = choice["message"]
-            text = canonical(
-                message.get("reasoning_content") or message.get("reasoning"), message.get("content")
-            )
+            text = canonical(message.get("reasoning_content") or message.get("reasoning"), message.get("content"))
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             raise UpstreamError(f"upstream {self.base_url} sent a malformed reply") from None
         tokens = int((data.get("usage") or {}).get("completion_tokens") or 0)
