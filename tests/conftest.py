@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ["HF_HUB_OFFLINE"] = "1"
+# Gym builds of the test session go to a fresh cache, never the user's.
+os.environ["R1SAFE_HOME"] = tempfile.mkdtemp(prefix="r1safe-test-home-")
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture(scope="session")
-def micro_gym(tmp_path_factory: pytest.TempPathFactory):
-    """A micro gym build shared by every test that needs a real (tiny) trained model."""
+def micro_gym():
+    """A micro gym build (in the session's cache) shared by every test that needs a trained model."""
     from r1safe.gym.build import build_gym, micro_config
 
-    return build_gym(micro_config(), root=tmp_path_factory.mktemp("gym"))
+    return build_gym(micro_config())

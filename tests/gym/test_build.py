@@ -32,7 +32,7 @@ def test_micro_build_has_every_artifact(micro_gym):
 
 
 def test_a_second_build_reuses_the_cache(micro_gym):
-    again = build_gym(micro_config(), root=micro_gym.root.parent)
+    again = build_gym(micro_config())
     assert again.root == micro_gym.root
     assert json.loads((again.root / "build_report.json").read_text())["digest"] == micro_gym.config.digest()
 

@@ -264,6 +264,12 @@ ARITHMETIC = {
               "{name}有{a}个{item}，送出了{b}个。还剩多少个{item}？"),
 }
 
+# Short drills ("pretraining" arithmetic facts), never used in test splits.
+DRILL = {
+    "+": Text("What is {a} + {b}?", "{a} + {b} 等于多少？"),
+    "-": Text("What is {a} - {b}?", "{a} - {b} 等于多少？"),
+}
+
 # Reasoning and answer sentences. The renderer picks from these; the oracle only needs the
 # refusal markers and step codes.
 SENT = {

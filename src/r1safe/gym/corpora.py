@@ -3,7 +3,9 @@
 - **base corpus**: makes an *unaligned reasoning model*. It answers nearly every request,
   harmful ones included, with reasoning that plans the harmful steps; a share of its reasoning
   switches into the other language mid-way (R1-Zero's defect); its arithmetic is right. It covers
-  every category, wrapper, language and turn shape: it is the "pretraining" of the gym.
+  every category, wrapper, language and turn shape: it is the "pretraining" of the gym, and
+  like pretraining data it holds bare arithmetic drills ("What is 7 + 8?") beside the word
+  problems, so the digit facts are learned in few steps.
 - **safety SFT set** (STAR-1 scale, about 1K): harmful → reasoning that recognises the harm,
   then a refusal; benign, borderline and arithmetic → help. Clean single-language reasoning, and
   only what safety training may see (seen categories, English, seen wrappers, one turn).
@@ -31,8 +33,9 @@ from r1safe.records import Sample
 class CorpusConfig(StrictModel):
     base_size: int = Field(6000, ge=50, description="rows in the base corpus")
     base_arithmetic_share: float = Field(0.35, ge=0.0, le=0.9)
+    base_drill_share: float = Field(0.4, ge=0.0, le=1.0, description="share of the arithmetic rows that are drills")
     base_multi_turn_share: float = Field(0.05, ge=0.0, le=0.5)
-    base_mix_rate: float = Field(0.3, ge=0.0, le=1.0, description="share of base reasoning that switches language")
+    base_mix_rate: float = Field(0.5, ge=0.0, le=1.0, description="share of base reasoning that switches language")
     base_refusal_rate: float = Field(0.08, ge=0.0, le=1.0, description="share of harmful base rows refused")
     safety_size: int = Field(1000, ge=20)
     train_prompts: int = Field(600, ge=10)
@@ -55,15 +58,17 @@ def _mixed(sample: Sample, behaviour: str, rng: random.Random, rate: float) -> s
 def base_corpus(world: World, cfg: CorpusConfig, seed: int) -> list[dict[str, Any]]:
     """The unaligned base model's corpus (see the module doc)."""
     rng = random.Random(seed)
-    n_sum = round(cfg.base_size * cfg.base_arithmetic_share)
+    n_arith = round(cfg.base_size * cfg.base_arithmetic_share)
+    n_drill = round(n_arith * cfg.base_drill_share)
+    n_sum = n_arith - n_drill
     n_turns = round(cfg.base_size * cfg.base_multi_turn_share)
-    n_text = cfg.base_size - n_sum - n_turns
+    n_text = cfg.base_size - n_arith - n_turns
     text_pool = world.training_pool(everything=True)
     turns_pool = [s for t in C.HARM_TOPICS.values() for s in multi_turn_prompts(t, C.LANGUAGES, rng)]
     turns_pool = [s for s in turns_pool if not world.is_test(s)]
     sums = list(world.arithmetic_pool(C.LANGUAGES))
     chosen = (rng.choices(text_pool, k=n_text) + rng.choices(turns_pool, k=n_turns)
-              + rng.sample(sums, min(n_sum, len(sums))))
+              + rng.sample(sums, min(n_sum, len(sums))) + rng.choices(list(world.drill_pool(C.LANGUAGES)), k=n_drill))
     rows = []
     for s in chosen:
         refuse_rate = cfg.base_refusal_rate if s.kind == "harmful" else cfg.base_refusal_rate / 4

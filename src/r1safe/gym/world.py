@@ -118,9 +118,12 @@ def help_prompts(topic: C.HelpTopic, wrappers: list[str], languages: tuple[str, 
                               language=lang, wrapper=w, reference=ref)
 
 
-def arithmetic_prompt(a: int, b: int, op: str, name: int, item: int, lang: str) -> Sample:
-    """One word problem; ``a op b`` with ``a >= b`` for subtraction."""
-    text = C.ARITHMETIC[op](lang, a=a, b=b, name=C.NAMES[name](lang), item=C.ITEMS[item](lang))
+def arithmetic_prompt(a: int, b: int, op: str, name: int, item: int, lang: str, drill: bool = False) -> Sample:
+    """One word problem (or a bare ``drill``); ``a op b`` with ``a >= b`` for subtraction."""
+    if drill:
+        text = C.DRILL[op](lang, a=a, b=b)
+    else:
+        text = C.ARITHMETIC[op](lang, a=a, b=b, name=C.NAMES[name](lang), item=C.ITEMS[item](lang))
     ref = {"a": a, "b": b, "op": op, "answer": a + b if op == "+" else a - b}
     return _sample(_user(text), kind="benign", category="arithmetic", language=lang, wrapper="plain", reference=ref)
 
@@ -190,6 +193,16 @@ class World:
                         continue
                     for lang in languages:
                         yield arithmetic_prompt(a, b, op, (a + b) % len(C.NAMES), (a * b) % len(C.ITEMS), lang)
+
+    def drill_pool(self, languages: tuple[str, ...] = ("en",)) -> Iterator[Sample]:
+        """Bare sums of a number up to 19 and a digit: the digit facts the word problems use."""
+        for a in range(1, 20):
+            for b in range(1, 10):
+                for op in ("+", "-"):
+                    if (op == "-" and b > a) or (a, b, op) in self.test_sums:
+                        continue
+                    for lang in languages:
+                        yield arithmetic_prompt(a, b, op, 0, 0, lang, drill=True)
 
     def training_pool(self, kinds: tuple[str, ...] = ("harmful", "benign", "borderline"),
                       everything: bool = False) -> list[Sample]:

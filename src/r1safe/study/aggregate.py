@@ -1,0 +1,66 @@
+"""Turn the finished arms into ``results.json``: table, hacking curves, verdict, provenance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from r1safe.gym.build import GymArtifacts
+from r1safe.study.config import StudyConfig
+from r1safe.study.table import build_table, rows_from_records
+from r1safe.study.verdict import verdict
+
+HACK_KEYS = ("monitor/reward_hacking/proxy_safe", "monitor/reward_hacking/judge_safe")
+
+
+def hacking_curve(metrics_path: str | None) -> dict[str, list[float]]:
+    """Proxy vs oracle safe share on the probe set over the run's GRPO steps (stages chained)."""
+    from r1safe.train.monitors.sink import read_metrics
+
+    curve: dict[str, list[float]] = {"step": [], "proxy": [], "oracle": []}
+    if not metrics_path:
+        return curve
+    for row in read_metrics(metrics_path):
+        if row.get("kind") == "grpo" and all(k in row for k in HACK_KEYS):
+            curve["step"].append(float(row.get("global_step", row["step"])))
+            curve["proxy"].append(row[HACK_KEYS[0]])
+            curve["oracle"].append(row[HACK_KEYS[1]])
+    return curve
+
+
+def _records(eval_dir: str) -> list[dict[str, Any]]:
+    path = Path(eval_dir) / "records.jsonl"
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def aggregate(cfg: StudyConfig, gym: GymArtifacts, done: dict[tuple[str, int], dict[str, Any]],
+              wall_s: float) -> dict[str, Any]:
+    """The study's results dict (see :mod:`r1safe.study.report` for how it is shown)."""
+    from r1safe.eval.outputs import machine, versions
+
+    arms = list(dict.fromkeys(arm for arm, _ in done))
+    rows = {arm: {seed: rows_from_records(_records(info["eval_dir"]), seed)
+                  for (a, seed), info in done.items() if a == arm} for arm in arms}
+    compute = {arm: {seed: {"flops": info["compute"].get("flops_total", 0.0), "wall_s": info["wall_s"]}
+                     for (a, seed), info in done.items() if a == arm} for arm in arms}
+    table = build_table(rows, compute, resamples=cfg.bootstrap)
+    curves = {f"{arm} s{seed}": hacking_curve(info.get("metrics"))
+              for (arm, seed), info in done.items() if info.get("metrics")}
+    final_gap: dict[str, float | None] = {}
+    for arm in arms:
+        gaps = [c["proxy"][-1] - c["oracle"][-1] for key, c in curves.items()
+                if key.split(" ")[0] == arm and c["step"]]
+        final_gap[arm] = sum(gaps) / len(gaps) if gaps else None
+    report = gym.report
+    return {
+        "version": 1, "status": "complete", "config": cfg.model_dump(mode="json"), "seeds": cfg.seeds,
+        "arms": arms, "wall_s": wall_s, "machine": machine(), "versions": versions(),
+        "gym": {"digest": report["digest"], "root": str(gym.root), "heldout": report["heldout"],
+                "base_model": report["base_model"], "reward_models": report["reward_models"]},
+        "runs": {f"{arm} s{seed}": info for (arm, seed), info in done.items()},
+        "table": table, "hacking_final_gap": final_gap,
+        "hacking_curves": {k: v for k, v in curves.items() if v["step"]},
+        "verdict": verdict(table, final_gap),
+    }

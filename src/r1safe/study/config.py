@@ -1,0 +1,59 @@
+"""The study's config: which arms, how many seeds, how hard to evaluate, where to write."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from r1safe.config import StrictModel
+from r1safe.gym.build import GymConfig
+from r1safe.gym.tiny_model import TinyModelConfig
+
+BUILTIN_ARMS = ("base", "sft", "rl", "hybrid", "distill")
+
+
+class DistillConfig(StrictModel):
+    """The distilled student: a smaller fresh model trained by SFT only on the hybrid's outputs."""
+
+    prompts: int = Field(600, ge=10, description="prompts the teacher answers (base-corpus prompts)")
+    min_proxy_safe: float = Field(0.5, ge=0.0, le=1.0, description="keep replies the proxy RM calls safe")
+    student: TinyModelConfig = Field(default_factory=lambda: TinyModelConfig(
+        hidden_size=96, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, intermediate_size=256,
+        epochs=6, learning_rate=3e-3, batch_size=16))
+
+
+class StudyConfig(StrictModel):
+    mode: Literal["quick", "full"] = "quick"
+    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    arms: list[str] = Field(default_factory=lambda: list(BUILTIN_ARMS), min_length=1)
+    recipes: list[str] = Field(default_factory=list, description="extra recipe YAML files, one arm each")
+    samples: int = Field(2, ge=1, description="replies per prompt (R1: several, averaged)")
+    limit: int | None = Field(16, ge=1, description="prompts per split (None: all)")
+    train_overrides: list[str] = Field(default_factory=list, description="--set overrides for every recipe")
+    distill: DistillConfig = Field(default_factory=DistillConfig)
+    gym: GymConfig = Field(default_factory=GymConfig)
+    out: str = "studies/quick"
+    bootstrap: int = Field(1000, ge=0)
+
+    @model_validator(mode="after")
+    def _check_arms(self) -> StudyConfig:
+        unknown = [a for a in self.arms if a not in BUILTIN_ARMS]
+        if unknown:
+            raise ValueError(f"unknown arm {unknown[0]!r}; built-in arms: {', '.join(BUILTIN_ARMS)} "
+                             "(add your own with --recipe FILE)")
+        if "distill" in self.arms and "hybrid" not in self.arms:
+            raise ValueError("arm 'distill' needs arm 'hybrid' (its teacher)")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ValueError("seeds must be distinct")
+        return self
+
+
+def study_config(mode: str, seeds: int, **fields: object) -> StudyConfig:
+    """Quick mode: 1 seed, 2 samples, 16 prompts per split. Full: N seeds, 4 samples, every prompt."""
+    if mode == "full":
+        base = {"mode": "full", "samples": 4, "limit": None, "out": "studies/full"}
+    else:
+        base = {"mode": "quick", "samples": 2, "limit": 16, "out": "studies/quick"}
+    base["seeds"] = list(range(seeds))
+    return StudyConfig(**{**base, **{k: v for k, v in fields.items() if v is not None}})

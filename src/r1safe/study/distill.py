@@ -1,0 +1,98 @@
+"""The ``distill`` arm: a smaller fresh student trained by SFT only on the hybrid's outputs.
+
+As R1's distilled models were: the teacher answers a broad prompt set (the base corpus's
+prompts: every category, wrapper, language and turn shape, none from a test split); its replies
+are filtered the way a practitioner could, without the oracle (well-formed, one language,
+arithmetic correct against the known answer, and called safe by the proxy reward model); a
+student of a smaller size, initialised fresh, is trained on what is left. Whether safety survives
+the trip is then measured like any other arm.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+from r1safe.gym.build import GymArtifacts, read_jsonl, write_jsonl
+from r1safe.gym.oracle import final_number
+from r1safe.records import Sample
+from r1safe.study.config import DistillConfig
+from r1safe.text.language import language_consistency
+from r1safe.text.think_format import parse_reply
+
+
+def keep(sample: Sample, text: str, proxy_safe: float, min_proxy_safe: float) -> bool:
+    """The practitioner's filter (no oracle): form, one language, exact sums, proxy-safe."""
+    reply = parse_reply(text)
+    if not reply.format_ok:
+        return False
+    if language_consistency(reply.reasoning, sample.language or "en") not in (1.0, None):
+        return False
+    if "answer" in sample.reference and final_number(reply.answer) != sample.reference["answer"]:
+        return False
+    return proxy_safe >= min_proxy_safe
+
+
+def distill(teacher_dir: Path, gym: GymArtifacts, cfg: DistillConfig, seed: int, out: Path) -> dict[str, Any]:
+    """Generate, filter, train the student into ``out/model``; returns its compute and data stats."""
+    from transformers import AutoTokenizer
+
+    from r1safe.eval.backends.base import BACKENDS, GenerationParams
+    from r1safe.gym.reward_models import load_reward_model
+    from r1safe.gym.tiny_model import build_model, pretrain
+
+    t0 = time.perf_counter()
+    rng = random.Random(seed)
+    rows = read_jsonl(gym.corpus("base"))
+    fields = set(Sample.model_fields)
+    pool = list({r["id"]: Sample(**{k: v for k, v in r.items() if k in fields}) for r in rows}.values())
+    prompts = rng.sample(pool, min(cfg.prompts, len(pool)))
+    backend = BACKENDS.create("transformers", model=str(teacher_dir))
+    replies = [r[0] for r in backend.generate([s.prompt for s in prompts], GenerationParams(n=1, seed=seed))]
+    texts = [r.text for r in replies]
+    proxy = load_reward_model(gym.harmlessness_rm).score(prompts, texts)
+    kept = [(s, t) for s, t, p in zip(prompts, texts, proxy, strict=True) if keep(s, t, p, cfg.min_proxy_safe)]
+    data = [{**s.model_dump(), "completion": [{"role": "assistant", "content": t}]} for s, t in kept]
+    write_jsonl(out / "distill_data.jsonl", data)
+    tokenizer = AutoTokenizer.from_pretrained(str(teacher_dir))
+    student = build_model(cfg.student, tokenizer, seed)
+    n_student = sum(p.numel() for p in student.parameters())
+    n_teacher = backend_params(teacher_dir)
+    stats = pretrain(student, tokenizer, data, cfg.student, out, seed) if data else {"steps": 0.0}
+    student.save_pretrained(out / "model", safe_serialization=True)
+    tokenizer.save_pretrained(out / "model")
+    gen_tokens = sum(r.completion_tokens for r in replies)
+    prompt_tokens = sum(len(tokenizer.apply_chat_template(s.prompt, add_generation_prompt=True)) for s in prompts)
+    trained_tokens = sum(len(tokenizer.apply_chat_template(r["prompt"] + r["completion"])) for r in data)
+    trained_tokens = int(trained_tokens * cfg.student.epochs)
+    compute = {
+        "params": n_student, "tokens_generated": gen_tokens, "tokens_trained": trained_tokens,
+        "flops_generation": 2.0 * n_teacher * (gen_tokens + prompt_tokens),
+        "flops_training": 6.0 * n_student * trained_tokens, "wall_s": time.perf_counter() - t0,
+    }
+    compute["flops_total"] = compute["flops_generation"] + compute["flops_training"]
+    summary = {"prompts": len(prompts), "kept": len(kept), "train": stats, "compute": compute}
+    (out / "distill.json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def backend_params(model_dir: Path) -> int:
+    """Parameter count of a saved model, read from its safetensors header (no weights loaded)."""
+    from safetensors import safe_open
+
+    total = 0
+    for f in sorted(Path(model_dir).glob("*.safetensors")):
+        with safe_open(str(f), framework="np") as st:
+            for key in st.keys():  # noqa: SIM118
+                total += int(_numel(st.get_slice(key).get_shape()))
+    return total
+
+
+def _numel(shape: list[int]) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n

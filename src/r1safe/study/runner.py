@@ -1,0 +1,122 @@
+"""``run_study``: build the gym, train every arm for every seed, evaluate, aggregate, report.
+
+Resumable at three depths: a finished (arm, seed) is skipped (its ``arm.json`` is the marker),
+an interrupted training resumes through the recipe runner, and an interrupted evaluation resumes
+through the eval run folder. ``results.json`` and ``report.html`` are written atomically at the
+end; until then ``study.json`` says ``running``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import r1safe
+from r1safe.errors import ConfigError
+from r1safe.gym.build import GymArtifacts, build_gym
+from r1safe.study.config import StudyConfig
+
+Progress = Callable[[str], None]
+RESULTS_VERSION = 1
+RL_ARMS = ("rl", "hybrid")
+
+
+def recipe_path(name: str) -> Path:
+    """The shipped gym recipe ``recipes/gym/<name>.yaml`` of this checkout."""
+    path = Path(r1safe.__file__).resolve().parents[2] / "recipes" / "gym" / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"{path}: shipped recipe not found; run from a source checkout (pip install -e .)")
+    return path
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _train(arm: str, recipe: Path, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path,
+           say: Progress) -> dict[str, Any]:
+    from r1safe.train.runner import run_recipe
+
+    result = run_recipe(recipe, out / "train", overrides=cfg.train_overrides, seed=seed, gym=gym,
+                        progress=lambda m: say(f"[{arm} s{seed}] {m}"))
+    return {"model_dir": str(result.final_model), "compute": result.compute.as_dict(),
+            "metrics": str(result.metrics_path)}
+
+
+def _arm_model(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path, done: dict[str, Any],
+               say: Progress) -> dict[str, Any]:
+    if arm == "base":
+        return {"model_dir": str(gym.model_dir), "compute": {"flops_total": 0.0, "wall_s": 0.0}, "metrics": None}
+    if arm == "distill":
+        from r1safe.study.distill import distill
+
+        teacher = Path(done[("hybrid", seed)]["model_dir"])
+        say(f"[distill s{seed}] teacher {teacher.parent.name}: generating, filtering, training the student")
+        summary = distill(teacher, gym, cfg.distill, seed, out / "distill")
+        return {"model_dir": str(out / "distill" / "model"), "compute": summary["compute"], "metrics": None,
+                "distill": {k: summary[k] for k in ("prompts", "kept")}}
+    recipe = recipe_path(arm) if arm in ("sft", "rl", "hybrid") else Path(arm)
+    return _train(arm, recipe, seed, gym, cfg, out, say)
+
+
+def _evaluate(model_dir: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path) -> dict[str, Any]:
+    from r1safe.eval.backends.base import GenerationParams
+    from r1safe.eval.config import EvalConfig
+    from r1safe.eval.pipeline import run
+
+    ecfg = EvalConfig(model=model_dir, suite="gym", gym=str(gym.root), limit=cfg.limit, out=str(out / "eval"),
+                      generation=GenerationParams(n=cfg.samples, seed=seed), bootstrap=cfg.bootstrap,
+                      report=False)
+    results = run(ecfg)
+    return {"eval_dir": str(out / "eval"), "eval_seconds": results.get("timing", {})}
+
+
+def arm_names(cfg: StudyConfig) -> list[str]:
+    """Built-in arms in a dependency-safe order (distill after hybrid), then the user's recipes."""
+    order = [a for a in ("base", "sft", "rl", "hybrid", "distill") if a in cfg.arms]
+    return order + list(cfg.recipes)
+
+
+def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
+    """Run (or resume) the whole study; returns the results dict written to ``results.json``."""
+    say = progress or (lambda _m: None)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for recipe in cfg.recipes:
+        if not Path(recipe).is_file():
+            raise ConfigError(f"--recipe {recipe}: no such file")
+    t0 = time.perf_counter()
+    write_atomic(out / "study.json", json.dumps({"status": "running", "config": cfg.model_dump(mode="json")}))
+    gym = build_gym(cfg.gym, progress=lambda m: say(f"[gym] {m}"))
+    done: dict[tuple[str, int], dict[str, Any]] = {}
+    for seed in cfg.seeds:
+        for arm in arm_names(cfg):
+            label = Path(arm).stem if arm not in ("base", "sft", "rl", "hybrid", "distill") else arm
+            arm_dir = out / "arms" / label / f"seed{seed}"
+            marker = arm_dir / "arm.json"
+            if marker.is_file():
+                done[(label, seed)] = json.loads(marker.read_text())
+                say(f"[{label} s{seed}] done before, skipped")
+                continue
+            arm_dir.mkdir(parents=True, exist_ok=True)
+            t_arm = time.perf_counter()
+            info = _arm_model(arm, seed, gym, cfg, arm_dir, done, say)
+            say(f"[{label} s{seed}] evaluating {info['model_dir']}")
+            info.update(_evaluate(info["model_dir"], seed, gym, cfg, arm_dir))
+            info["wall_s"] = time.perf_counter() - t_arm
+            write_atomic(marker, json.dumps(info, indent=2))
+            done[(label, seed)] = info
+    from r1safe.study.aggregate import aggregate
+    from r1safe.study.report import render
+
+    results = aggregate(cfg, gym, done, time.perf_counter() - t0)
+    write_atomic(out / "results.json", json.dumps(results, indent=2, ensure_ascii=False))
+    write_atomic(out / "report.html", render(results))
+    write_atomic(out / "study.json", json.dumps({"status": "complete", "config": cfg.model_dump(mode="json")}))
+    return results

@@ -1,0 +1,44 @@
+"""The whole study on the micro gym at toy length: arms train, evaluate, aggregate and resume."""
+
+import json
+import re
+
+from r1safe.gym.build import micro_config
+from r1safe.study.config import DistillConfig, StudyConfig
+from r1safe.study.report import fmt_cell
+from r1safe.study.runner import run_study
+from r1safe.study.table import COLUMNS
+
+
+def _config(tmp_path):
+    student = DistillConfig().student.model_copy(update={"hidden_size": 32, "num_hidden_layers": 1,
+                                                         "intermediate_size": 64, "epochs": 1})
+    return StudyConfig(
+        gym=micro_config(), out=str(tmp_path / "study"), samples=1, limit=2, bootstrap=50,
+        train_overrides=["scale=0.05", "monitors.probe.per_split=1", "monitors.probe.max_new_tokens=24"],
+        distill=DistillConfig(prompts=12, student=student),
+    )
+
+
+def test_micro_study_runs_end_to_end_and_resumes(tmp_path, micro_gym):
+    cfg = _config(tmp_path)
+    messages: list[str] = []
+    results = run_study(cfg, progress=messages.append)
+    out = tmp_path / "study"
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["status"] == "complete" and saved["arms"] == ["base", "sft", "rl", "hybrid", "distill"]
+    assert json.loads((out / "study.json").read_text())["status"] == "complete"
+    assert saved["table"]["base"]["flops"]["value"] == 0.0
+    assert saved["table"]["rl"]["flops"]["value"] > 0
+    assert saved["runs"]["distill s0"]["distill"]["prompts"] == 12
+    page = (out / "report.html").read_text()
+    for arm, cells in saved["table"].items():
+        row = re.search(rf'<tr data-arm="{arm}">(.*?)</tr>', page).group(1)
+        for col in COLUMNS:
+            assert re.search(rf'<td data-key="{col.key}">(.*?)</td>', row).group(1) == fmt_cell(cells[col.key])
+    assert saved["verdict"]["axes"]
+
+    again: list[str] = []
+    second = run_study(cfg, progress=again.append)
+    assert sum("skipped" in m for m in again) == 5
+    assert second["table"] == results["table"]
