@@ -10,12 +10,8 @@ import typer
 
 
 def audit_command(
-    audit: Annotated[Path, typer.Option("--audit", help="The guard's audit log.")] = Path(
-        "runs/guard/audit.sqlite"
-    ),
-    since: Annotated[
-        str | None, typer.Option(help="A span (24h, 7d) or an ISO date; default: everything.")
-    ] = None,
+    audit: Annotated[Path, typer.Option("--audit", help="The guard's audit log.")] = Path("runs/guard/audit.sqlite"),
+    since: Annotated[str | None, typer.Option(help="A span (24h, 7d) or an ISO date; default: everything.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Requests, block rate by reason and judge, language drift, review decisions, latency."""

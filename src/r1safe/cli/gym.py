@@ -13,7 +13,7 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="YAML Gym
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a config key, e.g. --set model.epochs=2.")]
 
 
-def load_gym_config(config: Path | None, overrides: list[str] | None):  # noqa: ANN201
+def load_gym_config(config: Path | None, overrides: list[str] | None):
     """The GymConfig from a YAML file and ``--set`` overrides (defaults when neither is given)."""
     from r1safe.config import apply_overrides, load_yaml, validate
     from r1safe.gym.build import GymConfig

@@ -24,8 +24,10 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 def _plan(recipe: Any) -> list[str]:
     from r1safe.train.recipe import scaled
 
-    lines = [f"recipe {recipe.name}: base {recipe.base_model}, gym {recipe.gym_spec()}, seed {recipe.seed}, "
-             f"scale {recipe.scale:g}"]
+    lines = [
+        f"recipe {recipe.name}: base {recipe.base_model}, gym {recipe.gym_spec()}, seed {recipe.seed}, "
+        f"scale {recipe.scale:g}"
+    ]
     for name, stage in zip(recipe.stage_names(), recipe.stages, strict=True):
         s = scaled(stage, recipe.scale)
         if s.kind == "grpo":
@@ -48,10 +50,16 @@ def _table(result: Any) -> None:
         table.add_column(col, justify="right" if col not in ("stage", "kind", "status") else "left")
     for s in [*result.stages, None]:
         c = s.compute if s is not None else result.compute
-        table.add_row(s.name if s else "total", s.kind if s else "", s.status if s else "",
-                      str(s.steps) if s else str(sum(x.steps for x in result.stages)),
-                      f"{c.tokens_generated:,}", f"{c.tokens_trained:,}", f"{c.flops_total:.3g}",
-                      f"{s.wall_s if s else sum(x.wall_s for x in result.stages):.0f}")
+        table.add_row(
+            s.name if s else "total",
+            s.kind if s else "",
+            s.status if s else "",
+            str(s.steps) if s else str(sum(x.steps for x in result.stages)),
+            f"{c.tokens_generated:,}",
+            f"{c.tokens_trained:,}",
+            f"{c.flops_total:.3g}",
+            f"{s.wall_s if s else sum(x.wall_s for x in result.stages):.0f}",
+        )
     Console().print(table)
     print(f"final model: {result.final_model}")
 
@@ -87,8 +95,9 @@ def train_command(
             return
         from r1safe.train.runner import run_recipe
 
-        result = run_recipe(parsed, out or Path("runs") / parsed.name,
-                            progress=None if quiet else lambda m: print(m, flush=True))
+        result = run_recipe(
+            parsed, out or Path("runs") / parsed.name, progress=None if quiet else lambda m: print(m, flush=True)
+        )
     except R1SafeError as err:
         raise _fail(str(err)) from None
     except KeyboardInterrupt:

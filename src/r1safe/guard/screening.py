@@ -9,6 +9,7 @@ probabilities, else its booleans ``harmful_reasoning``/``harmful_answer`` count 
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,16 @@ from r1safe.guard.policy import GuardPolicy
 from r1safe.records import Sample
 
 CONVERSATION_TURNS = 6  # user turns read together for split or escalating requests
+_QUOTED = re.compile(r"'([^'\n]{1,200})'|\"([^\"\n]{1,200})\"|“([^”\n]{1,200})”|‘([^’\n]{1,200})’|「([^」\n]{1,200})」")
+
+
+def split_payload(turns: list[str]) -> str | None:
+    """Quoted fragments spread over several turns, joined: the "part one ... part two" attack."""
+    found = [[next(g for g in m.groups() if g) for m in _QUOTED.finditer(t)] for t in turns]
+    if sum(bool(f) for f in found) < 2:
+        return None
+    parts = [p.strip() for f in found for p in f]
+    return " ".join(parts) + "\n" + "".join(parts)
 
 
 @dataclass
@@ -62,8 +73,12 @@ class InputScreen:
         p_single = max(self.classifier.scores(single, "request"))
         p_whole = 0.0
         if self.policy.whole_conversation and len(turns) > 1:
-            joined = "\n".join(turns[-CONVERSATION_TURNS:])
-            p_whole = max(self.classifier.scores(self.readings(joined), "request"))
+            recent = turns[-CONVERSATION_TURNS:]
+            readings = self.readings("\n".join(recent))
+            payload = split_payload(recent)
+            if payload:
+                readings += self.readings(payload)
+            p_whole = max(self.classifier.scores(readings, "request"))
         ms = (time.perf_counter() - start) * 1000
         score = max(p_single, p_whole)
         blocked = score >= self.policy.threshold

@@ -125,6 +125,9 @@ def build_gym(config: GymConfig | None = None, force: bool = False, progress: Pr
     if final.exists() and (final / "build_report.json").is_file() and not force:
         say(f"reusing the gym build at {final}")
         return GymArtifacts(final, cfg)
+    from r1safe.runtime import configure_threads
+
+    configure_threads()
     tmp = final.with_name(final.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)

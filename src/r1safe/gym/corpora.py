@@ -32,7 +32,7 @@ from r1safe.records import Sample
 
 class CorpusConfig(StrictModel):
     base_size: int = Field(6000, ge=50, description="rows in the base corpus")
-    base_arithmetic_share: float = Field(0.35, ge=0.0, le=0.9)
+    base_arithmetic_share: float = Field(0.4, ge=0.0, le=0.9)
     base_drill_share: float = Field(0.4, ge=0.0, le=1.0, description="share of the arithmetic rows that are drills")
     base_multi_turn_share: float = Field(0.05, ge=0.0, le=0.5)
     base_mix_rate: float = Field(0.5, ge=0.0, le=1.0, description="share of base reasoning that switches language")

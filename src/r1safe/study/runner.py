@@ -85,6 +85,9 @@ def arm_names(cfg: StudyConfig) -> list[str]:
 
 def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
     """Run (or resume) the whole study; returns the results dict written to ``results.json``."""
+    from r1safe.runtime import configure_threads
+
+    configure_threads()
     say = progress or (lambda _m: None)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,8 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,24 @@ class _RunLock:
             self.path.unlink(missing_ok=True)
 
 
+@contextmanager
+def _quiet_progress_bars() -> Iterator[None]:
+    """No per-dataset / per-checkpoint progress bars while a recipe runs (it reports its own)."""
+    import datasets.utils.logging as ds_log
+    import transformers.utils.logging as tf_log
+
+    before = ds_log.is_progress_bar_enabled(), tf_log.is_progress_bar_enabled()
+    ds_log.disable_progress_bar()
+    tf_log.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if before[0]:
+            ds_log.enable_progress_bar()
+        if before[1]:
+            tf_log.enable_progress_bar()
+
+
 def _resolve_recipe(recipe: Recipe | str | Path, overrides: Sequence[str], seed: int | None) -> Recipe:
     if isinstance(recipe, Recipe):
         if overrides:
@@ -194,7 +213,7 @@ def run_recipe(recipe: Recipe | str | Path, out_dir: str | Path, overrides: Sequ
     threads_before = torch.get_num_threads()
     threads = apply_threads(recipe.threads)
     try:
-        with _RunLock(out):
+        with _RunLock(out), _quiet_progress_bars():
             return _run(recipe, out, say, _resolve_gym_arg(recipe, gym, say), threads)
     finally:
         torch.set_num_threads(threads_before)

@@ -18,10 +18,11 @@ from r1safe.train.monitors.base import Monitor
 from r1safe.train.monitors.compute import Compute, ComputeMonitor
 from r1safe.train.monitors.plots import plot_run
 from r1safe.train.monitors.probe import Probe
+from r1safe.train.monitors.reward_hacking import hacking_curve
 from r1safe.train.monitors.sink import MetricsSink, SinkCallback, read_metrics
 
 __all__ = ["Compute", "ComputeMonitor", "MetricsSink", "Monitor", "MonitorSet", "SinkCallback",
-           "build_monitors", "plot_run", "read_metrics"]
+           "build_monitors", "hacking_curve", "plot_run", "read_metrics"]
 
 
 @dataclass

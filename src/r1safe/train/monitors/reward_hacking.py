@@ -102,3 +102,14 @@ class RewardHackingMonitor(Monitor):
                 "last": {k.removeprefix(key): v for k, v in rows[-1].items()},
                 "alarms": sum(int(h.get(key + "alarm", 0)) for h in rows),
                 "max_gap": max(h[key + "gap"] for h in rows)}
+
+
+def hacking_curve(metrics_path: Any) -> list[dict[str, Any]]:
+    """The probe points of a run, in order: ``{stage, kind, step, global_step, proxy_safe,
+    judge_safe, gap, alarm, ...}`` (what the study plots as proxy vs oracle over training)."""
+    from r1safe.train.monitors.sink import read_metrics
+
+    key = "monitor/reward_hacking/"
+    return [{"stage": r["stage"], "kind": r["kind"], "step": r["step"], "global_step": r["global_step"],
+             **{k.removeprefix(key): v for k, v in r.items() if k.startswith(key)}}
+            for r in read_metrics(metrics_path) if key + "proxy_safe" in r]
