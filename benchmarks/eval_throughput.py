@@ -39,8 +39,10 @@ def machine() -> str:
     from r1safe.eval.outputs import cpu_model
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"{cpu_model()}, {os.cpu_count()} cores, torch {torch.__version__} ({torch.get_num_threads()} "
-            f"threads), {platform.python_implementation()} {platform.python_version()}, load avg {load:.2f}")
+    return (
+        f"{cpu_model()}, {os.cpu_count()} cores, torch {torch.__version__} ({torch.get_num_threads()} "
+        f"threads), {platform.python_implementation()} {platform.python_version()}, load avg {load:.2f}"
+    )
 
 
 def tiny_model(folder: Path) -> str:
@@ -53,13 +55,23 @@ def tiny_model(folder: Path) -> str:
     from r1safe.gym.world import WorldConfig, build_world
 
     world = build_world(WorldConfig(test_size=8))
-    texts = [t for ss in world.splits.values() for s in ss
-             for t in (s.conversation_text, render_completion(s, "refuse"))]
+    texts = [
+        t for ss in world.splits.values() for s in ss for t in (s.conversation_text, render_completion(s, "refuse"))
+    ]
     tok = train_tokenizer(texts, vocab_size=600)
     torch.manual_seed(0)
-    cfg = Qwen2Config(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                      num_attention_heads=4, num_key_value_heads=2, eos_token_id=tok.eos_token_id,
-                      bos_token_id=tok.bos_token_id, pad_token_id=tok.pad_token_id, tie_word_embeddings=True)
+    cfg = Qwen2Config(
+        vocab_size=len(tok),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        eos_token_id=tok.eos_token_id,
+        bos_token_id=tok.bos_token_id,
+        pad_token_id=tok.pad_token_id,
+        tie_word_embeddings=True,
+    )
     Qwen2ForCausalLM(cfg).save_pretrained(folder, safe_serialization=True)
     tok.save_pretrained(folder)
     return str(folder)
@@ -88,10 +100,17 @@ def hf_loop(backend: Any, prompts: list[list[dict[str, str]]], k: int, max_new: 
         for p in prompts:
             enc = tok(backend.render(p), add_special_tokens=False, return_tensors="pt")
             for _ in range(k // per_call):
-                out = model.generate(**enc, do_sample=True, temperature=0.6, top_p=0.95,
-                                     max_new_tokens=max_new, num_return_sequences=per_call,
-                                     pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
-                new = out[:, enc["input_ids"].shape[1]:]
+                out = model.generate(
+                    **enc,
+                    do_sample=True,
+                    temperature=0.6,
+                    top_p=0.95,
+                    max_new_tokens=max_new,
+                    num_return_sequences=per_call,
+                    pad_token_id=tok.pad_token_id,
+                    eos_token_id=tok.eos_token_id,
+                )
+                new = out[:, enc["input_ids"].shape[1] :]
                 tokens += int((new != tok.pad_token_id).sum())
     return tokens
 
@@ -151,8 +170,10 @@ def main() -> None:
     n_params = sum(p.numel() for p in batched.model.parameters())
     print(f"machine: {machine()}")
     print(f"model: {label}, {n_params / 1e6:.2f}M parameters")
-    print(f"workload: {len(prompts)} prompts x k={args.k} = {len(prompts) * args.k} replies, "
-          f"max {args.max_new_tokens} new tokens, T=0.6, top-p 0.95\n")
+    print(
+        f"workload: {len(prompts)} prompts x k={args.k} = {len(prompts) * args.k} replies, "
+        f"max {args.max_new_tokens} new tokens, T=0.6, top-p 0.95\n"
+    )
 
     backend_run(batched, prompts[:2], params.model_copy(update={"max_new_tokens": 4}))  # warm-up
     rows: dict[str, tuple[float, int]] = {}
@@ -190,8 +211,10 @@ def main() -> None:
         judge_all(j, repeated, texts)
     judge_s = time.perf_counter() - t0
     gen_s = rows["backend-batched"][0]
-    print(f"\njudges ({', '.join(names)}) on {len(texts)} replies: {judge_s:.3f}s = "
-          f"{judge_s / (gen_s + judge_s):.1%} of generate+judge time")
+    print(
+        f"\njudges ({', '.join(names)}) on {len(texts)} replies: {judge_s:.3f}s = "
+        f"{judge_s / (gen_s + judge_s):.1%} of generate+judge time"
+    )
     print(f"batched backend: {n_replies / gen_s:.2f} replies/s")
     tmp.cleanup()
 

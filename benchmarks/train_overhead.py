@@ -45,8 +45,10 @@ def machine() -> str:
         cpu = platform.processor() or cpu
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return (f"{cpu}, {os.cpu_count()} cores, {gpu}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
-            f"Python {platform.python_version()}, load avg {load:.2f}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {gpu}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
+        f"Python {platform.python_version()}, load avg {load:.2f}"
+    )
 
 
 def stage(steps: int, full: bool) -> dict[str, Any]:
@@ -69,17 +71,28 @@ def run(gym: Any, steps: int, full: bool, out: Path) -> dict[str, Any]:
     spec = stage(steps, full)
     data = {**spec["recipe"], "name": "overhead", "stages": [spec["stage"]]}
     if not full:
-        data["monitors"] = {"probe": {"enabled": False}, "language_mixing": False, "drift": False,
-                            "reward_hacking": {"enabled": False}}
+        data["monitors"] = {
+            "probe": {"enabled": False},
+            "language_mixing": False,
+            "drift": False,
+            "reward_hacking": {"enabled": False},
+        }
     recipe = parse_recipe(data, "benchmark")
     result = run_recipe(recipe, out, gym=gym)
     rows = read_metrics(result.metrics_path)
     final = next(r for r in reversed(rows) if "train_runtime" in r)
     c = result.stages[0].compute
     loop_s = float(final["train_runtime"])
-    return {"steps": result.stages[0].steps, "loop_s": loop_s, "reward_s": c.reward_s, "monitor_s": c.monitor_s,
-            "tokens": c.tokens_generated, "flops": c.flops_total, "params": c.params,
-            "probe_s": c.probe_s}
+    return {
+        "steps": result.stages[0].steps,
+        "loop_s": loop_s,
+        "reward_s": c.reward_s,
+        "monitor_s": c.monitor_s,
+        "tokens": c.tokens_generated,
+        "flops": c.flops_total,
+        "params": c.params,
+        "probe_s": c.probe_s,
+    }
 
 
 def main() -> None:
@@ -104,17 +117,23 @@ def main() -> None:
     per_step = full["loop_s"] / full["steps"]
     share = (full["reward_s"] + full["monitor_s"]) / full["loop_s"]
     print(f"model: {full['params']:,} parameters; {full['steps']} GRPO steps")
-    print(f"GRPO: {full['steps'] / full['loop_s']:.2f} steps/s ({per_step:.3f} s/step), "
-          f"{full['tokens'] / full['loop_s']:.0f} generated tokens/s, {full['flops']:.3g} FLOPs")
+    print(
+        f"GRPO: {full['steps'] / full['loop_s']:.2f} steps/s ({per_step:.3f} s/step), "
+        f"{full['tokens'] / full['loop_s']:.0f} generated tokens/s, {full['flops']:.3g} FLOPs"
+    )
     print(f"rewards:  {full['reward_s']:7.2f} s  {full['reward_s'] / full['loop_s']:6.1%} of the loop")
-    print(f"monitors: {full['monitor_s']:7.2f} s  {full['monitor_s'] / full['loop_s']:6.1%} of the loop, "
-          f"of which probe generation {full['probe_s']:.2f} s")
+    print(
+        f"monitors: {full['monitor_s']:7.2f} s  {full['monitor_s'] / full['loop_s']:6.1%} of the loop, "
+        f"of which probe generation {full['probe_s']:.2f} s"
+    )
     verdict = "meets" if share <= 0.05 else "misses"
     print(f"overhead (instrumented): {share:.1%} of a GRPO step, {verdict} the 5% target")
     if bare is not None:
         bare_step = bare["loop_s"] / bare["steps"]
-        print(f"A/B: {per_step:.3f} s/step with every reward and monitor, {bare_step:.3f} s/step with one rule "
-              f"reward and no monitors: {(per_step - bare_step) / per_step:+.1%} (noisy; replies differ too)")
+        print(
+            f"A/B: {per_step:.3f} s/step with every reward and monitor, {bare_step:.3f} s/step with one rule "
+            f"reward and no monitors: {(per_step - bare_step) / per_step:+.1%} (noisy; replies differ too)"
+        )
     print(json.dumps({"machine": machine(), "full": full, "bare": bare, "overhead_share": share}))
 
 

@@ -26,8 +26,8 @@ class StrictModel(BaseModel):
 def format_validation_error(err: ValidationError, source: str) -> str:
     """One line naming the first offending field, e.g. ``recipe.yaml: stages.1.kind: ...``."""
     first = err.errors()[0]
-    field = ".".join(str(p) for p in first["loc"]) or "<root>"
-    msg = first["msg"]
+    field = ".".join(str(p) for p in first["loc"]) or "config"
+    msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         msg = "unknown key"
     more = f" (+{len(err.errors()) - 1} more)" if len(err.errors()) > 1 else ""

@@ -87,7 +87,7 @@ def test_payload_split_across_turns_is_read_whole(classifier_dir, world) -> None
 
     request = world.split("id")[0].reference["request"]["en"]
     words = request.split()
-    turns = [f"Remember part one: '{' '.join(words[:2])}'.", f"Part two: '{' '.join(words[2:])}'. Now the steps."]
+    turns = [f'Remember part one: "{" ".join(words[:2])}".', f'Part two: "{" ".join(words[2:])}". Now the steps.']
     assert split_payload(turns).startswith(request)
     screen = InputScreen(load_policy(None, {"classifier": classifier_dir}))
     verdict = screen.screen(turns)

@@ -11,7 +11,7 @@ from r1safe.errors import ConfigError
 from r1safe.train.recipe import GRPOStage, load_recipe, parse_recipe, scaled
 
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
-GYM = ["sft", "rl", "hybrid", "micro"]
+GYM = ["sft", "rl", "hybrid", "distill", "micro"]
 
 
 def recipe(*stages: dict, **top) -> dict:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from r1safe.train.monitors import read_metrics
+from r1safe.train.monitors import hacking_curve, read_metrics
 from r1safe.train.runner import apply_threads, run_recipe
 
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
@@ -67,6 +67,9 @@ def test_monitors_log_to_metrics_and_plots(micro_run):
     steps = [r["global_step"] for r in rows]
     assert steps == sorted(steps) and max(steps) == sum(s.steps for s in result.stages)
     assert {p.name for p in result.plots} >= {"reward_hacking.png", "rewards.png", "drift.png", "compute.png"}
+    curve = hacking_curve(result.metrics_path)
+    assert curve[0]["global_step"] == 0 and {"proxy_safe", "judge_safe", "gap"} <= set(curve[0])
+    assert {c["stage"] for c in curve} == {s.name for s in result.stages if s.steps}
 
 
 def test_checkpoints_are_read_by_the_eval_backend(micro_run, micro_gym):

@@ -89,11 +89,11 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
 
     configure_threads()
     say = progress or (lambda _m: None)
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
     for recipe in cfg.recipes:
         if not Path(recipe).is_file():
             raise ConfigError(f"--recipe {recipe}: no such file")
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     write_atomic(out / "study.json", json.dumps({"status": "running", "config": cfg.model_dump(mode="json")}))
     gym = build_gym(cfg.gym, progress=lambda m: say(f"[gym] {m}"))
