@@ -91,5 +91,5 @@ def test_payload_split_across_turns_is_read_whole(classifier_dir, world) -> None
     assert split_payload(turns).startswith(request)
     screen = InputScreen(load_policy(None, {"classifier": classifier_dir}))
     verdict = screen.screen(turns)
-    assert verdict.blocked and verdict.reason == "conversation_harmful"
+    assert verdict.blocked and verdict.detail["whole"] >= 0.5
     assert not screen.screen(["Remember part one: 'bake a'.", "Part two: 'loaf of bread'. Now the steps."]).blocked
