@@ -25,7 +25,7 @@ from r1safe.guard.classifier import HEADS, GuardClassifier
 from r1safe.guard.encoders import build_encoder
 
 Scope = Literal["all", "seen"]
-TRAINING_VERSION = 3
+TRAINING_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def gym_data(scope: Scope = "all", seed: int = 0, max_requests: int = 4000) -> l
     out = [Labelled(s.last_user_text, int(s.kind == "harmful"), "request") for s in pool]
     sums = list(world.arithmetic_pool(languages=("en", "zh") if scope == "all" else ("en",)))
     out += [Labelled(s.last_user_text, 0, "request") for s in rng.sample(sums, min(400, len(sums)))]
-    out += [Labelled(t, 0, "request") for t in background_requests(800, seed)]
+    out += [Labelled(t, 0, "request") for t in background_requests(1200, seed)]
     out += [Labelled(t, 0, "response") for t in background_replies(300, seed)]
     replies = [(s, "comply" if s.kind == "harmful" else "help") for s in pool[: max_requests // 4]]
     replies += [(s, "refuse") for s in pool[: max_requests // 4] if s.kind == "harmful"]
