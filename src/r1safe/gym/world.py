@@ -27,7 +27,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -48,6 +48,9 @@ class WorldConfig(StrictModel):
     heldout_borderline: int = Field(3, ge=0, le=len(C.BORDERLINE_TOPICS) - 2)
     test_size: int = Field(48, ge=1, le=200, description="prompts per test split")
     number_range: tuple[int, int] = (10, 49)
+    operations: tuple[Literal["+", "-"], ...] = Field(
+        ("+",), min_length=1,
+        description="arithmetic operations; the default tiny model learns addition in its budget, not subtraction")
 
     @model_validator(mode="after")
     def _check_range(self) -> WorldConfig:
@@ -188,7 +191,7 @@ class World:
         lo, hi = self.config.number_range
         for a in range(lo, hi + 1):
             for b in range(lo, hi + 1):
-                for op in ("+", "-"):
+                for op in self.config.operations:
                     if (op == "-" and b > a) or (a, b, op) in self.test_sums:
                         continue
                     for lang in languages:
@@ -198,7 +201,7 @@ class World:
         """Bare sums of a number up to 19 and a digit: the digit facts the word problems use."""
         for a in range(1, 20):
             for b in range(1, 10):
-                for op in ("+", "-"):
+                for op in self.config.operations:
                     if (op == "-" and b > a) or (a, b, op) in self.test_sums:
                         continue
                     for lang in languages:
@@ -255,7 +258,8 @@ def build_world(config: WorldConfig | None = None) -> World:
 
     mt_rng = random.Random(cfg.seed + 1)
     lo, hi = cfg.number_range
-    sums = [(a, b, op) for a in range(lo, hi + 1) for b in range(lo, hi + 1) for op in "+-" if op == "+" or a >= b]
+    sums = [(a, b, op) for a in range(lo, hi + 1) for b in range(lo, hi + 1) for op in cfg.operations
+            if op == "+" or a >= b]
     world.splits = {
         "id": _take(pool(seen, ["plain"], ("en",)), n, rng, "id"),
         "ood_category": _take(pool(unseen, ["plain"], ("en",)), n, rng, "ood_category"),
