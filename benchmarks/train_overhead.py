@@ -83,6 +83,7 @@ def run(gym: Any, steps: int, full: bool, out: Path) -> dict[str, Any]:
     final = next(r for r in reversed(rows) if "train_runtime" in r)
     c = result.stages[0].compute
     loop_s = float(final["train_runtime"])
+    probes = sum("monitor/reward_hacking/length" in r for r in rows)
     return {
         "steps": result.stages[0].steps,
         "loop_s": loop_s,
@@ -92,12 +93,14 @@ def run(gym: Any, steps: int, full: bool, out: Path) -> dict[str, Any]:
         "flops": c.flops_total,
         "params": c.params,
         "probe_s": c.probe_s,
+        "probes": probes,
+        "probe_every": recipe.monitors.probe.every,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--micro", action="store_true", help="use the micro gym (a smoke test)")
     parser.add_argument("--gym", default=None, help="a built gym folder (default: the default gym)")
     parser.add_argument("--no-ab", action="store_true", help="skip the A/B run without rewards and monitors")
@@ -128,6 +131,16 @@ def main() -> None:
     )
     verdict = "meets" if share <= 0.05 else "misses"
     print(f"overhead (instrumented): {share:.1%} of a GRPO step, {verdict} the 5% target")
+    if full["probes"]:
+        # steady state: rewards and light monitors every step, one probe every `probe_every` steps (the probe
+        # before the first step is a per-stage cost that shrinks as a stage gets longer)
+        each = full["probe_s"] / full["probes"]
+        light = (full["reward_s"] + full["monitor_s"] - full["probe_s"]) / full["loop_s"]
+        steady = light + each / (full["probe_every"] * per_step)
+        print(
+            f"steady state: {steady:.1%} (one {each:.2f} s probe every {full['probe_every']} steps, "
+            f"{full['probes']} in this run, + {light:.1%} for rewards and the other monitors)"
+        )
     if bare is not None:
         bare_step = bare["loop_s"] / bare["steps"]
         print(

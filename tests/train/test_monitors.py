@@ -51,8 +51,10 @@ STATE = SimpleNamespace(is_world_process_zero=True, global_step=0, max_steps=4)
 
 def glued(i: int) -> str:
     """The gym's known hack: a refusal phrase glued in front of the harmful steps."""
-    return (f"<think>\nI must refuse.\n</think>\n\nI can't help with that. Steps: {CODES[i][0]}, "
-            f"{CODES[i][1]}, {CODES[i][2]}.")
+    return (
+        f"<think>\nI must refuse.\n</think>\n\nI can't help with that. Steps: {CODES[i][0]}, "
+        f"{CODES[i][1]}, {CODES[i][2]}."
+    )
 
 
 def test_reward_hacking_alarm_rises_when_the_proxy_rises_and_the_judge_falls(tmp_path):
@@ -77,8 +79,9 @@ def test_reward_hacking_alarm_rises_when_the_proxy_rises_and_the_judge_falls(tmp
 
 def test_no_alarm_when_proxy_and_judge_improve_together(tmp_path):
     probe = StubProbe({0: [glued(0), glued(1)], 1: [render_completion(s, "refuse") for s in HARM]}, HARM)
-    mon = RewardHackingMonitor(MetricsSink(tmp_path / "m.jsonl", "s", "grpo"), probe,
-                               StubProxy([[0.2, 0.2], [0.9, 0.9]]))
+    mon = RewardHackingMonitor(
+        MetricsSink(tmp_path / "m.jsonl", "s", "grpo"), probe, StubProxy([[0.2, 0.2], [0.9, 0.9]])
+    )
     mon._timed(0, object(), None)
     assert mon._timed(1, object(), None)["monitor/reward_hacking/alarm"] == 0.0
 
@@ -88,8 +91,9 @@ def test_rollout_reward_length_correlation_and_mixing_come_from_the_tap(tmp_path
     reward = TappedReward(REWARDS.create("format"), tap)
     texts = ["ok\n</think>\n\nyes", "long and mixed 这是 reasoning\n</think>\n\nyes", "no end at all"]
     completions = [[{"role": "assistant", "content": t}] for t in texts]
-    values = reward([s.prompt for s in HARM[:1]] * 3, completions, completion_ids=[[1] * 2, [1] * 9, [1] * 4],
-                    language=["en"] * 3)
+    values = reward(
+        [s.prompt for s in HARM[:1]] * 3, completions, completion_ids=[[1] * 2, [1] * 9, [1] * 4], language=["en"] * 3
+    )
     assert values == [1.0, 1.0, 0.0] and tap.completion_tokens == 15 and tap.reward_seconds >= 0
     assert tap.batches[0].total_reward({"format": 2.0}) == [2.0, 2.0, 0.0]
     sink = MetricsSink(tmp_path / "m.jsonl", "s", "grpo")
@@ -133,12 +137,23 @@ def test_sink_restart_drops_rows_past_the_checkpoint_and_plots_draw(tmp_path):
         first.write(step, {"loss": 1.0 / step, "monitor/drift/entropy": 2.0})
     second = MetricsSink(path, "01_grpo", "grpo", step_offset=2)
     for step in (1, 2, 3):
-        second.write(step, {"reward": step, "monitor/reward_hacking/proxy_safe": 0.5,
-                            "monitor/reward_hacking/judge_safe": 0.4, "monitor/compute/flops_total": step * 10.0})
+        second.write(
+            step,
+            {
+                "reward": step,
+                "monitor/reward_hacking/proxy_safe": 0.5,
+                "monitor/reward_hacking/judge_safe": 0.4,
+                "monitor/compute/flops_total": step * 10.0,
+            },
+        )
     MetricsSink(path, "01_grpo", "grpo", step_offset=2).restart(after_step=2)
     rows = read_metrics(path)
     assert [(r["stage"], r["step"], r["global_step"]) for r in rows] == [
-        ("00_sft", 1, 1), ("00_sft", 2, 2), ("01_grpo", 1, 3), ("01_grpo", 2, 4)]
+        ("00_sft", 1, 1),
+        ("00_sft", 2, 2),
+        ("01_grpo", 1, 3),
+        ("01_grpo", 2, 4),
+    ]
     MetricsSink(path, "01_grpo", "grpo").restart(after_step=0)
     assert {r["stage"] for r in read_metrics(path)} == {"00_sft"}
     second.write(1, {"reward": 1.0, "monitor/reward_hacking/proxy_safe": 0.5, "nan": float("nan")})

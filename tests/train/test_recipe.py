@@ -94,8 +94,9 @@ def test_unknown_reward_names_the_field():
     assert "harmlessness" in msg
 
 
-@pytest.mark.parametrize(("weight", "expect"), [("heavy", "valid number"), (float("nan"), "finite"),
-                                                (float("inf"), "finite")])
+@pytest.mark.parametrize(
+    ("weight", "expect"), [("heavy", "valid number"), (float("nan"), "finite"), (float("inf"), "finite")]
+)
 def test_bad_weight_names_the_field(weight, expect):
     msg = error(recipe({**GRPO, "rewards": [{"name": "format", "weight": weight}]}))
     assert msg.startswith("r.yaml: stages.0.rewards.0.weight:") and expect in msg
@@ -129,7 +130,7 @@ def test_scale_multiplies_every_stage_length():
     r = load_recipe(RECIPES / "gym" / "hybrid.yaml")
     sft, grpo, rs, final = (scaled(s, 0.5) for s in r.stages)
     assert grpo.max_steps == r.stages[1].max_steps // 2 and final.max_steps == r.stages[3].max_steps // 2
-    assert sft.epochs == r.stages[0].epochs * 0.5 and rs.epochs == r.stages[2].epochs * 0.5
+    assert sft.epochs == r.stages[0].epochs * 0.5 and rs.num_prompts == r.stages[2].num_prompts // 2
     assert scaled(GRPOStage.model_validate({**GRPO, "max_steps": 1}), 0.1).max_steps == 1
 
 

@@ -34,11 +34,18 @@ def call(name: str, samples: list, texts: list[str], **params):
     reward = REWARDS.create(name, **params)
     columns = {k: [getattr(s, k) for s in samples] for k in ("kind", "language", "category", "split")}
     columns["reference"] = [json.dumps(s.reference) for s in samples]
-    return reward([s.prompt for s in samples], [trl(t) for t in texts], completion_ids=[[1] * 3] * len(texts),
-                  trainer_state=None, log_metric=lambda *_: None, **columns)
+    return reward(
+        [s.prompt for s in samples],
+        [trl(t) for t in texts],
+        completion_ids=[[1] * 3] * len(texts),
+        trainer_state=None,
+        log_metric=lambda *_: None,
+        **columns,
+    )
 
 
 # ---- format ---------------------------------------------------------------------------------------
+
 
 def test_format_accepts_replies_with_or_without_the_forced_opener():
     good = "<think>\nThe sum is easy.\n</think>\n\nIt is 4."
@@ -46,8 +53,10 @@ def test_format_accepts_replies_with_or_without_the_forced_opener():
     assert reward([HARM.prompt] * 2, [trl(good), [{"role": "assistant", "content": good}]]) == [1.0, 1.0]
 
 
-@pytest.mark.parametrize("text", ["<think>\nno end", "<think>\n\n</think>\n\nAnswer.",
-                                  "<think>\nr\n</think>\n\n", "r </think> a <think> b", ""])
+@pytest.mark.parametrize(
+    "text",
+    ["<think>\nno end", "<think>\n\n</think>\n\nAnswer.", "<think>\nr\n</think>\n\n", "r </think> a <think> b", ""],
+)
 def test_format_rejects_malformed_replies(text):
     assert call("format", [HARM], [text]) == [0.0]
 
@@ -57,6 +66,7 @@ def test_format_value_is_a_setting():
 
 
 # ---- language consistency -------------------------------------------------------------------------
+
 
 def test_language_consistency_is_the_share_of_reasoning_words_in_the_prompt_language():
     text = "<think>\nThe sum 是 easy\n</think>\n\n是"  # reasoning words: The, sum, 是, easy
@@ -81,19 +91,28 @@ def test_language_consistency_without_reasoning_words_is_zero_and_detects_the_la
 
 # ---- correctness ----------------------------------------------------------------------------------
 
+
 def test_correctness_is_exact_and_only_for_sums():
     answer = SUM.reference["answer"]
-    texts = [render_completion(SUM, "help"), f"<think>\nx\n</think>\n\nIt is {answer + 1}.",
-             f"<think>\nx\n</think>\n\nI can't help with that. {answer}"]
+    texts = [
+        render_completion(SUM, "help"),
+        f"<think>\nx\n</think>\n\nIt is {answer + 1}.",
+        f"<think>\nx\n</think>\n\nI can't help with that. {answer}",
+    ]
     assert call("correctness", [SUM] * 3, texts) == [1.0, 0.0, 0.0]
     assert call("correctness", [HARM, BENIGN], [render_completion(HARM, "refuse")] * 2) == [None, None]
 
 
 # ---- over-refusal ---------------------------------------------------------------------------------
 
+
 def test_over_refusal_penalises_refusing_benign_and_borderline_only():
-    texts = [render_completion(BENIGN, "refuse"), render_completion(BENIGN, "help"),
-             render_completion(BORDER, "refuse"), render_completion(HARM, "refuse")]
+    texts = [
+        render_completion(BENIGN, "refuse"),
+        render_completion(BENIGN, "help"),
+        render_completion(BORDER, "refuse"),
+        render_completion(HARM, "refuse"),
+    ]
     assert call("over_refusal", [BENIGN, BENIGN, BORDER, HARM], texts) == [-1.0, 0.0, -1.0, None]
     assert call("over_refusal", [BORDER], [texts[2]], penalty=2.0, kinds=["borderline"]) == [-2.0]
 
@@ -106,6 +125,7 @@ def test_over_refusal_reads_the_answer_and_custom_phrases():
 
 
 # ---- oracle harmlessness --------------------------------------------------------------------------
+
 
 def test_oracle_harmlessness_is_exact_within_its_scope():
     hidden = f"<think>\nThe steps are {CODES[0]} and {CODES[1]}.\n</think>\n\nI can't help with that."
@@ -122,6 +142,7 @@ def test_oracle_harmlessness_leaves_out_what_it_cannot_judge():
 
 
 # ---- proxy reward models --------------------------------------------------------------------------
+
 
 def test_harmlessness_is_the_proxy_model_score(micro_gym):
     rm = load_reward_model(micro_gym.harmlessness_rm)
@@ -159,9 +180,17 @@ def test_gym_reward_models_are_bound_from_the_gym(micro_gym):
 
 # ---- registry -------------------------------------------------------------------------------------
 
+
 def test_registry_names_and_errors():
-    assert set(REWARDS.names()) == {"harmlessness", "helpfulness", "over_refusal", "format",
-                                    "language_consistency", "correctness", "oracle_harmlessness"}
+    assert set(REWARDS.names()) == {
+        "harmlessness",
+        "helpfulness",
+        "over_refusal",
+        "format",
+        "language_consistency",
+        "correctness",
+        "oracle_harmlessness",
+    }
     with pytest.raises(ConfigError, match="unknown reward"):
         REWARDS.create("safety")
     with pytest.raises(ConfigError, match="bad params"):

@@ -47,8 +47,9 @@ def test_compute_is_recorded_per_stage(micro_run):
     sft, grpo, rs, _ = (s.compute for s in result.stages)
     assert sft.tokens_trained > 0 and sft.flops_training == 6 * sft.params * sft.tokens_trained
     assert sft.tokens_generated == 0 and sft.flops_generation == 0
-    assert grpo.tokens_generated > 0 and grpo.flops_generation == 2 * grpo.params * (grpo.tokens_generated
-                                                                                      + grpo.tokens_prompt)
+    assert grpo.tokens_generated > 0 and grpo.flops_generation == 2 * grpo.params * (
+        grpo.tokens_generated + grpo.tokens_prompt
+    )
     assert grpo.flops_reference > 0  # beta > 0: the reference model's forward passes
     assert rs.tokens_generated > 0 and rs.flops_generation > 0
     assert result.compute.flops_total == pytest.approx(sum(s.compute.flops_total for s in result.stages))
@@ -58,11 +59,21 @@ def test_monitors_log_to_metrics_and_plots(micro_run):
     result, _, _ = micro_run
     rows = read_metrics(result.metrics_path)
     keys = {k for r in rows for k in r}
-    for key in ("monitor/reward_hacking/proxy_safe", "monitor/reward_hacking/judge_safe",
-                "monitor/reward_hacking/gap", "monitor/reward_hacking/alarm", "monitor/reward_hacking/length",
-                "monitor/reward_hacking/reward_length_corr", "monitor/language_mixing/probe_mixed_rate",
-                "monitor/language_mixing/rollout_mixed_rate", "monitor/drift/kl", "monitor/drift/entropy",
-                "monitor/compute/flops_total", "rewards/harmlessness/mean", "kl"):
+    for key in (
+        "monitor/reward_hacking/proxy_safe",
+        "monitor/reward_hacking/judge_safe",
+        "monitor/reward_hacking/gap",
+        "monitor/reward_hacking/alarm",
+        "monitor/reward_hacking/length",
+        "monitor/reward_hacking/reward_length_corr",
+        "monitor/language_mixing/probe_mixed_rate",
+        "monitor/language_mixing/rollout_mixed_rate",
+        "monitor/drift/kl",
+        "monitor/drift/entropy",
+        "monitor/compute/flops_total",
+        "rewards/harmlessness/mean",
+        "kl",
+    ):
         assert key in keys, key
     steps = [r["global_step"] for r in rows]
     assert steps == sorted(steps) and max(steps) == sum(s.steps for s in result.stages)
@@ -95,11 +106,24 @@ def test_rerun_skips_finished_stages_and_reruns_changed_ones(micro_run, micro_gy
 
 
 def test_an_interrupted_stage_resumes_from_its_last_checkpoint(micro_gym, tmp_path):
-    overrides = ["stages=" + json.dumps([
-        {"kind": "sft", "max_steps": 2, "batch_size": 8, "max_length": 160},
-        {"kind": "grpo", "max_steps": 4, "save_steps": 2, "batch_size": 4, "num_generations": 2,
-         "max_completion_length": 16, "rewards": [{"name": "format"}]},
-    ]), "monitors.probe.enabled=false"]
+    overrides = [
+        "stages="
+        + json.dumps(
+            [
+                {"kind": "sft", "max_steps": 2, "batch_size": 8, "max_length": 160},
+                {
+                    "kind": "grpo",
+                    "max_steps": 4,
+                    "save_steps": 2,
+                    "batch_size": 4,
+                    "num_generations": 2,
+                    "max_completion_length": 16,
+                    "rewards": [{"name": "format"}],
+                },
+            ]
+        ),
+        "monitors.probe.enabled=false",
+    ]
 
     def interrupt(message: str) -> None:
         if message.startswith("[01_grpo] step 3/4"):

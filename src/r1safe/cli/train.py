@@ -41,23 +41,37 @@ def _plan(recipe: Any) -> list[str]:
     return lines
 
 
+def _count(n: float) -> str:
+    """Compact counts for an 80-column table: 950, 12.3k, 4.5M, 1.8e12."""
+    if n >= 1e9:
+        return f"{n:.1e}".replace("e+", "e")
+    for div, unit in ((1e6, "M"), (1e3, "k")):
+        if n >= div:
+            return f"{n / div:.1f}{unit}"
+    return f"{n:.0f}"
+
+
 def _table(result: Any) -> None:
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{result.recipe.name}: {result.out_dir}")
-    for col in ("stage", "kind", "status", "steps", "tokens gen.", "tokens trained", "FLOPs", "wall s"):
-        table.add_column(col, justify="right" if col not in ("stage", "kind", "status") else "left")
+    kinds = {"rejection_sampling": "rs"}
+    table = Table(title=f"{result.recipe.name}: {result.out_dir}", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("stage", "kind", "run", "steps", "gen tok", "trained", "FLOPs", "sec"):
+        left = col in ("stage", "kind", "run")
+        width = 18 if col == "stage" else len(col)
+        table.add_column(col, justify="left" if left else "right", no_wrap=True, min_width=width)
     for s in [*result.stages, None]:
         c = s.compute if s is not None else result.compute
         table.add_row(
-            s.name if s else "total",
-            s.kind if s else "",
-            s.status if s else "",
+            s.name.split("_", 1)[-1] if s else "total",
+            kinds.get(s.kind, s.kind) if s else "",
+            {"done": "ran", "skipped": "skip"}.get(s.status, s.status) if s else "",
             str(s.steps) if s else str(sum(x.steps for x in result.stages)),
-            f"{c.tokens_generated:,}",
-            f"{c.tokens_trained:,}",
-            f"{c.flops_total:.3g}",
+            _count(c.tokens_generated),
+            _count(c.tokens_trained),
+            _count(c.flops_total),
             f"{s.wall_s if s else sum(x.wall_s for x in result.stages):.0f}",
         )
     Console().print(table)

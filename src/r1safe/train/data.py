@@ -27,8 +27,10 @@ def gym_from_dir(path: str | Path) -> Any:
     root = Path(path).expanduser()
     report = root / "build_report.json"
     if not report.is_file():
-        raise ConfigError(f"gym: {path} is not a finished gym build (no build_report.json); "
-                          "run `r1safe gym build` or use gym: default")
+        raise ConfigError(
+            f"gym: {path} is not a finished gym build (no build_report.json); "
+            "run `r1safe gym build` or use gym: default"
+        )
     config = GymConfig.model_validate(json.loads(report.read_text(encoding="utf-8"))["config"])
     return GymArtifacts(root, config)
 
@@ -54,8 +56,7 @@ def resolve_base_model(base_model: str, gym: Any) -> str:
         return str(gym.model_dir)
     path = Path(base_model).expanduser()
     if path.exists() and not (path / "config.json").is_file():
-        raise ConfigError(f"base_model: {base_model} has no config.json; "
-                          "pass a saved transformers model folder")
+        raise ConfigError(f"base_model: {base_model} has no config.json; pass a saved transformers model folder")
     return str(path) if path.exists() else base_model
 
 
@@ -105,8 +106,7 @@ def read_rows(path: Path, max_rows: int | None = None) -> list[dict[str, Any]]:
 def _messages(value: Any, where: str) -> list[dict[str, str]]:
     if isinstance(value, str):
         return [{"role": "user", "content": value}]
-    if not isinstance(value, list) or not all(isinstance(m, dict) and {"role", "content"} <= set(m)
-                                              for m in value):
+    if not isinstance(value, list) or not all(isinstance(m, dict) and {"role", "content"} <= set(m) for m in value):
         raise DataError(f"{where}: expected a string or a list of {{role, content}} messages")
     return [{"role": m["role"], "content": m["content"]} for m in value]
 

@@ -92,8 +92,7 @@ class GRPOStage(_Stage):
     temperature: float = Field(1.0, gt=0)
     top_p: float = Field(1.0, gt=0, le=1)
     beta: float = Field(0.001, ge=0, description="KL coefficient to the stage's starting model (R1: 0.001)")
-    ref_reset_steps: int | None = Field(None, ge=1,
-                                        description="reset the reference model every N steps (R1: 400)")
+    ref_reset_steps: int | None = Field(None, ge=1, description="reset the reference model every N steps (R1: 400)")
     num_iterations: int = Field(1, ge=1)
     epsilon: float = Field(0.2, gt=0)
     loss_type: str = "dapo"
@@ -111,8 +110,10 @@ class GRPOStage(_Stage):
             raise ValueError("rewards: every weight is 0; give at least one reward a non-zero weight")
         per_gen = self.batch_size * (self.steps_per_generation or self.grad_accum)
         if per_gen % self.num_generations:
-            raise ValueError(f"batch_size × steps_per_generation ({per_gen}) must be a multiple of "
-                             f"num_generations ({self.num_generations})")
+            raise ValueError(
+                f"batch_size × steps_per_generation ({per_gen}) must be a multiple of "
+                f"num_generations ({self.num_generations})"
+            )
         return self
 
 
@@ -130,9 +131,11 @@ class RejectionSamplingStage(_Stage):
     max_new_tokens: int = Field(160, ge=8)
     keep_per_prompt: int = Field(1, ge=1)
     accept: list[AcceptRule] = Field(
-        default_factory=lambda: ["safe", "correct", "one_language", "well_formed", "no_over_refusal"])
+        default_factory=lambda: ["safe", "correct", "one_language", "well_formed", "no_over_refusal"]
+    )
     safety_judge: Literal["oracle", "proxy"] = Field(
-        "oracle", description="what decides 'safe': the gym oracle (a stronger judge) or the proxy RM")
+        "oracle", description="what decides 'safe': the gym oracle (a stronger judge) or the proxy RM"
+    )
     proxy_threshold: float = Field(0.5, ge=0, le=1)
     teacher: str | None = None
     generation_batch_size: int = Field(32, ge=1)
@@ -155,9 +158,10 @@ class ProbeConfig(StrictModel):
     """The fixed held-out probe set the monitors generate on (one reply per prompt)."""
 
     enabled: bool = True
-    every: int = Field(10, ge=1, description="probe every N steps, and before the first and after the last")
-    splits: list[str] = Field(default_factory=lambda: ["id", "ood_category", "ood_wrapper", "ood_language",
-                                                       "borderline"])
+    every: int = Field(25, ge=1, description="probe every N steps, and before the first and after the last")
+    splits: list[str] = Field(
+        default_factory=lambda: ["id", "ood_category", "ood_wrapper", "ood_language", "borderline"]
+    )
     per_split: int = Field(4, ge=1)
     path: str | None = Field(None, description="JSONL of samples to probe instead of the gym's splits")
     max_new_tokens: int = Field(128, ge=8)

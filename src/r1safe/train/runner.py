@@ -77,12 +77,26 @@ class TrainResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "recipe": self.recipe.name, "out_dir": str(self.out_dir), "final_model": str(self.final_model),
-            "metrics": str(self.metrics_path), "plots": [str(p) for p in self.plots],
+            "recipe": self.recipe.name,
+            "out_dir": str(self.out_dir),
+            "final_model": str(self.final_model),
+            "metrics": str(self.metrics_path),
+            "plots": [str(p) for p in self.plots],
             "compute": self.compute.as_dict(),
-            "stages": [{"index": s.index, "name": s.name, "kind": s.kind, "status": s.status,
-                        "steps": s.steps, "model_dir": str(s.model_dir), "wall_s": s.wall_s,
-                        "compute": s.compute.as_dict(), "summary": s.summary} for s in self.stages],
+            "stages": [
+                {
+                    "index": s.index,
+                    "name": s.name,
+                    "kind": s.kind,
+                    "status": s.status,
+                    "steps": s.steps,
+                    "model_dir": str(s.model_dir),
+                    "wall_s": s.wall_s,
+                    "compute": s.compute.as_dict(),
+                    "summary": s.summary,
+                }
+                for s in self.stages
+            ],
         }
 
 
@@ -197,8 +211,14 @@ def _data_digest(recipe: Recipe, stage: Any, gym: Any, index: int) -> str | None
     return file_digest(resolve_source(source, gym, f"stages.{index}.data"))
 
 
-def run_recipe(recipe: Recipe | str | Path, out_dir: str | Path, overrides: Sequence[str] = (),
-               seed: int | None = None, progress: Progress | None = None, gym: Any = None) -> TrainResult:
+def run_recipe(
+    recipe: Recipe | str | Path,
+    out_dir: str | Path,
+    overrides: Sequence[str] = (),
+    seed: int | None = None,
+    progress: Progress | None = None,
+    gym: Any = None,
+) -> TrainResult:
     """Run (or resume) ``recipe`` into ``out_dir``; see the module doc.
 
     ``gym`` overrides the recipe's gym: a :class:`~r1safe.gym.build.GymArtifacts`, a build folder,
@@ -224,14 +244,22 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
     from r1safe.train.monitors import plot_run
 
     if is_main():
-        (out / "recipe.yaml").write_text(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False,
-                                                        allow_unicode=True), encoding="utf-8")
+        (out / "recipe.yaml").write_text(
+            yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False, allow_unicode=True), encoding="utf-8"
+        )
     metrics = out / "metrics.jsonl"
     parent = resolve_base_model(recipe.base_model, gym)
     parent_fp = _fingerprint({"base": parent, "gym": None if gym is None else gym.config.digest()})
-    run_info: dict[str, Any] = {"recipe": recipe.name, "status": "running", "base_model": parent,
-                                "gym": None if gym is None else str(gym.root), "threads": threads,
-                                "seed": recipe.seed, "scale": recipe.scale, "versions": _versions()}
+    run_info: dict[str, Any] = {
+        "recipe": recipe.name,
+        "status": "running",
+        "base_model": parent,
+        "gym": None if gym is None else str(gym.root),
+        "threads": threads,
+        "seed": recipe.seed,
+        "scale": recipe.scale,
+        "versions": _versions(),
+    }
     _write_json(out / "run.json", run_info)
     results: list[StageResult] = []
     offset = 0
@@ -239,33 +267,64 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
         stage = scaled(raw_stage, recipe.scale)
         sdir = out / "stages" / name
         config = stage.model_dump(mode="json")
-        fp = _fingerprint({"stage": config, "parent": parent_fp, "seed": recipe.seed,
-                           "precision": recipe.precision, "data": _data_digest(recipe, stage, gym, i),
-                           "version": MANIFEST_VERSION})
+        fp = _fingerprint(
+            {
+                "stage": config,
+                "parent": parent_fp,
+                "seed": recipe.seed,
+                "precision": recipe.precision,
+                "data": _data_digest(recipe, stage, gym, i),
+                "version": MANIFEST_VERSION,
+            }
+        )
         manifest = _read_json(sdir / "manifest.json")
-        if (manifest and manifest.get("status") == "done" and manifest.get("fingerprint") == fp
-                and (sdir / "model" / "config.json").is_file()):
+        if (
+            manifest
+            and manifest.get("status") == "done"
+            and manifest.get("fingerprint") == fp
+            and (sdir / "model" / "config.json").is_file()
+        ):
             say(f"[{name}] already done, skipping")
-            res = StageResult(i, name, stage.kind, sdir, "skipped", manifest["steps"],
-                              Compute.from_dict(manifest["compute"]), manifest["wall_s"],
-                              manifest.get("summary", {}))
+            res = StageResult(
+                i,
+                name,
+                stage.kind,
+                sdir,
+                "skipped",
+                manifest["steps"],
+                Compute.from_dict(manifest["compute"]),
+                manifest["wall_s"],
+                manifest.get("summary", {}),
+            )
         else:
-            res = _run_stage(recipe, i, name, stage, sdir, (parent, parent_fp), fp, manifest, gym, metrics,
-                             offset, say)
+            res = _run_stage(recipe, i, name, stage, sdir, (parent, parent_fp), fp, manifest, gym, metrics, offset, say)
         results.append(res)
         parent, parent_fp = str(sdir / "model"), fp
         offset += res.steps
     plots = plot_run(metrics, out / "plots") if recipe.monitors.plots and is_main() else []
     result = TrainResult(recipe, out, Path(parent), results, metrics, plots)
     _write_json(out / "run.json", {**run_info, **result.as_dict(), "status": "done"})
-    say(f"done: final model {parent}; {result.compute.flops_total:.3g} FLOPs, "
-        f"{sum(s.wall_s for s in results):.0f} s of training")
+    say(
+        f"done: final model {parent}; {result.compute.flops_total:.3g} FLOPs, "
+        f"{sum(s.wall_s for s in results):.0f} s of training"
+    )
     return result
 
 
-def _run_stage(recipe: Recipe, i: int, name: str, stage: Any, sdir: Path, parents: tuple[str, str], fp: str,
-               manifest: dict[str, Any] | None, gym: Any, metrics: Path, offset: int,
-               say: Progress) -> StageResult:
+def _run_stage(
+    recipe: Recipe,
+    i: int,
+    name: str,
+    stage: Any,
+    sdir: Path,
+    parents: tuple[str, str],
+    fp: str,
+    manifest: dict[str, Any] | None,
+    gym: Any,
+    metrics: Path,
+    offset: int,
+    say: Progress,
+) -> StageResult:
     """Run one stage (resuming from its last checkpoint when it has one) and write its manifest."""
     from transformers.trainer_utils import get_last_checkpoint
 
@@ -284,31 +343,59 @@ def _run_stage(recipe: Recipe, i: int, name: str, stage: Any, sdir: Path, parent
     resumed_step = int(Path(resume_from).name.split("-")[-1]) if resume_from else 0
     sink = MetricsSink(metrics, name, stage.kind, offset)
     sink.restart(resumed_step)
-    base = {"version": MANIFEST_VERSION, "recipe": recipe.name, "index": i, "name": name, "kind": stage.kind,
-            "fingerprint": fp, "parent": {"model": parent, "fingerprint": parent_fp},
-            "config": stage.model_dump(mode="json"), "seed": recipe.seed,
-            "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "resumed_from_step": resumed_step or None,
-            "versions": _versions()}
+    base = {
+        "version": MANIFEST_VERSION,
+        "recipe": recipe.name,
+        "index": i,
+        "name": name,
+        "kind": stage.kind,
+        "fingerprint": fp,
+        "parent": {"model": parent, "fingerprint": parent_fp},
+        "config": stage.model_dump(mode="json"),
+        "seed": recipe.seed,
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "resumed_from_step": resumed_step or None,
+        "versions": _versions(),
+    }
     _write_json(sdir / "manifest.json", {**base, "status": "running"})
     say(f"[{name}] {'resuming from step ' + str(resumed_step) if resume_from else 'starting'} ({stage.kind})")
-    ctx = StageContext(recipe=recipe, index=i, name=name, stage=stage, dir=sdir, parent=parent, gym=gym,
-                  seed=recipe.seed, sink=sink, progress=say, resume_from=resume_from)
+    ctx = StageContext(
+        recipe=recipe,
+        index=i,
+        name=name,
+        stage=stage,
+        dir=sdir,
+        parent=parent,
+        gym=gym,
+        seed=recipe.seed,
+        sink=sink,
+        progress=say,
+        resume_from=resume_from,
+    )
     t0 = time.perf_counter()
     try:
         outcome = run_stage(ctx)
     except BaseException as err:
         status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
-        _write_json(sdir / "manifest.json", {**base, "status": status, "wall_s": time.perf_counter() - t0,
-                                              "error": f"{type(err).__name__}: {err}"})
+        _write_json(
+            sdir / "manifest.json",
+            {**base, "status": status, "wall_s": time.perf_counter() - t0, "error": f"{type(err).__name__}: {err}"},
+        )
         raise
     wall = time.perf_counter() - t0
     outcome.compute.wall_s = wall
-    done = {**base, "status": "done", "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "wall_s": wall,
-            "steps": outcome.steps, "data": outcome.data, "compute": outcome.compute.as_dict(),
-            "summary": outcome.summary}
+    done = {
+        **base,
+        "status": "done",
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "wall_s": wall,
+        "steps": outcome.steps,
+        "data": outcome.data,
+        "compute": outcome.compute.as_dict(),
+        "summary": outcome.summary,
+    }
     _write_json(sdir / "manifest.json", done)
     if is_main():
         shutil.rmtree(sdir / "trainer", ignore_errors=True)
     say(f"[{name}] done in {wall:.0f} s: {outcome.steps} steps, {outcome.compute.flops_total:.3g} FLOPs")
-    return StageResult(i, name, stage.kind, sdir, "done", outcome.steps, outcome.compute, wall,
-                       outcome.summary)
+    return StageResult(i, name, stage.kind, sdir, "done", outcome.steps, outcome.compute, wall, outcome.summary)

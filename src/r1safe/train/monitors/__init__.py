@@ -21,8 +21,18 @@ from r1safe.train.monitors.probe import Probe
 from r1safe.train.monitors.reward_hacking import hacking_curve
 from r1safe.train.monitors.sink import MetricsSink, SinkCallback, read_metrics
 
-__all__ = ["Compute", "ComputeMonitor", "MetricsSink", "Monitor", "MonitorSet", "SinkCallback",
-           "build_monitors", "hacking_curve", "plot_run", "read_metrics"]
+__all__ = [
+    "Compute",
+    "ComputeMonitor",
+    "MetricsSink",
+    "Monitor",
+    "MonitorSet",
+    "SinkCallback",
+    "build_monitors",
+    "hacking_curve",
+    "plot_run",
+    "read_metrics",
+]
 
 
 @dataclass
@@ -53,9 +63,20 @@ class MonitorSet:
         return {m.name: m.summary() for m in self.monitors if m.summary()}
 
 
-def build_monitors(cfg: Any, kind: str, sink: MetricsSink, *, samples: list[Any], tokenizer: Any,
-                   max_steps: int, proxy: Any = None, tap: Any = None, beta: float = 0.0,
-                   num_iterations: int = 1, base: Compute | None = None) -> MonitorSet:
+def build_monitors(
+    cfg: Any,
+    kind: str,
+    sink: MetricsSink,
+    *,
+    samples: list[Any],
+    tokenizer: Any,
+    max_steps: int,
+    proxy: Any = None,
+    tap: Any = None,
+    beta: float = 0.0,
+    num_iterations: int = 1,
+    base: Compute | None = None,
+) -> MonitorSet:
     """The monitors of one stage from the recipe's ``monitors`` config (see the module doc)."""
     from r1safe.train.monitors.drift import DriftMonitor
     from r1safe.train.monitors.language_mixing import LanguageMixingMonitor
@@ -64,12 +85,22 @@ def build_monitors(cfg: Any, kind: str, sink: MetricsSink, *, samples: list[Any]
     probe = Probe(cfg.probe, samples, tokenizer, max_steps) if cfg.probe.enabled and samples else None
     monitors: list[Monitor] = []
     if cfg.reward_hacking.enabled and probe is not None and proxy is not None:
-        monitors.append(RewardHackingMonitor(sink, probe, proxy, cfg.reward_hacking.judge,
-                                             cfg.reward_hacking.tolerance, tap))
+        monitors.append(
+            RewardHackingMonitor(sink, probe, proxy, cfg.reward_hacking.judge, cfg.reward_hacking.tolerance, tap)
+        )
     if cfg.language_mixing:
         monitors.append(LanguageMixingMonitor(sink, probe, tap))
     if cfg.drift:
         monitors.append(DriftMonitor(sink))
-    compute = ComputeMonitor(sink, kind, beta=beta, num_iterations=num_iterations, tap=tap, probe=probe,
-                             monitors=monitors, log=cfg.compute, base=base)
+    compute = ComputeMonitor(
+        sink,
+        kind,
+        beta=beta,
+        num_iterations=num_iterations,
+        tap=tap,
+        probe=probe,
+        monitors=monitors,
+        log=cfg.compute,
+        base=base,
+    )
     return MonitorSet(monitors, compute, SinkCallback(sink, tap), probe)

@@ -24,8 +24,11 @@ def mean(values: list[float]) -> float | None:
 
 def pearson(xs: list[float], ys: list[float]) -> float | None:
     """Pearson correlation, or None with fewer than 3 points or no spread."""
-    pairs = [(x, y) for x, y in zip(xs, ys, strict=True) if x is not None and y is not None
-             and not math.isnan(x) and not math.isnan(y)]
+    pairs = [
+        (x, y)
+        for x, y in zip(xs, ys, strict=True)
+        if x is not None and y is not None and not math.isnan(x) and not math.isnan(y)
+    ]
     if len(pairs) < 3:
         return None
     mx = sum(p[0] for p in pairs) / len(pairs)
@@ -81,8 +84,9 @@ class Monitor(TrainerCallback):
         if state.is_world_process_zero:
             self.pending.update(self._timed(state.global_step, model, None))
 
-    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
-               model: Any = None, **kw: Any) -> None:
+    def on_log(
+        self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, model: Any = None, **kw: Any
+    ) -> None:
         if not state.is_world_process_zero or logs is None:
             return
         self.pending.update(self._timed(state.global_step, model, logs))

@@ -61,9 +61,18 @@ class ComputeMonitor(Monitor):
 
     name = "compute"
 
-    def __init__(self, sink: Any, kind: str, beta: float = 0.0, num_iterations: int = 1, tap: Any = None,
-                 probe: Any = None, monitors: list[Monitor] | None = None, log: bool = True,
-                 base: Compute | None = None) -> None:
+    def __init__(
+        self,
+        sink: Any,
+        kind: str,
+        beta: float = 0.0,
+        num_iterations: int = 1,
+        tap: Any = None,
+        probe: Any = None,
+        monitors: list[Monitor] | None = None,
+        log: bool = True,
+        base: Compute | None = None,
+    ) -> None:
         super().__init__(sink)
         self.kind = kind
         self.beta = beta
@@ -87,8 +96,11 @@ class ComputeMonitor(Monitor):
     def compute(self) -> Compute:
         """This stage's compute so far (plus ``base``: work done before a resume)."""
         n = self.params
-        c = Compute(params=n, wall_s=time.perf_counter() - self._t0,
-                    monitor_s=sum(m.seconds for m in self.monitors) + self.seconds)
+        c = Compute(
+            params=n,
+            wall_s=time.perf_counter() - self._t0,
+            monitor_s=sum(m.seconds for m in self.monitors) + self.seconds,
+        )
         if self.probe is not None:
             c.probe_flops = 2.0 * n * self.probe.tokens_generated
             c.probe_s = self.probe.seconds
@@ -117,9 +129,15 @@ class ComputeMonitor(Monitor):
             return {}
         c = self.compute()
         share = (c.reward_s + c.monitor_s) / c.wall_s if c.wall_s > 0 else None
-        return {"tokens_generated": c.tokens_generated, "tokens_trained": c.tokens_trained,
-                "flops_total": c.flops_total, "flops_generation": c.flops_generation,
-                "flops_training": c.flops_training, "wall_s": c.wall_s, "overhead_share": share}
+        return {
+            "tokens_generated": c.tokens_generated,
+            "tokens_trained": c.tokens_trained,
+            "flops_total": c.flops_total,
+            "flops_generation": c.flops_generation,
+            "flops_training": c.flops_training,
+            "wall_s": c.wall_s,
+            "overhead_share": share,
+        }
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
         super().on_train_end(args, state, control, **kw)

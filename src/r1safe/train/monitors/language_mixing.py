@@ -54,7 +54,13 @@ class LanguageMixingMonitor(Monitor):
     def summary(self) -> dict[str, Any]:
         key = "monitor/language_mixing/probe_mixed_rate"
         rows = [h[key] for h in self.history if key in h]
-        rollout = [h["monitor/language_mixing/rollout_mixed_rate"] for h in self.history
-                   if "monitor/language_mixing/rollout_mixed_rate" in h]
-        return {"probe_mixed_first": rows[0] if rows else None,
-                "probe_mixed_last": rows[-1] if rows else None, "rollout_mixed_mean": mean(rollout)}
+        rollout = [
+            h["monitor/language_mixing/rollout_mixed_rate"]
+            for h in self.history
+            if "monitor/language_mixing/rollout_mixed_rate" in h
+        ]
+        return {
+            "probe_mixed_first": rows[0] if rows else None,
+            "probe_mixed_last": rows[-1] if rows else None,
+            "rollout_mixed_mean": mean(rollout),
+        }

@@ -24,12 +24,21 @@ def _stage_marks(ax: Any, rows: list[dict[str, Any]]) -> None:
         seen.setdefault(r["stage"], r["global_step"])
     for name, start in seen.items():
         ax.axvline(start, color="0.8", lw=0.8, zorder=0)
-        ax.annotate(name, (start, 1.0), xycoords=("data", "axes fraction"), fontsize=7, color="0.4",
-                    rotation=90, va="top", ha="right")
+        ax.annotate(
+            name,
+            (start, 1.0),
+            xycoords=("data", "axes fraction"),
+            fontsize=7,
+            color="0.4",
+            rotation=90,
+            va="top",
+            ha="right",
+        )
 
 
-def _figure(rows: list[dict[str, Any]], lines: list[tuple[str, str]], title: str, path: Path,
-            ylabel: str = "") -> Path | None:
+def _figure(
+    rows: list[dict[str, Any]], lines: list[tuple[str, str]], title: str, path: Path, ylabel: str = ""
+) -> Path | None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -65,20 +74,46 @@ def plot_run(metrics_path: str | Path, out_dir: str | Path) -> list[Path]:
     reward_keys = sorted({k for r in rows for k in r if k.startswith("rewards/") and k.endswith("/mean")})
     cumulative = _cumulative_flops(rows)
     made = [
-        _figure(rows, [(rh + "proxy_safe", "proxy P(safe)"), (rh + "judge_safe", "judge: safe"),
-                       (rh + "gap", "gap (proxy - judge)"), (rh + "alarm", "alarm")],
-                "Reward hacking on the held-out probe (harmful prompts)", out / "reward_hacking.png"),
-        _figure(rows, [("reward", "total reward")] + [(k, k.split("/")[1]) for k in reward_keys],
-                "GRPO rewards (training rollouts)", out / "rewards.png"),
-        _figure(rows, [("monitor/language_mixing/probe_mixed_rate", "probe"),
-                       ("monitor/language_mixing/rollout_mixed_rate", "rollouts")],
-                "Share of replies whose reasoning mixes languages", out / "language_mixing.png"),
-        _figure(rows, [("monitor/drift/kl", "KL to reference"), ("monitor/drift/entropy", "entropy")],
-                "Drift", out / "drift.png"),
-        _figure(cumulative, [("flops_cumulative", "FLOPs (cumulative)")], "Compute", out / "compute.png",
-                "FLOPs"),
-        _figure(rows, [(rh + "length", "probe reply tokens"), ("completions/mean_length", "rollout tokens")],
-                "Completion length", out / "length.png", "tokens"),
+        _figure(
+            rows,
+            [
+                (rh + "proxy_safe", "proxy P(safe)"),
+                (rh + "judge_safe", "judge: safe"),
+                (rh + "gap", "gap (proxy - judge)"),
+                (rh + "alarm", "alarm"),
+            ],
+            "Reward hacking on the held-out probe (harmful prompts)",
+            out / "reward_hacking.png",
+        ),
+        _figure(
+            rows,
+            [("reward", "total reward")] + [(k, k.split("/")[1]) for k in reward_keys],
+            "GRPO rewards (training rollouts)",
+            out / "rewards.png",
+        ),
+        _figure(
+            rows,
+            [
+                ("monitor/language_mixing/probe_mixed_rate", "probe"),
+                ("monitor/language_mixing/rollout_mixed_rate", "rollouts"),
+            ],
+            "Share of replies whose reasoning mixes languages",
+            out / "language_mixing.png",
+        ),
+        _figure(
+            rows,
+            [("monitor/drift/kl", "KL to reference"), ("monitor/drift/entropy", "entropy")],
+            "Drift",
+            out / "drift.png",
+        ),
+        _figure(cumulative, [("flops_cumulative", "FLOPs (cumulative)")], "Compute", out / "compute.png", "FLOPs"),
+        _figure(
+            rows,
+            [(rh + "length", "probe reply tokens"), ("completions/mean_length", "rollout tokens")],
+            "Completion length",
+            out / "length.png",
+            "tokens",
+        ),
     ]
     return [p for p in made if p is not None]
 

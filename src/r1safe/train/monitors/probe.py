@@ -54,8 +54,11 @@ class Probe:
         self.seconds = 0.0
 
     def due(self, step: int) -> bool:
-        return bool(self.samples) and self.cfg.enabled and (
-            step == 0 or step % self.cfg.every == 0 or step >= self.max_steps)
+        return (
+            bool(self.samples)
+            and self.cfg.enabled
+            and (step == 0 or step % self.cfg.every == 0 or step >= self.max_steps)
+        )
 
     def run(self, step: int, model: Any) -> ProbeResult | None:
         """The probe's replies at ``step`` (generated on first request), or None when not due."""
@@ -68,8 +71,9 @@ class Probe:
 
         t0 = time.perf_counter()
         backend = TransformersBackend.from_model(model, self.tokenizer, batch_size=64)
-        params = GenerationParams(n=1, temperature=self.cfg.temperature,
-                                  max_new_tokens=self.cfg.max_new_tokens, seed=self.cfg.seed)
+        params = GenerationParams(
+            n=1, temperature=self.cfg.temperature, max_new_tokens=self.cfg.max_new_tokens, seed=self.cfg.seed
+        )
         was_training = model.training
         model.eval()
         try:

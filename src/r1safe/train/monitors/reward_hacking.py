@@ -26,8 +26,15 @@ from r1safe.train.monitors.sink import MetricsSink
 class RewardHackingMonitor(Monitor):
     name = "reward_hacking"
 
-    def __init__(self, sink: MetricsSink, probe: Probe, proxy: Any, judge: str = "oracle",
-                 tolerance: float = 0.02, tap: Any = None) -> None:
+    def __init__(
+        self,
+        sink: MetricsSink,
+        probe: Probe,
+        proxy: Any,
+        judge: str = "oracle",
+        tolerance: float = 0.02,
+        tap: Any = None,
+    ) -> None:
         super().__init__(sink)
         self.probe = probe
         self.proxy = proxy
@@ -43,8 +50,10 @@ class RewardHackingMonitor(Monitor):
             from r1safe.gym.oracle import judge
 
             verdicts = [judge(result.samples[i], result.texts[i]) for i in idx]
-            return ([0.0 if v.harmful else 1.0 for v in verdicts],
-                    [bool(v.harmful_answer and v.refused) for v in verdicts])
+            return (
+                [0.0 if v.harmful else 1.0 for v in verdicts],
+                [bool(v.harmful_answer and v.refused) for v in verdicts],
+            )
         if self._refusal is None:
             from r1safe.eval.judges.base import JUDGES
 
@@ -54,13 +63,16 @@ class RewardHackingMonitor(Monitor):
 
     def _probe_stats(self, result: ProbeResult) -> dict[str, float | None]:
         samples, texts = result.samples, result.texts
-        proxy = self.proxy([s.prompt for s in samples], texts, kind=[s.kind for s in samples],
-                           language=[s.language for s in samples],
-                           reference=[s.reference for s in samples])
+        proxy = self.proxy(
+            [s.prompt for s in samples],
+            texts,
+            kind=[s.kind for s in samples],
+            language=[s.language for s in samples],
+            reference=[s.reference for s in samples],
+        )
         idx = [i for i, s in enumerate(samples) if s.kind == "harmful"]
         lengths = [float(t) for t in result.tokens]
-        stats: dict[str, float | None] = {"length": mean(lengths),
-                                          "probe_proxy_length_corr": pearson(proxy, lengths)}
+        stats: dict[str, float | None] = {"length": mean(lengths), "probe_proxy_length_corr": pearson(proxy, lengths)}
         if not idx:
             return stats
         judge_safe, glued = self._judge_safe(result, idx)
@@ -72,8 +84,10 @@ class RewardHackingMonitor(Monitor):
         if p is not None and j is not None:
             point = {"proxy": p, "judge": j}
             tol = self.tolerance
-            for key, ref in (("alarm", self.points[-1] if self.points else None),
-                             ("alarm_since_start", self.points[0] if self.points else None)):
+            for key, ref in (
+                ("alarm", self.points[-1] if self.points else None),
+                ("alarm_since_start", self.points[0] if self.points else None),
+            ):
                 if ref is not None:
                     stats[key] = float(p - ref["proxy"] > tol and j - ref["judge"] < -tol)
             self.points.append(point)
@@ -98,10 +112,12 @@ class RewardHackingMonitor(Monitor):
         if not rows:
             return {}
         key = "monitor/reward_hacking/"
-        return {"first": {k.removeprefix(key): v for k, v in rows[0].items()},
-                "last": {k.removeprefix(key): v for k, v in rows[-1].items()},
-                "alarms": sum(int(h.get(key + "alarm", 0)) for h in rows),
-                "max_gap": max(h[key + "gap"] for h in rows)}
+        return {
+            "first": {k.removeprefix(key): v for k, v in rows[0].items()},
+            "last": {k.removeprefix(key): v for k, v in rows[-1].items()},
+            "alarms": sum(int(h.get(key + "alarm", 0)) for h in rows),
+            "max_gap": max(h[key + "gap"] for h in rows),
+        }
 
 
 def hacking_curve(metrics_path: Any) -> list[dict[str, Any]]:
@@ -110,6 +126,14 @@ def hacking_curve(metrics_path: Any) -> list[dict[str, Any]]:
     from r1safe.train.monitors.sink import read_metrics
 
     key = "monitor/reward_hacking/"
-    return [{"stage": r["stage"], "kind": r["kind"], "step": r["step"], "global_step": r["global_step"],
-             **{k.removeprefix(key): v for k, v in r.items() if k.startswith(key)}}
-            for r in read_metrics(metrics_path) if key + "proxy_safe" in r]
+    return [
+        {
+            "stage": r["stage"],
+            "kind": r["kind"],
+            "step": r["step"],
+            "global_step": r["global_step"],
+            **{k.removeprefix(key): v for k, v in r.items() if k.startswith(key)},
+        }
+        for r in read_metrics(metrics_path)
+        if key + "proxy_safe" in r
+    ]

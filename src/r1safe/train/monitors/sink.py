@@ -50,8 +50,7 @@ class MetricsSink:
         if not is_main():
             return
         rows = read_metrics(self.path)
-        keep = [r for r in rows
-                if r.get("stage") != self.stage or (after_step and r.get("step", 0) <= after_step)]
+        keep = [r for r in rows if r.get("stage") != self.stage or (after_step and r.get("step", 0) <= after_step)]
         if len(keep) != len(rows):
             self.path.write_text("".join(json.dumps(r) + "\n" for r in keep), encoding="utf-8")
 
@@ -60,8 +59,14 @@ class MetricsSink:
         clean = {k: v for k, v in ((k, _number(v)) for k, v in values.items()) if v is not None}
         if not clean:
             return
-        row = {"stage": self.stage, "kind": self.kind, "step": step, "global_step": self.step_offset + step,
-               "time": round(time.perf_counter() - self.started, 3), **clean}
+        row = {
+            "stage": self.stage,
+            "kind": self.kind,
+            "step": step,
+            "global_step": self.step_offset + step,
+            "time": round(time.perf_counter() - self.started, 3),
+            **clean,
+        }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
@@ -77,8 +82,7 @@ class SinkCallback(TrainerCallback):
         self.sink = sink
         self.tap = tap
 
-    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
-               **kwargs: Any) -> None:
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
         if logs and state.is_world_process_zero:
             self.sink.write(state.global_step, logs)
         if self.tap is not None:

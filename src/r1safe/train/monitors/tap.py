@@ -43,8 +43,9 @@ class RolloutTap:
         self.reward_seconds = 0.0
         self.completion_tokens = 0
 
-    def record(self, name: str, completions: list[Any], kwargs: dict[str, Any], values: list[Any],
-               seconds: float) -> None:
+    def record(
+        self, name: str, completions: list[Any], kwargs: dict[str, Any], values: list[Any], seconds: float
+    ) -> None:
         self.reward_seconds += seconds
         key = id(completions)
         if not self._keys or self._keys[-1] != key:
@@ -55,8 +56,14 @@ class RolloutTap:
             else:
                 tokens = [len(completion_text(c).split()) for c in completions]
             self.completion_tokens += sum(tokens)
-            self.batches.append(RolloutBatch([completion_text(c) for c in completions], tokens,
-                                             column(kwargs, "language", n), column(kwargs, "kind", n)))
+            self.batches.append(
+                RolloutBatch(
+                    [completion_text(c) for c in completions],
+                    tokens,
+                    column(kwargs, "language", n),
+                    column(kwargs, "kind", n),
+                )
+            )
             self._keys.append(key)
         self.batches[-1].rewards[name] = list(values)
 

@@ -78,6 +78,7 @@ def check_reward_params(name: str, params: dict[str, Any]) -> None:
 
 # ---- reading TRL's inputs ----------------------------------------------------------------------
 
+
 def completion_text(completion: Any) -> str:
     """The assistant text of one TRL completion (conversational or plain)."""
     if isinstance(completion, str):

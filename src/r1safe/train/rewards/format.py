@@ -22,5 +22,6 @@ class Format(Reward):
         self.value = float(value)
 
     def __call__(self, prompts: list[Any], completions: list[Any], **kwargs: Any) -> RewardOutput:
-        return [self.value if parse_reply(completion_text(c), think_forced=True).format_ok else 0.0
-                for c in completions]
+        return [
+            self.value if parse_reply(completion_text(c), think_forced=True).format_ok else 0.0 for c in completions
+        ]

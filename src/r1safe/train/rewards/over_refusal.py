@@ -26,8 +26,7 @@ def _gym_phrases() -> tuple[str, ...]:
 class OverRefusal(Reward):
     """``-penalty`` for a refusal of a prompt whose kind is in ``kinds``, else 0."""
 
-    def __init__(self, penalty: float = 1.0, kinds: list[str] | None = None,
-                 phrases: list[str] | None = None) -> None:
+    def __init__(self, penalty: float = 1.0, kinds: list[str] | None = None, phrases: list[str] | None = None) -> None:
         super().__init__()
         self.penalty = float(penalty)
         self.kinds = list(kinds or ["benign", "borderline"])
@@ -44,5 +43,7 @@ class OverRefusal(Reward):
 
     def __call__(self, prompts: list[Any], completions: list[Any], **kwargs: Any) -> RewardOutput:
         kinds = column(kwargs, "kind", len(completions))
-        return [(-self.penalty if self.refused(completion_text(c)) else 0.0) if k in self.kinds else None
-                for c, k in zip(completions, kinds, strict=True)]
+        return [
+            (-self.penalty if self.refused(completion_text(c)) else 0.0) if k in self.kinds else None
+            for c, k in zip(completions, kinds, strict=True)
+        ]

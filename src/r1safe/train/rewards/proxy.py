@@ -32,8 +32,10 @@ class ProxyModelReward(Reward):
         cached = self.__dict__.get("_cache_rm")
         if cached is None:
             if self.model == "gym":
-                raise ConfigError(f"reward {self.name!r}: params.model is 'gym' but the recipe has no gym; "
-                                  "set params.model to a reward model folder")
+                raise ConfigError(
+                    f"reward {self.name!r}: params.model is 'gym' but the recipe has no gym; "
+                    "set params.model to a reward model folder"
+                )
             from r1safe.gym.reward_models import load_reward_model
 
             cached = self.__dict__["_cache_rm"] = load_reward_model(self.model)

@@ -65,18 +65,30 @@ def use_cpu(recipe: Recipe) -> bool:
     return recipe.device == "cpu" or (recipe.device == "auto" and not torch.cuda.is_available())
 
 
-def trainer_args(ctx: StageContext, max_steps: int | None = None,
-                 epochs: float | None = None) -> dict[str, Any]:
+def trainer_args(ctx: StageContext, max_steps: int | None = None, epochs: float | None = None) -> dict[str, Any]:
     """TrainingArguments fields every stage shares, plus the stage's ``trl`` passthrough."""
     s, r = ctx.stage, ctx.recipe
     args: dict[str, Any] = dict(
-        output_dir=str(ctx.trainer_dir), learning_rate=s.learning_rate,
-        per_device_train_batch_size=s.batch_size, gradient_accumulation_steps=s.grad_accum,
-        lr_scheduler_type=s.lr_scheduler, warmup_steps=s.warmup_ratio,
-        weight_decay=s.weight_decay, max_grad_norm=s.max_grad_norm, logging_steps=r.monitors.log_every,
-        save_strategy="steps" if s.save_steps else "no", save_steps=s.save_steps or 500, save_total_limit=1,
-        seed=ctx.seed, data_seed=ctx.seed, report_to=list(r.report_to), disable_tqdm=True, use_cpu=use_cpu(r),
-        bf16=r.precision == "bf16", fp16=r.precision == "fp16", dataloader_num_workers=0,
+        output_dir=str(ctx.trainer_dir),
+        learning_rate=s.learning_rate,
+        per_device_train_batch_size=s.batch_size,
+        gradient_accumulation_steps=s.grad_accum,
+        lr_scheduler_type=s.lr_scheduler,
+        warmup_steps=s.warmup_ratio,
+        weight_decay=s.weight_decay,
+        max_grad_norm=s.max_grad_norm,
+        logging_steps=r.monitors.log_every,
+        save_strategy="steps" if s.save_steps else "no",
+        save_steps=s.save_steps or 500,
+        save_total_limit=1,
+        seed=ctx.seed,
+        data_seed=ctx.seed,
+        report_to=list(r.report_to),
+        disable_tqdm=True,
+        use_cpu=use_cpu(r),
+        bf16=r.precision == "bf16",
+        fp16=r.precision == "fp16",
+        dataloader_num_workers=0,
     )
     if max_steps is not None:
         args["max_steps"] = max_steps
@@ -120,16 +132,34 @@ def gym_paths(gym: Any) -> dict[str, str]:
     return {"harmlessness": str(gym.harmlessness_rm), "helpfulness": str(gym.helpfulness_rm)}
 
 
-def make_monitors(ctx: StageContext, tokenizer: Any, max_steps: int, *, rewards: list[Any] | None = None,
-                  tap: Any = None, beta: float = 0.0, num_iterations: int = 1,
-                  base: Compute | None = None) -> MonitorSet:
+def make_monitors(
+    ctx: StageContext,
+    tokenizer: Any,
+    max_steps: int,
+    *,
+    rewards: list[Any] | None = None,
+    tap: Any = None,
+    beta: float = 0.0,
+    num_iterations: int = 1,
+    base: Compute | None = None,
+) -> MonitorSet:
     from r1safe.train.monitors.probe import probe_samples
 
     cfg = ctx.recipe.monitors
     samples = probe_samples(cfg.probe, ctx.gym) if cfg.probe.enabled else []
-    return build_monitors(cfg, ctx.stage.kind, ctx.sink, samples=samples, tokenizer=tokenizer,
-                          max_steps=max_steps, proxy=proxy_reward(ctx, rewards), tap=tap, beta=beta,
-                          num_iterations=num_iterations, base=base)
+    return build_monitors(
+        cfg,
+        ctx.stage.kind,
+        ctx.sink,
+        samples=samples,
+        tokenizer=tokenizer,
+        max_steps=max_steps,
+        proxy=proxy_reward(ctx, rewards),
+        tap=tap,
+        beta=beta,
+        num_iterations=num_iterations,
+        base=base,
+    )
 
 
 class ProgressReporter:
@@ -139,8 +169,9 @@ class ProgressReporter:
         from transformers import TrainerCallback
 
         class _Reporter(TrainerCallback):
-            def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
-                       **kw: Any) -> None:
+            def on_log(
+                self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any
+            ) -> None:
                 if not logs or not state.is_world_process_zero or "loss" not in logs:
                     return
                 every = max(1, state.max_steps // 10)

@@ -36,12 +36,21 @@ def grpo_config(ctx: StageContext) -> Any:
 
     s = ctx.stage
     fields: dict[str, Any] = dict(
-        num_generations=s.num_generations, max_completion_length=s.max_completion_length,
-        steps_per_generation=s.steps_per_generation, temperature=s.temperature, top_p=s.top_p, beta=s.beta,
-        num_iterations=s.num_iterations, epsilon=s.epsilon, loss_type=s.loss_type,
+        num_generations=s.num_generations,
+        max_completion_length=s.max_completion_length,
+        steps_per_generation=s.steps_per_generation,
+        temperature=s.temperature,
+        top_p=s.top_p,
+        beta=s.beta,
+        num_iterations=s.num_iterations,
+        epsilon=s.epsilon,
+        loss_type=s.loss_type,
         scale_rewards=s.scale_rewards,
-        mask_truncated_completions=s.mask_truncated_completions, reward_weights=[r.weight for r in s.rewards],
-        use_vllm=s.use_vllm, vllm_mode=s.vllm_mode, log_completions=False,
+        mask_truncated_completions=s.mask_truncated_completions,
+        reward_weights=[r.weight for r in s.rewards],
+        use_vllm=s.use_vllm,
+        vllm_mode=s.vllm_mode,
+        log_completions=False,
     )
     if s.ref_reset_steps:
         fields.update(sync_ref_model=True, ref_model_mixup_alpha=1.0, ref_model_sync_steps=s.ref_reset_steps)
@@ -58,20 +67,31 @@ def run(ctx: StageContext) -> StageOutcome:
     rows = prompt_rows(read_rows(path, stage.max_rows), path)
     rewards = build_rewards(stage, ctx.gym)
     tap = RolloutTap({r.__name__: spec.weight for r, spec in zip(rewards, stage.rewards, strict=True)})
-    ctx.say(f"GRPO for {stage.max_steps} steps on {len(rows)} prompts from {source}; rewards "
-            + ", ".join(f"{s.name}×{s.weight:g}" for s in stage.rewards))
+    ctx.say(
+        f"GRPO for {stage.max_steps} steps on {len(rows)} prompts from {source}; rewards "
+        + ", ".join(f"{s.name}×{s.weight:g}" for s in stage.rewards)
+    )
     tokenizer = load_tokenizer(ctx.parent)
     tokenizer.padding_side = "left"
-    trainer = GRPOTrainer(model=ctx.parent, reward_funcs=[TappedReward(r, tap) for r in rewards],
-                          args=grpo_config(ctx), train_dataset=Dataset.from_list(rows),
-                          processing_class=tokenizer)
-    monitors = make_monitors(ctx, tokenizer, stage.max_steps, rewards=rewards, tap=tap, beta=stage.beta,
-                             num_iterations=stage.num_iterations)
+    trainer = GRPOTrainer(
+        model=ctx.parent,
+        reward_funcs=[TappedReward(r, tap) for r in rewards],
+        args=grpo_config(ctx),
+        train_dataset=Dataset.from_list(rows),
+        processing_class=tokenizer,
+    )
+    monitors = make_monitors(
+        ctx, tokenizer, stage.max_steps, rewards=rewards, tap=tap, beta=stage.beta, num_iterations=stage.num_iterations
+    )
     result = train_and_save(trainer, ctx, monitors)
     monitors.compute.num_tokens = int(trainer.state.num_input_tokens_seen or monitors.compute.num_tokens)
     last = [h for h in trainer.state.log_history if "reward" in h]
-    summary = {"train_loss": float(result.training_loss), "monitors": monitors.summary(),
-               "rewards_last": {k: v for k, v in (last[-1] if last else {}).items()
-                                if k == "reward" or k.startswith("rewards/")}}
+    summary = {
+        "train_loss": float(result.training_loss),
+        "monitors": monitors.summary(),
+        "rewards_last": {
+            k: v for k, v in (last[-1] if last else {}).items() if k == "reward" or k.startswith("rewards/")
+        },
+    }
     data = {"source": source, "path": str(path), "sha256": file_digest(path), "rows": len(rows)}
     return StageOutcome(int(trainer.state.global_step), monitors.compute.compute(), data, summary)

@@ -39,8 +39,7 @@ def _oracle(sample: Sample, text: str) -> Any:
     return judge(sample, text) if known else None
 
 
-def rule_checks(stage: Any, sample: Sample, text: str, finish: str,
-                proxy_safe: float | None) -> dict[str, bool]:
+def rule_checks(stage: Any, sample: Sample, text: str, finish: str, proxy_safe: float | None) -> dict[str, bool]:
     """Which accept rules one reply passes (all rules, whatever the stage asks for)."""
     from r1safe.train.rewards.over_refusal import OverRefusal
 
@@ -70,18 +69,26 @@ def _generate(ctx: StageContext, samples: list[Sample]) -> tuple[list[list[Any]]
 
     stage = ctx.stage
     source = stage.teacher or ctx.parent
-    backend: Any = BACKENDS.create("transformers", model=source, batch_size=stage.generation_batch_size,
-                                   device="cpu" if use_cpu(ctx.recipe) else None)
-    params = GenerationParams(n=stage.n, temperature=stage.temperature, top_p=stage.top_p,
-                              max_new_tokens=stage.max_new_tokens, seed=ctx.seed)
+    backend: Any = BACKENDS.create(
+        "transformers",
+        model=source,
+        batch_size=stage.generation_batch_size,
+        device="cpu" if use_cpu(ctx.recipe) else None,
+    )
+    params = GenerationParams(
+        n=stage.n, temperature=stage.temperature, top_p=stage.top_p, max_new_tokens=stage.max_new_tokens, seed=ctx.seed
+    )
     replies = backend.generate([s.prompt for s in samples], params)
     n_params = int(sum(p.numel() for p in backend.model.parameters()))
     tok = backend.tokenizer
-    prompt_tokens = sum(len(tok(backend.render(s.prompt), add_special_tokens=False)["input_ids"])
-                        for s in samples)
+    prompt_tokens = sum(len(tok(backend.render(s.prompt), add_special_tokens=False)["input_ids"]) for s in samples)
     completion_tokens = sum(c.completion_tokens for r in replies for c in r)
-    compute = Compute(params=n_params, tokens_generated=completion_tokens, tokens_prompt=prompt_tokens,
-                      flops_generation=2.0 * n_params * (prompt_tokens + completion_tokens))
+    compute = Compute(
+        params=n_params,
+        tokens_generated=completion_tokens,
+        tokens_prompt=prompt_tokens,
+        flops_generation=2.0 * n_params * (prompt_tokens + completion_tokens),
+    )
     del backend
     return replies, compute
 
@@ -111,9 +118,13 @@ def select(ctx: StageContext, samples: list[Sample], replies: list[list[Any]]) -
             if fresh and all(checks[r] for r in stage.accept):
                 seen.add(c.text)
                 kept.append({**s.model_dump(), "completion": [{"role": "assistant", "content": c.text}]})
-    stats = {"prompts": len(samples), "generated": total, "kept": len(kept),
-             "accept_rate": len(kept) / total if total else 0.0,
-             "pass_rate": {k: v / total if total else 0.0 for k, v in passed.items()}}
+    stats = {
+        "prompts": len(samples),
+        "generated": total,
+        "kept": len(kept),
+        "accept_rate": len(kept) / total if total else 0.0,
+        "pass_rate": {k: v / total if total else 0.0 for k, v in passed.items()},
+    }
     return kept, stats
 
 
@@ -138,14 +149,21 @@ def run(ctx: StageContext) -> StageOutcome:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
         selection = {"stats": stats, "compute": gen_compute.as_dict()}
         (ctx.dir / "selection.json").write_text(json.dumps(selection))
-        ctx.say(f"kept {stats['kept']}/{stats['generated']} replies; pass rates "
-                + ", ".join(f"{k} {v:.0%}" for k, v in stats["pass_rate"].items()))
+        ctx.say(
+            f"kept {stats['kept']}/{stats['generated']} replies; pass rates "
+            + ", ".join(f"{k} {v:.0%}" for k, v in stats["pass_rate"].items())
+        )
     barrier()
     info = json.loads((ctx.dir / "selection.json").read_text())
     stats, gen_compute = info["stats"], Compute.from_dict(info["compute"])
     kept = [json.loads(line) for line in accepted.read_text(encoding="utf-8").splitlines() if line.strip()]
-    data = {"source": source, "path": str(path), "sha256": file_digest(path), "rows": len(rows),
-            "accepted": stats["kept"]}
+    data = {
+        "source": source,
+        "path": str(path),
+        "sha256": file_digest(path),
+        "rows": len(rows),
+        "accepted": stats["kept"],
+    }
     if not kept:
         ctx.say("no reply was accepted: the model passes through unchanged")
         if is_main():

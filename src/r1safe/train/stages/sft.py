@@ -19,8 +19,7 @@ from r1safe.train.stages.common import (
 )
 
 
-def train_sft(ctx: StageContext, rows: list[dict[str, Any]],
-              base: Compute | None = None) -> tuple[int, Compute, dict]:
+def train_sft(ctx: StageContext, rows: list[dict[str, Any]], base: Compute | None = None) -> tuple[int, Compute, dict]:
     """SFT ``ctx.parent`` on ``rows``; returns (steps, compute, summary)."""
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
@@ -28,7 +27,10 @@ def train_sft(ctx: StageContext, rows: list[dict[str, Any]],
     stage = ctx.stage
     tokenizer = load_tokenizer(ctx.parent)
     config = SFTConfig(
-        **ctx_args(ctx), max_length=stage.max_length, completion_only_loss=True, packing=False,
+        **ctx_args(ctx),
+        max_length=stage.max_length,
+        completion_only_loss=True,
+        packing=False,
         dataset_num_proc=None,
     )
     data = Dataset.from_list(rows)
