@@ -56,34 +56,69 @@ class Upstream(Protocol):
 
 
 class BackendUpstream:
-    """An evaluation backend (e.g. the gym model through ``transformers``) run in a worker thread."""
+    """An evaluation backend (e.g. the gym model through ``transformers``), micro-batched.
 
-    def __init__(self, backend: Backend, name: str, timeout_s: float = 60.0, piece_chars: int = 12) -> None:
+    Calls that arrive within ``window_s`` of each other are generated together, one backend call
+    per group of equal sampling settings, in a worker thread; a single worker runs at a time.
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        name: str,
+        timeout_s: float = 60.0,
+        piece_chars: int = 12,
+        window_s: float = 0.02,
+        max_batch: int = 32,
+    ) -> None:
         self.backend, self.name, self.timeout_s, self.piece_chars = backend, name, timeout_s, piece_chars
-        self._lock = asyncio.Lock()
+        self.window_s, self.max_batch = window_s, max_batch
+        self._pending: list[tuple[UpstreamCall, asyncio.Future[UpstreamReply]]] = []
+        self._worker: asyncio.Task[None] | None = None
 
-    def _generate(self, call: UpstreamCall) -> UpstreamReply:
+    def _generate(self, calls: list[UpstreamCall]) -> list[UpstreamReply]:
+        first = calls[0]
         params = GenerationParams(
             n=1,
-            temperature=call.temperature,
-            top_p=call.top_p,
-            max_new_tokens=call.max_tokens,
-            seed=call.seed or 0,
-            force_think=call.force_think,
+            temperature=first.temperature,
+            top_p=first.top_p,
+            max_new_tokens=first.max_tokens,
+            seed=first.seed or 0,
+            force_think=first.force_think,
         )
-        completion = self.backend.generate([call.messages], params)[0][0]
-        return UpstreamReply(completion.text, completion.finish_reason, completion.completion_tokens)
+        out = self.backend.generate([c.messages for c in calls], params)
+        return [UpstreamReply(c[0].text, c[0].finish_reason, c[0].completion_tokens) for c in out]
+
+    async def _drain(self) -> None:
+        while self._pending:
+            await asyncio.sleep(self.window_s)
+            batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+            groups: dict[tuple[Any, ...], list[tuple[UpstreamCall, asyncio.Future[UpstreamReply]]]] = {}
+            for call, fut in batch:
+                if not fut.done():
+                    key = (call.temperature, call.top_p, call.max_tokens, call.seed, call.force_think)
+                    groups.setdefault(key, []).append((call, fut))
+            for items in groups.values():
+                try:
+                    replies = await asyncio.to_thread(self._generate, [c for c, _ in items])
+                except Exception as err:
+                    for _, fut in items:
+                        if not fut.done():
+                            fut.set_exception(UpstreamError(f"model {self.name!r} failed: {type(err).__name__}"))
+                    continue
+                for (_, fut), reply in zip(items, replies, strict=True):
+                    if not fut.done():
+                        fut.set_result(reply)
 
     async def complete(self, call: UpstreamCall) -> UpstreamReply:
+        fut: asyncio.Future[UpstreamReply] = asyncio.get_running_loop().create_future()
+        self._pending.append((call, fut))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain())
         try:
-            async with asyncio.timeout(self.timeout_s), self._lock:
-                return await asyncio.to_thread(self._generate, call)
+            return await asyncio.wait_for(fut, self.timeout_s)
         except TimeoutError:
             raise UpstreamTimeout(f"model {self.name!r} took longer than {self.timeout_s:g}s") from None
-        except (UpstreamError, UpstreamTimeout):
-            raise
-        except Exception as err:
-            raise UpstreamError(f"model {self.name!r} failed: {type(err).__name__}") from err
 
     async def stream(self, call: UpstreamCall) -> AsyncIterator[str]:
         reply = await self.complete(call)
@@ -91,7 +126,8 @@ class BackendUpstream:
             yield reply.text[i : i + self.piece_chars]
 
     async def aclose(self) -> None:
-        return None
+        if self._worker is not None:
+            self._worker.cancel()
 
 
 def canonical(reasoning: str | None, content: str | None) -> str:
