@@ -7,6 +7,7 @@ folder and renamed into place only when complete: a crash never leaves a build t
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import shutil
@@ -114,17 +115,26 @@ def _train_reward_models(tmp: Path, labelled: dict[str, list[dict[str, Any]]]) -
 
 def build_gym(config: GymConfig | None = None, force: bool = False, progress: Progress | None = None,
               root: Path | None = None) -> GymArtifacts:
-    """Build (or reuse) the gym for ``config``; returns the finished build's paths."""
-    from r1safe.gym.checks import base_model_check, reward_model_check
-    from r1safe.gym.tiny_model import build_model, pretrain
-    from r1safe.gym.tokenizer import train_tokenizer
+    """Build (or reuse) the gym for ``config``; returns the finished build's paths.
 
+    Concurrent builds of the same config are serialised by a file lock next to the build folder.
+    """
     cfg = config or GymConfig()
     say = progress or (lambda _msg: None)
     final = (root or cache_dir() / "gym") / cfg.digest()
-    if final.exists() and (final / "build_report.json").is_file() and not force:
-        say(f"reusing the gym build at {final}")
-        return GymArtifacts(final, cfg)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with open(final.parent / f"{final.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a second process building the same gym waits, then reuses it
+        if (final / "build_report.json").is_file() and not force:
+            say(f"reusing the gym build at {final}")
+            return GymArtifacts(final, cfg)
+        return _build(cfg, final, say)
+
+
+def _build(cfg: GymConfig, final: Path, say: Progress) -> GymArtifacts:
+    from r1safe.gym.checks import base_model_check, reward_model_check
+    from r1safe.gym.tiny_model import build_model, pretrain
+    from r1safe.gym.tokenizer import train_tokenizer
     from r1safe.runtime import configure_threads
 
     configure_threads()
