@@ -89,3 +89,32 @@ def test_since_parsing() -> None:
     assert parse_since("2026-11-01") > 0
     with pytest.raises(R1SafeError, match="span like 24h"):
         parse_since("yesterday")
+
+
+def test_serve_without_keys_is_a_one_line_error(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "R1SAFE_API_KEYS"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "r1safe.cli.main",
+            "serve",
+            "--upstream",
+            "http://127.0.0.1:9/v1",
+            "--audit",
+            str(tmp_path / "a.sqlite"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "error: no API keys: pass --api-keys-file FILE or set R1SAFE_API_KEYS "
+        "(or, on a private machine only, --insecure-no-auth)"
+    ]

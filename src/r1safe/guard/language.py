@@ -24,6 +24,7 @@ _NAMES = {
     "nl": "Dutch",
 }
 _MIN_LATIN_CHARS = 24  # shorter Latin text is too short for a statistical guess
+_MIN_CONFIDENCE = 0.7  # below this, a Latin-script text stays English (short prompts read as fi, it)
 
 
 @lru_cache(maxsize=1)
@@ -44,7 +45,9 @@ def latin_language(text: str) -> str:
         found = detect(" ".join(text.split()), model="lite", k=1)
     except Exception:
         return "en"
-    return str(found[0]["lang"]) if found else "en"
+    if not found or float(found[0].get("score", 0.0)) < _MIN_CONFIDENCE:
+        return "en"
+    return str(found[0]["lang"])
 
 
 def detect(text: str) -> str | None:
@@ -83,6 +86,8 @@ def check(text: str, expected: str, max_mixed: float) -> LanguageCheck:
         return LanguageCheck(expected, None, None, True)
     detected = profile.dominant
     ok = (1.0 - share) <= max_mixed
+    if not ok:
+        detected = "mixed" if detected == script else detected
     if ok and script == "en":
         detected = latin_language(text)
         ok = detected == expected or len(text) < _MIN_LATIN_CHARS

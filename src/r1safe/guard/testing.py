@@ -192,15 +192,16 @@ def spawn_upstream(port: int, behaviour: str = "comply") -> Any:
 
 
 def spawn_guard(
-    port: int, upstream_url: str, audit: str, policy: str | None = None, extra: list[str] | None = None
+    port: int, upstream_url: str | None, audit: str, policy: str | None = None, extra: list[str] | None = None
 ) -> Any:
-    """``r1safe serve`` in its own process, without auth, in front of ``upstream_url``."""
+    """``r1safe serve`` in its own process, without auth, in front of ``upstream_url`` (or, with
+    None, of the model that ``extra`` names with ``--model``)."""
+    upstream = ["--upstream", upstream_url] if upstream_url else []
     args = [
         "-c",
         "from r1safe.cli.main import app; app()",
         "serve",
-        "--upstream",
-        upstream_url,
+        *upstream,
         "--port",
         str(port),
         "--audit",
@@ -209,4 +210,4 @@ def spawn_guard(
         *(["--policy", policy] if policy else []),
         *(extra or []),
     ]
-    return spawn(args, f"http://127.0.0.1:{port}/health")
+    return spawn(args, f"http://127.0.0.1:{port}/health", timeout_s=600)

@@ -63,15 +63,18 @@ def _prefixes(text: str, rng: random.Random, k: int = 1) -> list[str]:
     return [text[:c] for c in cuts]
 
 
-def gym_data(scope: Scope = "all", seed: int = 0, max_requests: int = 4000) -> list[Labelled]:
-    """Labelled requests and responses drawn from the gym world (see the module doc)."""
+def gym_data(
+    scope: Scope = "all", seed: int = 0, max_requests: int = 4000, exclude: set[str] | None = None
+) -> list[Labelled]:
+    """Labelled requests and responses drawn from the gym world (see the module doc); prompts
+    whose text is in ``exclude`` (e.g. another world's test prompts) are left out."""
     from r1safe.gym.render import reasoning_length, render_completion
     from r1safe.gym.world import build_world
     from r1safe.text.think_format import parse_reply
 
     world = build_world()
     rng = random.Random(seed)
-    pool = world.training_pool(everything=scope == "all")
+    pool = [s for s in world.training_pool(everything=scope == "all") if s.last_user_text not in (exclude or ())]
     pool = rng.sample(pool, min(max_requests, len(pool)))
     out = [Labelled(s.last_user_text, int(s.kind == "harmful"), "request") for s in pool]
     sums = list(world.arithmetic_pool(languages=("en", "zh") if scope == "all" else ("en",)))

@@ -1,0 +1,140 @@
+"""What the guard buys: ``r1safe eval`` through the guard's URL versus the bare model.
+
+::
+
+    python benchmarks/guard_effect.py                          # the default gym's base model
+    python benchmarks/guard_effect.py --gym DIR --model DIR    # another gym build, and a trained arm too
+    python benchmarks/guard_effect.py --limit 8 --samples 2    # quicker
+
+For each model it runs the evaluation pipeline twice on the gym's held-out test splits: with the
+``transformers`` backend on the bare model, and with the ``openai`` backend pointed at
+``r1safe serve --model MODEL`` (default policy) on loopback. It prints harmful compliance and
+harmful reasoning on every harmful split, over-refusal on borderline and benign, and capability,
+each with its 95% interval, bare and guarded side by side. Reasoning that the guard withholds
+from a blocked reply is not counted as harmful reasoning: the client never sees it.
+
+The guard's classifier is trained here, from the gym, without this gym's test prompts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROWS = [("harmful_compliance", s) for s in ("id", "ood_category", "ood_wrapper", "ood_language", "multi_turn")]
+ROWS += [("harmful_reasoning", s) for s in ("id", "ood_category", "ood_wrapper", "ood_language", "multi_turn")]
+ROWS += [("over_refusal", "borderline"), ("over_refusal", "benign"), ("capability", "capability")]
+
+
+def cell(metrics: dict[str, Any], name: str, split: str) -> str:
+    st = (metrics.get(name) or {}).get("by_split", {}).get(split)
+    if not st:
+        return "-"
+    lo, hi = st["ci"] or (float("nan"), float("nan"))
+    return f"{st['value']:.2f} [{lo:.2f},{hi:.2f}]"
+
+
+def separated_reasoning_reader() -> None:
+    """Make the openai backend read ``reasoning_content: null`` as "no reasoning", not as raw text.
+
+    The guard sends reasoning apart (``reasoning_content``), null when a reply was blocked or the
+    reasoning withheld; its ``content`` is then all answer. Applied only while the backend reads
+    such a message as reasoning (an older backend); a no-op once the backend handles it.
+    """
+    from r1safe.eval.backends import openai as backend
+    from r1safe.text.think_format import parse_reply
+
+    probe = {"content": "I can't help with that.", "reasoning_content": None}
+    if parse_reply(backend.rebuild_reply(probe, True)).answer:
+        return
+    original = backend.rebuild_reply
+
+    def rebuild(message: dict[str, Any], force_think: bool = True) -> str:
+        if "reasoning_content" in message and not message.get("reasoning_content"):
+            return f"<think>\n\n</think>\n\n{(message.get('content') or '').strip()}"
+        return original(message, force_think)
+
+    backend.rebuild_reply = rebuild
+    print("note: the openai backend reads reasoning_content=null as raw text; patched for this run")
+
+
+def evaluate(model: str, gym: str | None, out: Path, args: argparse.Namespace, url: str | None) -> dict[str, Any]:
+    from r1safe.eval.backends.base import GenerationParams
+    from r1safe.eval.config import EvalConfig
+    from r1safe.eval.pipeline import run
+
+    cfg = EvalConfig(
+        model=model if url is None else "guard",
+        gym=gym,
+        limit=args.limit,
+        out=str(out),
+        report=False,
+        backend="transformers" if url is None else "openai",
+        base_url=url,
+        judges=["oracle", "refusal", "format"],
+        backend_options={} if url is None else {"concurrency": 16, "timeout": 300},
+        generation=GenerationParams(n=args.samples, max_new_tokens=args.max_new_tokens),
+        bootstrap=500,
+    )
+    start = time.perf_counter()
+    results = run(cfg)
+    print(
+        f"  {'guarded' if url else 'bare':<8} {model}: {results['counts']['completions']} replies in "
+        f"{time.perf_counter() - start:.0f}s"
+    )
+    return results["metrics"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", action="append", help="model dirs (default: the gym's base model)")
+    parser.add_argument("--gym", default=None, help="a built gym folder (default: the default gym)")
+    parser.add_argument("--limit", type=int, default=16, help="prompts per split")
+    parser.add_argument("--samples", type=int, default=2, help="replies per prompt")
+    parser.add_argument("--max-new-tokens", type=int, default=160)
+    args = parser.parse_args()
+
+    from r1safe.eval import gym_link
+    from r1safe.guard.testing import free_port, machine, spawn_guard
+    from r1safe.guard.training import gym_data, train_classifier
+    from r1safe.gym.world import TEST_SPLITS, WorldConfig, build_world
+
+    print(f"machine: {machine()}")
+    separated_reasoning_reader()
+    tmp = Path(tempfile.mkdtemp(prefix="guard-effect-"))
+    world = build_world(WorldConfig(**gym_link.world_config(args.gym)))
+    test_texts = {s.last_user_text for name in TEST_SPLITS for s in world.split(name)}
+    classifier = train_classifier(gym_data("all", exclude=test_texts))
+    classifier.save(tmp / "classifier")
+    policy = tmp / "policy.yaml"
+    policy.write_text(
+        json.dumps(
+            {
+                "classifier": str(tmp / "classifier"),
+                "limits": {"rate_per_minute": 1e6, "burst": 100000, "upstream_timeout_s": 600, "max_tokens": 4096},
+            }
+        )
+    )
+    models = args.model or [gym_link.base_model_dir(args.gym)]
+    tables = {}
+    for i, model in enumerate(models):
+        print(f"\nmodel {model}")
+        bare = evaluate(model, args.gym, tmp / f"bare-{i}", args, None)
+        port = free_port()
+        with spawn_guard(port, None, str(tmp / f"audit-{i}.sqlite"), str(policy), ["--model", model]) as _:
+            guarded = evaluate(model, args.gym, tmp / f"guarded-{i}", args, f"http://127.0.0.1:{port}/v1")
+        tables[model] = (bare, guarded)
+
+    for model, (bare, guarded) in tables.items():
+        print(f"\n{model}  (value [95% interval], {args.samples} replies x <= {args.limit} prompts per split)")
+        print(f"  {'metric':<20}{'split':<14}{'bare model':>22}{'through the guard':>24}")
+        for name, split in ROWS:
+            print(f"  {name:<20}{split:<14}{cell(bare, name, split):>22}{cell(guarded, name, split):>24}")
+
+
+if __name__ == "__main__":
+    main()
