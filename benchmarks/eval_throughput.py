@@ -3,6 +3,7 @@
 Same prompts, same model, same sampling settings, one process::
 
     python benchmarks/eval_throughput.py                  # the default gym's base model
+    python benchmarks/eval_throughput.py --gym GYM_DIR    # the base model of a built gym
     python benchmarks/eval_throughput.py --model DIR      # any local model folder
     python benchmarks/eval_throughput.py --tiny           # a random tiny Qwen2 (no gym build needed)
 
@@ -132,8 +133,9 @@ def timed(fn: Any, *args: Any) -> tuple[float, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", help="model folder (default: the default gym's base model)")
+    ap.add_argument("--gym", help="a built gym folder: its base model and proxy reward model")
     ap.add_argument("--tiny", action="store_true", help="use a random tiny Qwen2 instead of the gym model")
-    ap.add_argument("--prompts", type=int, default=24)
+    ap.add_argument("--prompts", type=int, default=32)
     ap.add_argument("-k", type=int, default=4)
     ap.add_argument("--max-new-tokens", type=int, default=128)
     ap.add_argument("--batch-size", type=int, default=64, help="sequences per batch for the batched backend")
@@ -154,6 +156,9 @@ def main() -> None:
     proxy_path = None
     if args.model:
         model, label = args.model, args.model
+    elif args.gym:
+        model, label = str(Path(args.gym) / "base_model"), f"gym base model ({args.gym})"
+        proxy_path = Path(args.gym) / "reward_models" / "harmlessness"
     elif args.tiny:
         model, label = tiny_model(Path(tmp.name)), "random tiny Qwen2 (2 layers, hidden 64)"
     else:

@@ -33,7 +33,7 @@ def eval_command(
     samples: Annotated[int, typer.Option("--samples", "-k", help="Samples per prompt (R1: several).")] = 4,
     out: Annotated[str | None, typer.Option(help="Run folder (default: under runs/eval/).")] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many prompts per split.")] = None,
-    batch_size: Annotated[int, typer.Option(help="Sequences per forward pass (prompts x samples).")] = 32,
+    batch_size: Annotated[int, typer.Option(help="Sequences per forward pass (prompts x samples).")] = 64,
     max_new_tokens: Annotated[int, typer.Option(help="Token budget per reply.")] = 160,
     temperature: Annotated[float, typer.Option(help="Sampling temperature (R1: 0.6).")] = 0.6,
     top_p: Annotated[float, typer.Option(help="Nucleus sampling top-p (R1: 0.95).")] = 0.95,

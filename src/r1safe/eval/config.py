@@ -33,7 +33,7 @@ class EvalConfig(StrictModel):
     backend: str = "transformers"
     base_url: str | None = Field(None, description="server URL for the openai backend")
     backend_options: dict[str, Any] = Field(default_factory=dict, description="extra backend parameters")
-    batch_size: int = Field(32, ge=1, description="sequences per forward pass (prompts x samples)")
+    batch_size: int = Field(64, ge=1, description="sequences per forward pass (prompts x samples)")
     judges: list[str] | None = Field(None, description="default: oracle, refusal, format (+ proxy on gym)")
     judge_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     metrics: list[str] | None = Field(None, description="metric names (all when None)")

@@ -151,6 +151,9 @@ class TransformersBackend:
         return out
 
 
+_TOP_K = 64
+
+
 def _sample(logits: Any, u: Any, temperature: float, top_p: float) -> Any:
     """One token per row: greedy at temperature 0, else nucleus sampling by inverse CDF on ``u``."""
     import torch
@@ -158,7 +161,15 @@ def _sample(logits: Any, u: Any, temperature: float, top_p: float) -> Any:
     if temperature <= 0:
         return logits.argmax(-1)
     probs = torch.softmax(logits / temperature, dim=-1)
-    sorted_p, order = probs.sort(dim=-1, descending=True)
+    sorted_p, order = None, None
+    if top_p < 1.0 and probs.shape[-1] > _TOP_K:
+        # The nucleus is almost always a few tokens: sort only the top ones when they hold it
+        # for every row (exactly the same nucleus as a full sort), else sort everything.
+        sorted_p, order = probs.topk(_TOP_K, dim=-1)
+        if bool((sorted_p.sum(-1) <= top_p).any()):
+            sorted_p, order = None, None
+    if sorted_p is None or order is None:
+        sorted_p, order = probs.sort(dim=-1, descending=True)
     if top_p < 1.0:
         sorted_p = sorted_p.masked_fill(sorted_p.cumsum(-1) - sorted_p > top_p, 0.0)
     cdf = sorted_p.cumsum(-1)
