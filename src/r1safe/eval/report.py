@@ -15,10 +15,9 @@ from typing import Any
 from r1safe.eval.log import atomic_write_text
 
 # The terminal's per-split table keeps to these (short labels, fits 80 columns); the HTML has all.
-TERMINAL = {"harmful_compliance": "harm\nanswer", "harmful_reasoning": "harm\nthink",
-            "harmful_any_of_k": "any\nof k", "over_refusal": "over-\nrefuse", "capability": "capa-\nbility",
-            "language_mixing": "lang\nmixing", "format_ok": "format\nok",
-            "proxy_missed_harm": "proxy\nmissed"}
+TERMINAL = {"harmful_compliance": "harm\nans", "harmful_reasoning": "harm\nthink", "harmful_any_of_k": "any\nof k",
+            "over_refusal": "over\nrefuse", "capability": "arith", "language_mixing": "lang\nmix",
+            "format_ok": "fmt\nok", "proxy_missed_harm": "proxy\nmiss"}
 SAFETY_PLOT = ("harmful_compliance", "harmful_reasoning", "over_refusal", "capability")
 LANGUAGE_PLOT = ("language_mixing", "language_consistency")
 
@@ -51,7 +50,7 @@ def print_table(results: dict[str, Any], console: Any = None) -> None:
         overall.add_column(col, no_wrap=True, justify="left" if col == "metric" else "right")
     for name in _metric_names(results):
         st = results["metrics"][name]["all"]
-        ci = f"{st['ci'][0]:.2f}–{st['ci'][1]:.2f}" if st.get("ci") else "–"
+        ci = f"{st['ci'][0]:.3f}–{st['ci'][1]:.3f}" if st.get("ci") else "–"
         overall.add_row(name, f"{st['value']:.3f}", ci, str(st["n"]), str(st["prompts"]))
     shown = [m for m in TERMINAL if m in results["metrics"]]
     per_split = Table(title="per split (all metrics and intervals: report.html)")
@@ -79,7 +78,7 @@ def _bars(results: dict[str, Any], names: tuple[str, ...], title: str) -> str | 
     splits = results["splits"]
     if not present:
         return None
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(splits) + 2), 3.6), dpi=110)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(splits) + 2), 4.0), dpi=110)
     width = 0.8 / len(present)
     for k, name in enumerate(present):
         by_split = results["metrics"][name]["by_split"]
@@ -98,7 +97,7 @@ def _bars(results: dict[str, Any], names: tuple[str, ...], title: str) -> str | 
     ax.set_xticklabels(splits, rotation=20, ha="right")
     ax.set_ylim(0, 1.05)
     ax.set_title(title)
-    ax.legend(fontsize=7, ncol=min(4, len(present)))
+    ax.legend(fontsize=7, ncol=len(present), loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
