@@ -162,3 +162,20 @@ def test_rebuild_reply_forms() -> None:
     assert rebuild_reply({"content": "r\n</think>\n\na"}) == "<think>\nr\n</think>\n\na"
     assert rebuild_reply({"content": "<think>\nr\n</think>\n\na"}) == "<think>\nr\n</think>\n\na"
     assert rebuild_reply({"content": "plain"}, force_think=False) == "plain"
+
+
+def test_nucleus_shortcut_picks_the_same_tokens_as_a_full_sort(monkeypatch) -> None:
+    import torch
+
+    import r1safe.eval.backends.transformers as tb
+
+    g = torch.Generator().manual_seed(0)
+    peaked = torch.randn(200, 2000, generator=g) * 6  # nucleus inside the top 64: the shortcut runs
+    flat = torch.randn(20, 2000, generator=g) * 0.1  # nucleus far wider: the full sort runs
+    for logits in (peaked, flat):
+        u = torch.rand(len(logits), generator=g)
+        fast = tb._sample(logits, u, 0.6, 0.95)
+        monkeypatch.setattr(tb, "_TOP_K", 10**9)
+        full = tb._sample(logits, u, 0.6, 0.95)
+        monkeypatch.setattr(tb, "_TOP_K", 64)
+        assert torch.equal(fast, full)
