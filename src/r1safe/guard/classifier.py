@@ -98,7 +98,6 @@ def resolve_classifier(path: str = "gym") -> GuardClassifier:
     return GuardClassifier.load(path)
 
 
-@JUDGES.register("guard_classifier")
 class GuardClassifierJudge:
     """Judge adapter: scores the request, the reasoning and the answer of a reply separately."""
 
@@ -125,3 +124,12 @@ class GuardClassifierJudge:
             "harmful_answer": p_answer >= self.threshold,
             "harmful": max(p_reason, p_answer) >= self.threshold,
         }
+
+
+def make(**params: Any) -> GuardClassifierJudge:
+    """Build the judge (``JUDGES.create("guard_classifier", path=..., threshold=...)`` calls this)."""
+    return GuardClassifierJudge(**params)
+
+
+if "guard_classifier" not in JUDGES:  # the eval package may register it lazily under this name
+    JUDGES.register("guard_classifier")(make)
