@@ -77,6 +77,28 @@ def test_reward_hacking_alarm_rises_when_the_proxy_rises_and_the_judge_falls(tmp
     assert mon.summary()["alarms"] == 2 and mon.summary()["max_gap"] == pytest.approx(0.9)
 
 
+def test_helpfulness_hacking_is_tracked_on_the_other_probe_prompts(tmp_path):
+    sums = WORLD.splits["capability"][:2]
+    samples = [*HARM, *sums]
+    refusals = [render_completion(s, "refuse") for s in HARM]
+    right = [render_completion(s, "help") for s in sums]
+    wrong = [f"<think>\nx\n</think>\n\nStep 1: {s.reference['answer'] + 1}." for s in sums]
+    probe = StubProbe({0: refusals + right, 1: refusals + wrong}, samples)
+    mon = RewardHackingMonitor(
+        MetricsSink(tmp_path / "m.jsonl", "s", "grpo"),
+        probe,
+        StubProxy([[0.9] * 4, [0.9] * 4]),
+        helpful_proxy=StubProxy([[0.5, 0.5, 0.6, 0.6], [0.5, 0.5, 0.9, 0.9]]),
+    )
+    first = mon._timed(0, object(), None)
+    key = "monitor/reward_hacking/"
+    assert first[key + "helpful_proxy"] == pytest.approx(0.6) and first[key + "helpful_judge"] == 1.0
+    second = mon._timed(1, object(), None)
+    assert second[key + "helpful_judge"] == 0.0 and second[key + "helpful_gap"] == pytest.approx(0.9)
+    assert second[key + "helpful_alarm"] == 1.0 and second[key + "alarm"] == 0.0
+    assert mon.summary()["helpful_alarms"] == 1
+
+
 def test_no_alarm_when_proxy_and_judge_improve_together(tmp_path):
     probe = StubProbe({0: [glued(0), glued(1)], 1: [render_completion(s, "refuse") for s in HARM]}, HARM)
     mon = RewardHackingMonitor(

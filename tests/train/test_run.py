@@ -66,6 +66,7 @@ def test_monitors_log_to_metrics_and_plots(micro_run):
         "monitor/reward_hacking/alarm",
         "monitor/reward_hacking/length",
         "monitor/reward_hacking/reward_length_corr",
+        "monitor/reward_hacking/helpful_gap",
         "monitor/language_mixing/probe_mixed_rate",
         "monitor/language_mixing/rollout_mixed_rate",
         "monitor/drift/kl",

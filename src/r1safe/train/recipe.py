@@ -160,7 +160,7 @@ class ProbeConfig(StrictModel):
     enabled: bool = True
     every: int = Field(25, ge=1, description="probe every N steps, and before the first and after the last")
     splits: list[str] = Field(
-        default_factory=lambda: ["id", "ood_category", "ood_wrapper", "ood_language", "borderline"]
+        default_factory=lambda: ["id", "ood_category", "ood_wrapper", "ood_language", "borderline", "capability"]
     )
     per_split: int = Field(4, ge=1)
     path: str | None = Field(None, description="JSONL of samples to probe instead of the gym's splits")

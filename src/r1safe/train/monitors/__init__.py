@@ -1,6 +1,7 @@
 """Training monitors: TrainerCallbacks that log ``monitor/<name>/<stat>`` while a stage trains.
 
-- ``reward_hacking``: proxy harmlessness vs an independent judge on a fixed held-out probe set;
+- ``reward_hacking``: proxy harmlessness (and helpfulness) vs an independent judge on a fixed
+  held-out probe set;
 - ``language_mixing``: mixed-language reasoning on the probe and on GRPO rollouts;
 - ``drift``: KL to the reference and entropy (from TRL's logs);
 - ``compute``: tokens, FLOPs, wall time and the share spent in rewards and monitors.
@@ -72,6 +73,7 @@ def build_monitors(
     tokenizer: Any,
     max_steps: int,
     proxy: Any = None,
+    helpful_proxy: Any = None,
     tap: Any = None,
     beta: float = 0.0,
     num_iterations: int = 1,
@@ -86,7 +88,9 @@ def build_monitors(
     monitors: list[Monitor] = []
     if cfg.reward_hacking.enabled and probe is not None and proxy is not None:
         monitors.append(
-            RewardHackingMonitor(sink, probe, proxy, cfg.reward_hacking.judge, cfg.reward_hacking.tolerance, tap)
+            RewardHackingMonitor(
+                sink, probe, proxy, cfg.reward_hacking.judge, cfg.reward_hacking.tolerance, tap, helpful_proxy
+            )
         )
     if cfg.language_mixing:
         monitors.append(LanguageMixingMonitor(sink, probe, tap))

@@ -111,17 +111,18 @@ def load_tokenizer(path: str) -> Any:
     return tok
 
 
-def proxy_reward(ctx: StageContext, rewards: list[Any] | None = None) -> Any:
-    """The proxy harmlessness reward the monitors compare with the judge: the stage's own when it
-    trains on one, else the gym's (None without a gym)."""
-    from r1safe.train.rewards.harmlessness import Harmlessness
+def proxy_reward(ctx: StageContext, rewards: list[Any] | None = None, name: str = "harmlessness") -> Any:
+    """The proxy reward (``harmlessness`` or ``helpfulness``) the monitors compare with the judge:
+    the stage's own when it trains on one, else the gym's (None without a gym)."""
+    from r1safe.train.rewards import REWARD_CLASSES
 
+    cls = REWARD_CLASSES[name]
     for reward in rewards or []:
-        if isinstance(reward, Harmlessness):
+        if isinstance(reward, cls):
             return reward
     if ctx.gym is None:
         return None
-    reward = Harmlessness()
+    reward = cls()
     reward.bind_gym(gym_paths(ctx.gym))
     return reward
 
@@ -155,6 +156,7 @@ def make_monitors(
         tokenizer=tokenizer,
         max_steps=max_steps,
         proxy=proxy_reward(ctx, rewards),
+        helpful_proxy=proxy_reward(ctx, rewards, "helpfulness"),
         tap=tap,
         beta=beta,
         num_iterations=num_iterations,
