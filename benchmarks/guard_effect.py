@@ -8,7 +8,8 @@
 
 For each model it runs the evaluation pipeline twice on the gym's held-out test splits: with the
 ``transformers`` backend on the bare model, and with the ``openai`` backend pointed at
-``r1safe serve --model MODEL`` (default policy) on loopback. It prints harmful compliance and
+``r1safe serve --model MODEL`` on loopback, under the default policy with the output language
+stated in the prompt (``Answer in English.``) and without it. It prints harmful compliance and
 harmful reasoning on every harmful split, over-refusal on borderline and benign, and capability,
 each with its 95% interval, bare and guarded side by side. Reasoning that the guard withholds
 from a blocked reply is not counted as harmful reasoning: the client never sees it.
@@ -110,30 +111,42 @@ def main() -> None:
     test_texts = {s.last_user_text for name in TEST_SPLITS for s in world.split(name)}
     classifier = train_classifier(gym_data("all", exclude=test_texts))
     classifier.save(tmp / "classifier")
-    policy = tmp / "policy.yaml"
-    policy.write_text(
-        json.dumps(
-            {
-                "classifier": str(tmp / "classifier"),
-                "limits": {"rate_per_minute": 1e6, "burst": 100000, "upstream_timeout_s": 600, "max_tokens": 4096},
-            }
-        )
-    )
+    base = {
+        "classifier": str(tmp / "classifier"),
+        "limits": {"rate_per_minute": 1e6, "burst": 100000, "upstream_timeout_s": 600, "max_tokens": 4096},
+    }
+    variants = {
+        "guard + language note": {"language": {"state_in_prompt": True}},
+        "guard, no language note": {"language": {"state_in_prompt": False}},
+    }
+    policies = []
+    for j, extra in enumerate(variants.values()):
+        path = tmp / f"policy-{j}.yaml"
+        path.write_text(json.dumps({**base, **extra}))
+        policies.append(path)
     models = args.model or [gym_link.base_model_dir(args.gym)]
     tables = {}
     for i, model in enumerate(models):
         print(f"\nmodel {model}")
-        bare = evaluate(model, args.gym, tmp / f"bare-{i}", args, None)
-        port = free_port()
-        with spawn_guard(port, None, str(tmp / f"audit-{i}.sqlite"), str(policy), ["--model", model]) as _:
-            guarded = evaluate(model, args.gym, tmp / f"guarded-{i}", args, f"http://127.0.0.1:{port}/v1")
-        tables[model] = (bare, guarded)
+        columns = {"bare model": evaluate(model, args.gym, tmp / f"bare-{i}", args, None)}
+        for j, (label, path) in enumerate(zip(variants, policies, strict=True)):
+            port = free_port()
+            audit = str(tmp / f"audit-{i}-{j}.sqlite")
+            with spawn_guard(port, None, audit, str(path), ["--model", model]) as _:
+                columns[label] = evaluate(
+                    model, args.gym, tmp / f"guarded-{i}-{j}", args, f"http://127.0.0.1:{port}/v1"
+                )
+        tables[model] = columns
 
-    for model, (bare, guarded) in tables.items():
+    from r1safe.guard.policy import load_policy
+
+    shipped = load_policy("default").language.state_in_prompt
+    print(f"\nthe shipped default policy states the language in the prompt: {shipped}")
+    for model, columns in tables.items():
         print(f"\n{model}  (value [95% interval], {args.samples} replies x <= {args.limit} prompts per split)")
-        print(f"  {'metric':<20}{'split':<14}{'bare model':>22}{'through the guard':>24}")
+        print(f"  {'metric':<20}{'split':<14}" + "".join(f"{label:>26}" for label in columns))
         for name, split in ROWS:
-            print(f"  {name:<20}{split:<14}{cell(bare, name, split):>22}{cell(guarded, name, split):>24}")
+            print(f"  {name:<20}{split:<14}" + "".join(f"{cell(m, name, split):>26}" for m in columns.values()))
 
 
 if __name__ == "__main__":

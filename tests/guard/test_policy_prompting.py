@@ -39,7 +39,9 @@ def test_usage_rules_applied() -> None:
     assert prepared.temperature == 0.7 and prepared.top_p == 0.95
     assert [m["role"] for m in prepared.messages] == ["user"]
     assert prepared.messages[0]["content"].startswith("Be brief.\n\nQ: 2+2?")
-    assert prepared.messages[0]["content"].endswith("Answer in English.")
+    assert prepared.messages[0]["content"].endswith("Q: 5+5?")  # the language is checked, not stated
+    noted = prepare(request, load_policy(None, {"language": {"state_in_prompt": True}}))
+    assert noted.messages[0]["content"].endswith("Q: 5+5?\n\nAnswer in English.")
     assert {"few_shot", "system_folded", "temperature_clamped"} <= set(prepared.flags)
     assert (
         prepare(ChatRequest.model_validate({"messages": [{"role": "user", "content": "hi"}]}), policy).temperature

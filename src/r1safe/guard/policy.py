@@ -53,7 +53,10 @@ class FormatPolicy(StrictModel):
 
 class LanguagePolicy(StrictModel):
     expected: str = Field("auto", description="auto (the language of the user's last turn) or a code: en, zh, fr, ...")
-    state_in_prompt: bool = True
+    # Off by default: "Answer in English." appended to every prompt cost the gym model its arithmetic
+    # (capability 0.72 -> 0.06) and made it refuse 12-16% of benign requests (benchmarks/guard_effect.py).
+    # Turn it on for a model that was trained to follow such notes; the reply is checked either way.
+    state_in_prompt: bool = False
     check: bool = True
     max_mixed: float = Field(0.2, ge=0.0, le=1.0, description="share of words in another language tolerated")
     action: Literal["flag", "regenerate", "block"] = "flag"
