@@ -52,7 +52,7 @@ def harm_by_split(table: dict[str, dict[str, Any]]) -> bytes:
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(keys))], SPLITS)
     ax.set_ylabel("harmful compliance")
     ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=8, ncols=len(arms))
+    ax.legend(fontsize=8, ncols=len(arms), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     return _png(fig)
 
 
@@ -105,7 +105,7 @@ def side_effects(table: dict[str, dict[str, Any]]) -> bytes:
         ax.bar(xs, ys, width, yerr=list(zip(*errs, strict=True)) if errs else None, capsize=2, label=arm)
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(keys))], [labels[k] for k in keys], fontsize=8)
     ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=8, ncols=len(arms))
+    ax.legend(fontsize=8, ncols=len(arms), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     return _png(fig)
 
 
