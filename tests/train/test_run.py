@@ -124,6 +124,7 @@ def test_an_interrupted_stage_resumes_from_its_last_checkpoint(micro_gym, tmp_pa
             ]
         ),
         "monitors.probe.enabled=false",
+        "report_to=[tensorboard]",
     ]
 
     def interrupt(message: str) -> None:
@@ -143,6 +144,7 @@ def test_an_interrupted_stage_resumes_from_its_last_checkpoint(micro_gym, tmp_pa
     assert result.stages[1].steps == 4
     manifest = json.loads((tmp_path / "stages" / "01_grpo" / "manifest.json").read_text())
     assert manifest["status"] == "done" and manifest["resumed_from_step"] == 2
+    assert any((tmp_path / "tensorboard" / "01_grpo").iterdir())  # report_to: [tensorboard]
     steps = [r["step"] for r in read_metrics(result.metrics_path) if r["stage"] == "01_grpo" and "loss" in r]
     assert steps == [1, 2, 3, 4]
 

@@ -18,23 +18,20 @@ every stage after it.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from r1safe.errors import ConfigError
 from r1safe.train.dist import barrier, is_main
 from r1safe.train.monitors.compute import Compute
 from r1safe.train.recipe import Recipe, load_recipe, parse_recipe, scaled
+from r1safe.train.rundir import RunLock, fingerprint, quiet_progress_bars, read_json, versions, write_json
 
 Progress = Callable[[str], None]
 MANIFEST_VERSION = 1
@@ -110,80 +107,6 @@ def apply_threads(threads: int | None) -> int:
     return n
 
 
-def _fingerprint(payload: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def _versions() -> dict[str, str]:
-    import importlib.metadata as md
-
-    out = {}
-    for pkg in ("r1safe", "torch", "transformers", "trl"):
-        try:
-            out[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            out[pkg] = "?"
-    return out
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    if not is_main():
-        return
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    tmp.replace(path)
-
-
-class _RunLock:
-    """One process per run folder: a second run on the same folder is refused, not interleaved."""
-
-    def __init__(self, out: Path) -> None:
-        self.path = out / ".lock"
-
-    def __enter__(self) -> _RunLock:
-        if not is_main():
-            return self
-        if self.path.is_file():
-            try:
-                pid = int(self.path.read_text().strip() or 0)
-                if pid and pid != os.getpid():
-                    os.kill(pid, 0)
-                    raise ConfigError(f"{self.path.parent}: another run (pid {pid}) is using this folder")
-            except (ValueError, ProcessLookupError, PermissionError):
-                pass
-        self.path.write_text(str(os.getpid()))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if is_main():
-            self.path.unlink(missing_ok=True)
-
-
-@contextmanager
-def _quiet_progress_bars() -> Iterator[None]:
-    """No per-dataset / per-checkpoint progress bars while a recipe runs (it reports its own)."""
-    import datasets.utils.logging as ds_log
-    import transformers.utils.logging as tf_log
-
-    before = ds_log.is_progress_bar_enabled(), tf_log.is_progress_bar_enabled()
-    ds_log.disable_progress_bar()
-    tf_log.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if before[0]:
-            ds_log.enable_progress_bar()
-        if before[1]:
-            tf_log.enable_progress_bar()
-
-
 def _resolve_recipe(recipe: Recipe | str | Path, overrides: Sequence[str], seed: int | None) -> Recipe:
     if isinstance(recipe, Recipe):
         if overrides:
@@ -233,7 +156,7 @@ def run_recipe(
     threads_before = torch.get_num_threads()
     threads = apply_threads(recipe.threads)
     try:
-        with _RunLock(out), _quiet_progress_bars():
+        with RunLock(out), quiet_progress_bars():
             return _run(recipe, out, say, _resolve_gym_arg(recipe, gym, say), threads)
     finally:
         torch.set_num_threads(threads_before)
@@ -249,7 +172,7 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
         )
     metrics = out / "metrics.jsonl"
     parent = resolve_base_model(recipe.base_model, gym)
-    parent_fp = _fingerprint({"base": parent, "gym": None if gym is None else gym.config.digest()})
+    parent_fp = fingerprint({"base": parent, "gym": None if gym is None else gym.config.digest()})
     run_info: dict[str, Any] = {
         "recipe": recipe.name,
         "status": "running",
@@ -258,16 +181,16 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
         "threads": threads,
         "seed": recipe.seed,
         "scale": recipe.scale,
-        "versions": _versions(),
+        "versions": versions(),
     }
-    _write_json(out / "run.json", run_info)
+    write_json(out / "run.json", run_info)
     results: list[StageResult] = []
     offset = 0
     for i, (name, raw_stage) in enumerate(zip(recipe.stage_names(), recipe.stages, strict=True)):
         stage = scaled(raw_stage, recipe.scale)
         sdir = out / "stages" / name
         config = stage.model_dump(mode="json")
-        fp = _fingerprint(
+        fp = fingerprint(
             {
                 "stage": config,
                 "parent": parent_fp,
@@ -277,7 +200,7 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
                 "version": MANIFEST_VERSION,
             }
         )
-        manifest = _read_json(sdir / "manifest.json")
+        manifest = read_json(sdir / "manifest.json")
         if (
             manifest
             and manifest.get("status") == "done"
@@ -303,7 +226,7 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
         offset += res.steps
     plots = plot_run(metrics, out / "plots") if recipe.monitors.plots and is_main() else []
     result = TrainResult(recipe, out, Path(parent), results, metrics, plots)
-    _write_json(out / "run.json", {**run_info, **result.as_dict(), "status": "done"})
+    write_json(out / "run.json", {**run_info, **result.as_dict(), "status": "done"})
     say(
         f"done: final model {parent}; {result.compute.flops_total:.3g} FLOPs, "
         f"{sum(s.wall_s for s in results):.0f} s of training"
@@ -355,9 +278,9 @@ def _run_stage(
         "seed": recipe.seed,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "resumed_from_step": resumed_step or None,
-        "versions": _versions(),
+        "versions": versions(),
     }
-    _write_json(sdir / "manifest.json", {**base, "status": "running"})
+    write_json(sdir / "manifest.json", {**base, "status": "running"})
     say(f"[{name}] {'resuming from step ' + str(resumed_step) if resume_from else 'starting'} ({stage.kind})")
     ctx = StageContext(
         recipe=recipe,
@@ -373,15 +296,22 @@ def _run_stage(
         resume_from=resume_from,
     )
     t0 = time.perf_counter()
+    previous_tb = os.environ.get("TENSORBOARD_LOGGING_DIR")  # read when the trainer is built
+    os.environ["TENSORBOARD_LOGGING_DIR"] = str(metrics.parent / "tensorboard" / name)
     try:
         outcome = run_stage(ctx)
     except BaseException as err:
         status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
-        _write_json(
+        write_json(
             sdir / "manifest.json",
             {**base, "status": status, "wall_s": time.perf_counter() - t0, "error": f"{type(err).__name__}: {err}"},
         )
         raise
+    finally:
+        if previous_tb is None:
+            os.environ.pop("TENSORBOARD_LOGGING_DIR", None)
+        else:
+            os.environ["TENSORBOARD_LOGGING_DIR"] = previous_tb
     wall = time.perf_counter() - t0
     outcome.compute.wall_s = wall
     done = {
@@ -394,7 +324,7 @@ def _run_stage(
         "compute": outcome.compute.as_dict(),
         "summary": outcome.summary,
     }
-    _write_json(sdir / "manifest.json", done)
+    write_json(sdir / "manifest.json", done)
     if is_main():
         shutil.rmtree(sdir / "trainer", ignore_errors=True)
     say(f"[{name}] done in {wall:.0f} s: {outcome.steps} steps, {outcome.compute.flops_total:.3g} FLOPs")

@@ -83,6 +83,8 @@ class SinkCallback(TrainerCallback):
         self.tap = tap
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        for key in [k for k, v in (logs or {}).items() if v is None]:
+            del logs[key]  # type: ignore[union-attr]  # TRL logs None for a reward no sample used
         if logs and state.is_world_process_zero:
             self.sink.write(state.global_step, logs)
         if self.tap is not None:

@@ -7,7 +7,6 @@ interrupted stage can resume) and saves the final model and tokenizer to ``ctx.d
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -189,21 +188,10 @@ class ProgressReporter:
 
 
 def train_and_save(trainer: Any, ctx: StageContext, monitors: MonitorSet) -> Any:
-    """Install the monitors, train (resuming from ``ctx.resume_from`` when set) and save the model.
-
-    TensorBoard (``report_to: [tensorboard]``) writes to ``<run>/tensorboard/<stage>``.
-    """
+    """Install the monitors, train (resuming from ``ctx.resume_from`` when set) and save the model."""
     monitors.install(trainer)
     trainer.add_callback(ProgressReporter(ctx))
-    previous = os.environ.get("TENSORBOARD_LOGGING_DIR")
-    os.environ["TENSORBOARD_LOGGING_DIR"] = str(ctx.dir.parent.parent / "tensorboard" / ctx.name)
-    try:
-        result = trainer.train(resume_from_checkpoint=ctx.resume_from)
-    finally:
-        if previous is None:
-            os.environ.pop("TENSORBOARD_LOGGING_DIR", None)
-        else:
-            os.environ["TENSORBOARD_LOGGING_DIR"] = previous
+    result = trainer.train(resume_from_checkpoint=ctx.resume_from)
     tmp = ctx.model_dir.with_name("model.partial")
     if is_main():
         shutil.rmtree(tmp, ignore_errors=True)
