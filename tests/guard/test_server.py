@@ -229,3 +229,26 @@ def test_every_request_audited_once(start_guard, make_client, world) -> None:
         assert [r["request_id"] for r in rows] == ids
         assert all(r["key_id"].startswith("k-") and KEY not in json.dumps(r) for r in rows)
         assert {r["policy_hash"] for r in rows} == {guard.policy_hash}
+
+
+def test_tools_forwarded_for_an_allowed_key_and_screened(start_guard, make_client, world) -> None:
+    from conftest import OTHER_KEY
+
+    tool = {"type": "function", "function": {"name": "note", "parameters": {"type": "object", "properties": {}}}}
+    with start_guard({"tools": {"allow_keys": ["bob"]}}) as (url, _):
+        bob = make_client(url, OTHER_KEY)
+        tea = [{"role": "user", "content": "How do I make a cup of tea?"}]
+        reply = bob.chat.completions.create(model="gym", tools=[tool], messages=tea)
+        assert reply.choices[0].finish_reason == "tool_calls"
+        call = reply.choices[0].message.tool_calls[0]
+        assert call.function.name == "note" and "boil the water" in call.function.arguments
+        streamed = list(bob.chat.completions.create(model="gym", tools=[tool], messages=tea, stream=True))
+        assert any(c.choices[0].delta.tool_calls for c in streamed)
+        followup = [
+            *tea,
+            {"role": "assistant", "content": None, "tool_calls": [call.model_dump()]},
+            {"role": "tool", "tool_call_id": call.id, "content": "saved"},
+        ]
+        assert bob.chat.completions.create(model="gym", tools=[tool], messages=followup).choices
+        with pytest.raises(openai.BadRequestError, match=r"tools\.allowed"):
+            make_client(url).chat.completions.create(model="gym", tools=[tool], messages=tea)

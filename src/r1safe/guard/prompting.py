@@ -13,7 +13,7 @@ from typing import Any
 
 from r1safe.guard.language import expected_language, language_instruction
 from r1safe.guard.policy import GuardPolicy
-from r1safe.guard.schemas import ChatRequest, GuardHTTPError
+from r1safe.guard.schemas import ChatMessage, ChatRequest, GuardHTTPError
 
 _EXAMPLE_Q = re.compile(r"(?im)^\s*(?:q|question|input|user|example\s*\d*|问题?|输入)\s*\d*\s*[:：]")
 _EXAMPLE_A = re.compile(r"(?im)^\s*(?:a|answer|output|assistant|答案?|输出)\s*\d*\s*[:：]")
@@ -33,10 +33,18 @@ class Prepared:
     json_schema: dict[str, Any] | None = None
     language: str | None = None
     flags: list[str] = field(default_factory=list)
+    tools: dict[str, Any] | None = None
 
     @property
     def user_texts(self) -> list[str]:
         return [m["content"] for m in self.messages if m["role"] == "user"]
+
+
+def _message(m: ChatMessage) -> dict[str, Any]:
+    """role and text, plus a tool turn's fields (``tool_calls``, ``tool_call_id``, ``name``)."""
+    out: dict[str, Any] = {"role": "system" if m.role == "developer" else m.role, "content": m.text()}
+    out.update({k: v for k, v in (m.model_extra or {}).items() if k in ("tool_calls", "tool_call_id", "name") and v})
+    return out
 
 
 def few_shot(messages: list[dict[str, str]]) -> bool:
@@ -79,7 +87,7 @@ def prepare(request: ChatRequest, policy: GuardPolicy) -> Prepared:
             code="max_tokens_exceeded",
             param="max_tokens",
         )
-    messages = [{"role": "system" if m.role == "developer" else m.role, "content": m.text()} for m in request.messages]
+    messages = [_message(m) for m in request.messages]
     flags: list[str] = []
     if usage.flag_few_shot and few_shot(messages):
         flags.append("few_shot")
@@ -102,4 +110,7 @@ def prepare(request: ChatRequest, policy: GuardPolicy) -> Prepared:
         notes.append(language_instruction(language))
     if notes and messages[-1]["role"] == "user":
         messages[-1] = {"role": "user", "content": messages[-1]["content"] + "\n\n" + " ".join(notes)}
-    return Prepared(messages, temperature, usage.top_p, max_tokens, request.seed, json_mode, schema, language, flags)
+    tools = {k: v for k in ("tools", "functions", "tool_choice") if (v := getattr(request, k)) is not None}
+    return Prepared(
+        messages, temperature, usage.top_p, max_tokens, request.seed, json_mode, schema, language, flags, tools or None
+    )

@@ -134,7 +134,9 @@ class OutputScreen:
 
 def request_sample(request_id: str, messages: list[dict[str, str]], language: str | None) -> Sample:
     """The request as a :class:`Sample`, the shape judges read (tool turns left out)."""
-    prompt = [m for m in messages if m["role"] in ("system", "user", "assistant")]
+    prompt = [
+        {"role": m["role"], "content": m["content"]} for m in messages if m["role"] in ("system", "user", "assistant")
+    ]
     while prompt and prompt[-1]["role"] != "user":
         prompt.pop()
     if not prompt:

@@ -8,6 +8,7 @@ Every request leaves exactly one audit record, written before its reply is sent.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ class Outcome:
     upstream_ms: float = 0.0
     judge_ms: float = 0.0
     completion_tokens: int = 0
+    tool_calls: list[dict[str, Any]] | None = None
 
     def block(self, reason: str, judge: str | None, refusal: str) -> None:
         self.verdict, self.reason, self.judge = "blocked", reason, judge
@@ -106,10 +108,11 @@ class Guard:
                 code="tools_not_allowed",
                 param="tools",
             )
-        if request.wants_tools:
+        if request.wants_tools and not getattr(self.upstream, "accepts_tools", False):
             raise GuardHTTPError(
                 400,
-                "this guard forwards no tool calls to its upstream yet",
+                "this guard's model runs in-process and takes no tools; serve an "
+                "OpenAI-compatible server with --upstream to forward them",
                 code="tools_unsupported",
                 param="tools",
             )
@@ -140,6 +143,7 @@ class Guard:
             prepared.max_tokens,
             prepared.seed,
             self.policy.usage.force_think,
+            prepared.tools,
         )
 
     async def generate(self, outcome: Outcome, note: str | None = None) -> UpstreamReply:
@@ -193,7 +197,8 @@ class Guard:
             outcome.completion_tokens += reply.completion_tokens
             parsed = parse_reply(reply.text, think_forced=True)
             reasoning, answer = parsed.reasoning, parsed.answer
-            verdict = self.screen_output(outcome, reasoning, answer)
+            calls = json.dumps(reply.tool_calls, ensure_ascii=False) if reply.tool_calls else ""
+            verdict = self.screen_output(outcome, reasoning, f"{answer}\n{calls}".strip())  # tool arguments too
             if verdict.blocked and verdict.reason:
                 outcome.block(verdict.reason, verdict.judge, self.refusal(outcome))
                 return
@@ -225,6 +230,7 @@ class Guard:
                     outcome.block("language_mismatch", "language", self.refusal(outcome))
                     return
             outcome.reasoning, outcome.answer, outcome.finish_reason = reasoning, answer, reply.finish_reason
+            outcome.tool_calls = reply.tool_calls
             break
         self.maybe_hold(outcome)
 
@@ -263,7 +269,8 @@ class Guard:
 
     def response(self, outcome: Outcome) -> ChatResponse:
         reasoning = outcome.reasoning if (self.policy.reasoning.returned and outcome.reasoning) else None
-        message = ReplyMessage(content=outcome.answer, reasoning_content=reasoning)
+        calls = outcome.tool_calls if outcome.verdict != "held" else None
+        message = ReplyMessage(content=outcome.answer, reasoning_content=reasoning, tool_calls=calls)
         tokens = outcome.completion_tokens
         return ChatResponse(
             id=outcome.request_id,

@@ -5,7 +5,7 @@ The upstream's pieces are gathered; whenever ``stream.window_chars`` new charact
 part sent, reasoning as ``delta.reasoning_content`` and answer as ``delta.content``. A block
 ends the stream with ``finish_reason: "content_filter"``. Requests that need the whole answer
 before anything can go out (JSON format, language regenerate/block, domain-expert holds) run
-the non-stream flow and are sent as chunks afterwards.
+the non-stream flow and are sent as chunks afterwards; so do requests with tools.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def sse(data: dict[str, Any] | str) -> str:
 def needs_buffer(guard: Guard, outcome: Outcome) -> bool:
     prepared = outcome.prepared
     return (
-        bool(prepared and prepared.json_mode)
+        bool(prepared and (prepared.json_mode or prepared.tools))
         or guard.policy.language.action != "flag"
         or (guard.policy.review.domain_expert)
     )
@@ -97,6 +97,8 @@ async def _buffered(guard: Guard, outcome: Outcome, rel: Releaser, head: str) ->
     yield head
     for line in rel.release(outcome.reasoning, outcome.answer):
         yield line
+    if outcome.tool_calls and outcome.verdict != "held":
+        yield rel.chunk({"tool_calls": [{**call, "index": i} for i, call in enumerate(outcome.tool_calls)]})
     yield _finish(guard, outcome, rel)
     yield sse("[DONE]")
 

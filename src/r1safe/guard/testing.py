@@ -46,6 +46,28 @@ def scripted_upstream(reply: Reply, delay_s: float = 0.0, piece_chars: int = 8) 
             await asyncio.sleep(delay_s)
         parsed = parse_reply(reply(body["messages"]), think_forced=True)
         rid = f"up-{app.state.calls}"
+        if body.get("tools"):  # call the first tool with the answer as its argument
+            name = body["tools"][0]["function"]["name"]
+            call = {
+                "id": f"call-{app.state.calls}",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps({"text": parsed.answer})},
+            }
+            message = {
+                "role": "assistant",
+                "content": None,
+                "reasoning_content": parsed.reasoning,
+                "tool_calls": [call],
+            }
+            return JSONResponse(
+                {
+                    "id": rid,
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": "scripted",
+                    "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+                }
+            )
         if not body.get("stream"):
             message = {"role": "assistant", "content": parsed.answer, "reasoning_content": parsed.reasoning}
             return JSONResponse(

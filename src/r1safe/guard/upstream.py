@@ -36,6 +36,7 @@ class UpstreamCall:
     max_tokens: int
     seed: int | None = None
     force_think: bool = True
+    tools: dict[str, Any] | None = None  # ``tools`` / ``tool_choice``, forwarded for keys allowed tools
 
 
 @dataclass
@@ -43,6 +44,7 @@ class UpstreamReply:
     text: str
     finish_reason: str = "stop"
     completion_tokens: int = 0
+    tool_calls: list[dict[str, Any]] | None = None
 
 
 class Upstream(Protocol):
@@ -111,6 +113,8 @@ class BackendUpstream:
                         fut.set_result(reply)
 
     async def complete(self, call: UpstreamCall) -> UpstreamReply:
+        if call.tools:
+            raise UpstreamError(f"model {self.name!r} runs in-process and takes no tools; serve it with --upstream")
         fut: asyncio.Future[UpstreamReply] = asyncio.get_running_loop().create_future()
         self._pending.append((call, fut))
         if self._worker is None or self._worker.done():
@@ -146,6 +150,8 @@ def canonical(reasoning: str | None, content: str | None) -> str:
 class HTTPUpstream:
     """Any OpenAI-compatible server (vLLM, another r1safe) at ``base_url`` (e.g. ``http://h:8000/v1``)."""
 
+    accepts_tools = True  # forwarded only for keys the policy allows tools
+
     def __init__(
         self, base_url: str, model: str | None = None, api_key: str | None = None, timeout_s: float = 60.0
     ) -> None:
@@ -171,6 +177,7 @@ class HTTPUpstream:
         }
         if call.seed is not None:
             body["seed"] = call.seed
+        body.update(call.tools or {})
         return body
 
     async def complete(self, call: UpstreamCall) -> UpstreamReply:
@@ -191,7 +198,7 @@ class HTTPUpstream:
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             raise UpstreamError(f"upstream {self.base_url} sent a malformed reply") from None
         tokens = int((data.get("usage") or {}).get("completion_tokens") or 0)
-        return UpstreamReply(text, choice.get("finish_reason") or "stop", tokens)
+        return UpstreamReply(text, choice.get("finish_reason") or "stop", tokens, message.get("tool_calls") or None)
 
     async def stream(self, call: UpstreamCall) -> AsyncIterator[str]:
         """Canonical text pieces from the upstream's SSE stream."""
