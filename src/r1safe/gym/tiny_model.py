@@ -64,6 +64,7 @@ def pretrain(model: Any, tokenizer: Any, rows: list[dict[str, Any]], cfg: TinyMo
         per_device_train_batch_size=cfg.batch_size, lr_scheduler_type="cosine", warmup_steps=0.05,
         max_length=cfg.max_length, use_cpu=True, report_to=[], save_strategy="no", logging_steps=25,
         seed=seed, data_seed=seed, disable_tqdm=True, dataset_num_proc=None, weight_decay=0.01,
+        gradient_checkpointing=False,  # TRL turns it on; recomputing the forward only costs time on a CPU
     )
     trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer,
                          callbacks=callbacks or [])
