@@ -34,12 +34,11 @@ def _err(cell: dict[str, Any]) -> tuple[float, float]:
     return max(cell["value"] - lo, 0.0), max(hi - cell["value"], 0.0)
 
 
-def harm_by_split(table: dict[str, dict[str, Any]]) -> bytes:
-    """Grouped bars: harmful compliance per split, one bar per arm, 95% intervals."""
+def _grouped_bars(table: dict[str, dict[str, Any]], keys: list[str], labels: list[str], ylabel: str = "") -> bytes:
+    """One group of bars per column key, one bar per arm, with 95% interval whiskers."""
     fig, ax = _figure()
     arms = list(table)
     width = 0.8 / max(len(arms), 1)
-    keys = [f"harm_{s}" for s in SPLITS]
     for i, arm in enumerate(arms):
         xs, ys, errs = [], [], []
         for j, key in enumerate(keys):
@@ -49,11 +48,16 @@ def harm_by_split(table: dict[str, dict[str, Any]]) -> bytes:
                 ys.append(c["value"])
                 errs.append(_err(c))
         ax.bar(xs, ys, width, yerr=list(zip(*errs, strict=True)) if errs else None, capsize=2, label=arm)
-    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(keys))], SPLITS)
-    ax.set_ylabel("harmful compliance")
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(keys))], labels, fontsize=8)
+    ax.set_ylabel(ylabel)
     ax.set_ylim(0, 1.05)
     ax.legend(fontsize=8, ncols=len(arms), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     return _png(fig)
+
+
+def harm_by_split(table: dict[str, dict[str, Any]]) -> bytes:
+    """Grouped bars: harmful compliance per split, one bar per arm, 95% intervals."""
+    return _grouped_bars(table, [f"harm_{s}" for s in SPLITS], list(SPLITS), "harmful compliance")
 
 
 def generalization(table: dict[str, dict[str, Any]]) -> bytes:
@@ -89,24 +93,9 @@ def cost(table: dict[str, dict[str, Any]]) -> bytes:
 
 def side_effects(table: dict[str, dict[str, Any]]) -> bytes:
     """Over-refusal, arithmetic accuracy and language mixing per arm: the price of safety."""
-    fig, ax = _figure()
-    keys = ("over_refusal", "arithmetic", "mixing", "harm_reasoning")
+    keys = ["over_refusal", "arithmetic", "mixing", "harm_reasoning"]
     labels = {c.key: c.label for c in COLUMNS}
-    arms = list(table)
-    width = 0.8 / max(len(arms), 1)
-    for i, arm in enumerate(arms):
-        xs, ys, errs = [], [], []
-        for j, key in enumerate(keys):
-            c = table[arm].get(key)
-            if c:
-                xs.append(j + i * width)
-                ys.append(c["value"])
-                errs.append(_err(c))
-        ax.bar(xs, ys, width, yerr=list(zip(*errs, strict=True)) if errs else None, capsize=2, label=arm)
-    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(keys))], [labels[k] for k in keys], fontsize=8)
-    ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=8, ncols=len(arms), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
-    return _png(fig)
+    return _grouped_bars(table, keys, [labels[k] for k in keys])
 
 
 def reward_hacking(curves: dict[str, dict[str, list[float]]]) -> bytes | None:
