@@ -23,29 +23,20 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from r1safe.cli import gym
+    """One command per file; a file may bring extra commands or sub-apps in ``EXTRA_*`` lists."""
+    from r1safe.cli import eval as eval_cli
+    from r1safe.cli import gym, serve, study, train
 
     app.add_typer(gym.app, name="gym", help="Build and inspect the safety gym.")
-    for module, names in (
-        ("eval", ["eval_command:eval"]),
-        ("train", ["train_command:train"]),
-        ("study", ["study_command:study"]),
-        ("serve", ["serve_command:serve"]),
-    ):
-        try:
-            mod = __import__(f"r1safe.cli.{module}", fromlist=["_"])
-        except ModuleNotFoundError as err:
-            if err.name != f"r1safe.cli.{module}":
-                raise
-            continue
-        for spec in names:
-            func, name = spec.split(":")
-            if hasattr(mod, func):
-                app.command(name)(getattr(mod, func))
-        for extra in getattr(mod, "EXTRA_APPS", ()):
-            app.add_typer(extra[1], name=extra[0])
-        for extra in getattr(mod, "EXTRA_COMMANDS", ()):
-            app.command(extra[0])(extra[1])
+    app.command("eval")(eval_cli.eval_command)
+    app.command("train")(train.train_command)
+    app.command("study")(study.study_command)
+    app.command("serve")(serve.serve_command)
+    for module in (eval_cli, serve):
+        for name, sub_app in getattr(module, "EXTRA_APPS", ()):
+            app.add_typer(sub_app, name=name)
+        for name, command in getattr(module, "EXTRA_COMMANDS", ()):
+            app.command(name)(command)
 
 
 _register()
