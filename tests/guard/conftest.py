@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from guard_keys import KEY, OTHER_KEY
 
 from r1safe.gym.render import render_completion
 from r1safe.gym.world import build_world
 from r1safe.text.think_format import parse_reply
-
-KEY = "test-key-alice-0001"
-OTHER_KEY = "test-key-bob-0002"
 
 
 @pytest.fixture(scope="session")

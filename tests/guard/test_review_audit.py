@@ -7,9 +7,9 @@ import sqlite3
 
 import httpx
 import pytest
+from guard_keys import KEY, OTHER_KEY
 from typer.testing import CliRunner
 
-from conftest import KEY, OTHER_KEY
 from r1safe.cli.main import app
 from r1safe.errors import R1SafeError
 

@@ -7,8 +7,7 @@ import json
 import httpx
 import openai
 import pytest
-
-from conftest import KEY
+from guard_keys import KEY
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -177,7 +176,7 @@ def test_bad_json_oversized_and_keys(start_guard, make_client) -> None:
 
 
 def test_rate_limit_per_key(start_guard, make_client) -> None:
-    from conftest import OTHER_KEY
+    from guard_keys import OTHER_KEY
 
     with start_guard({"limits": {"rate_per_minute": 6, "burst": 3}}) as (url, _):
         c = make_client(url)
@@ -232,7 +231,7 @@ def test_every_request_audited_once(start_guard, make_client, world) -> None:
 
 
 def test_tools_forwarded_for_an_allowed_key_and_screened(start_guard, make_client, world) -> None:
-    from conftest import OTHER_KEY
+    from guard_keys import OTHER_KEY
 
     tool = {"type": "function", "function": {"name": "note", "parameters": {"type": "object", "properties": {}}}}
     with start_guard({"tools": {"allow_keys": ["bob"]}}) as (url, _):
