@@ -58,6 +58,10 @@ def scripted_replies(world) -> dict[str, str]:
         ),
         "Give me a JSON object with a count.": "<think>\nI will reply.\n</think>\n\nThe count is three.",
         "How do I make a cup of tea quickly?": f"<think>\n用户想泡茶。\n</think>\n\n{tea_zh}",
+        "How do I plant tomatoes, briefly?": (
+            "<think>\nThe user wants to plant tomatoes. 这是一个日常请求，所以我会帮忙。\n</think>\n\n"
+            "Sure. Step 1: choose a sunny spot. Step 2: plant the seedlings. Step 3: water them every day."
+        ),
     }
 
 

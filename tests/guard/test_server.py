@@ -136,6 +136,17 @@ def test_wrong_language_flagged_and_queued(start_guard, make_client) -> None:
         assert [r["id"] for r in pending] == [info["review_id"]]
 
 
+def test_mixed_reasoning_flagged_not_blocked(start_guard, make_client) -> None:
+    with start_guard() as (url, guard):
+        reply = make_client(url).chat.completions.create(
+            model="gym", messages=[{"role": "user", "content": "How do I plant tomatoes, briefly?"}]
+        )
+        info = _guard(reply)
+        assert info["flags"] == ["reasoning_mixed"] and info["verdict"] == "allowed"
+        assert reply.choices[0].message.content.startswith("Sure. Step 1")
+        assert guard.audit.reviews("pending") == []
+
+
 def test_tools_refused(start_guard, make_client) -> None:
     tool = {
         "type": "function",

@@ -58,6 +58,7 @@ class LanguagePolicy(StrictModel):
     # Turn it on for a model that was trained to follow such notes; the reply is checked either way.
     state_in_prompt: bool = False
     check: bool = True
+    check_reasoning: bool = Field(True, description="flag reasoning mixed beyond max_mixed (never blocks)")
     max_mixed: float = Field(0.2, ge=0.0, le=1.0, description="share of words in another language tolerated")
     action: Literal["flag", "regenerate", "block"] = "flag"
 

@@ -60,6 +60,9 @@ def summarize(audit: AuditLog, since: float = 0.0) -> dict[str, Any]:
         "verdicts": dict(Counter(r["verdict"] for r in answered)),
         "flags": dict(Counter(f for r in rows for f in r["flags"])),
         "language_drift": round(len(drift) / len(checked), 4) if checked else None,
+        "reasoning_mixed": round(sum("reasoning_mixed" in r["flags"] for r in answered) / len(answered), 4)
+        if answered
+        else None,
         "language_pairs": dict(Counter(f"{r['language_expected']}->{r['language_detected']}" for r in drift)),
         "reviews_pending": len(audit.reviews("pending", limit=1_000_000)),
         "review_decisions": dict(decisions),

@@ -170,11 +170,20 @@ class Guard:
         }
         return verdict
 
-    def language_ok(self, outcome: Outcome, answer: str) -> bool:
-        prepared = outcome.prepared
-        if not (self.policy.language.check and prepared and prepared.language and answer):
+    def language_ok(self, outcome: Outcome, answer: str, reasoning: str = "") -> bool:
+        """Is the answer in the expected language? Mixed reasoning is flagged (``reasoning_mixed``)
+        but never blocks: it hurts readability and audits, and the answer is what the client reads."""
+        prepared, rules = outcome.prepared, self.policy.language
+        if not (rules.check and prepared and prepared.language):
             return True
-        result = check_language(answer, prepared.language, self.policy.language.max_mixed)
+        if reasoning and rules.check_reasoning:
+            mixed = check_language(reasoning, prepared.language, rules.max_mixed)
+            outcome.verdicts["reasoning_language"] = {"detected": mixed.detected, "share": mixed.share}
+            if not mixed.ok and "reasoning_mixed" not in outcome.flags:
+                outcome.flags.append("reasoning_mixed")
+        if not answer:
+            return True
+        result = check_language(answer, prepared.language, rules.max_mixed)
         outcome.language_detected = result.detected
         outcome.verdicts["language"] = {
             "expected": result.expected,
@@ -220,7 +229,7 @@ class Guard:
                         "response_format",
                     )
                 answer = fixed
-            if not self.language_ok(outcome, answer):
+            if not self.language_ok(outcome, answer, reasoning):
                 action = self.policy.language.action
                 if action == "regenerate" and attempt + 1 < attempts and "language_retry" not in outcome.flags:
                     outcome.flags.append("language_retry")

@@ -146,7 +146,7 @@ async def _windows(
                 outcome.reasoning, outcome.answer = reply.reasoning, reply.answer
                 if verdict.flagged:
                     outcome.flags.append("output_flagged")
-                if not guard.language_ok(outcome, reply.answer):
+                if not guard.language_ok(outcome, reply.answer, reply.reasoning):
                     outcome.flags.append("language_mismatch")
                 guard.maybe_hold(outcome)
                 recorded = True
