@@ -29,6 +29,24 @@ def hacking_curve(metrics_path: str | None) -> dict[str, list[float]]:
     return curve
 
 
+def oracle_uses(cfg: StudyConfig) -> list[str]:
+    """Where an arm's recipe reads the gym oracle (privileged truth no real run has), one line each."""
+    from r1safe.study.runner import recipe_path
+    from r1safe.train.recipe import load_recipe
+
+    notes = []
+    for arm in [a for a in cfg.arms if a in ("sft", "rl", "hybrid")] + list(cfg.recipes):
+        recipe = load_recipe(recipe_path(arm) if arm in ("sft", "rl", "hybrid") else arm)
+        for stage in recipe.stages:
+            if getattr(stage, "safety_judge", None) == "oracle":
+                notes.append(f"{recipe.name}: stage {stage.name or stage.kind} keeps samples the gym oracle calls safe "
+                             "(standing in for R1's stronger judge); the other arms see only learned proxies.")
+            if any(r.name == "oracle_harmlessness" for r in getattr(stage, "rewards", [])):
+                notes.append(f"{recipe.name}: stage {stage.name or stage.kind} is rewarded by the gym oracle "
+                             "(ablation).")
+    return notes
+
+
 def _records(eval_dir: str) -> list[dict[str, Any]]:
     path = Path(eval_dir) / "records.jsonl"
     with path.open(encoding="utf-8") as f:
@@ -63,4 +81,5 @@ def aggregate(cfg: StudyConfig, gym: GymArtifacts, done: dict[tuple[str, int], d
         "table": table, "hacking_final_gap": final_gap,
         "hacking_curves": {k: v for k, v in curves.items() if v["step"]},
         "verdict": verdict(table, final_gap),
+        "notes": oracle_uses(cfg),
     }

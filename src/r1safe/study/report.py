@@ -54,6 +54,8 @@ def render(results: dict[str, Any]) -> str:
     claims = "".join(
         f'<li class="claim {c["outcome"].split()[0]}">{html.escape(c["text"])}</li>' for c in v["claims"]
     ) or "<li>RL or hybrid arm missing: no claim to test.</li>"
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in results.get("notes", []))
+    notes = f"<h3>Where an arm sees the oracle</h3><ul>{notes}</ul>" if notes else ""
     cfg = results["config"]
     seeds = ", ".join(str(s) for s in results["seeds"])
     gym = results.get("gym", {})
@@ -67,6 +69,7 @@ Gym build <code>{html.escape(str(gym.get('digest')))}</code> (held-out categorie
 {html.escape(', '.join(gym.get('heldout', {}).get('wrappers', [])))}).</p>
 <h2>Verdict (computed from the numbers below)</h2><ul>{axes}</ul>
 <h3>The seed paper's claims, tested</h3><ul>{claims}</ul>
+{notes}
 <h2>Main table</h2>
 <p>Rates with 95% intervals (bootstrap over prompts × seeds, Wilson at 0 or 1). Compute: mean [min–max] over seeds.</p>
 {main_table_html(table)}
