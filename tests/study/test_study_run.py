@@ -37,6 +37,7 @@ def test_micro_study_runs_end_to_end_and_resumes(tmp_path, micro_gym):
         for col in COLUMNS:
             assert re.search(rf'<td data-key="{col.key}">(.*?)</td>', row).group(1) == fmt_cell(cells[col.key])
     assert saved["verdict"]["axes"]
+    assert any("rejection_sampling" in n and "oracle" in n for n in saved["notes"])
 
     again: list[str] = []
     second = run_study(cfg, progress=again.append)
