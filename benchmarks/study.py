@@ -31,6 +31,10 @@ def main() -> int:
         print(f"study ({'full, 3 seeds' if full else 'quick'}): exit {m['returncode']}, wall {m['wall_s']:.0f} s "
               f"(target <= {budget} s: {m['wall_s'] / budget:.2f}x of budget), peak RSS {m['peak_gib']:.2f} GiB "
               f"(target < 6 GiB: {m['peak_gib'] / 6:.2f}x of budget)")
+        for report in (work / "home").glob("gym/*/build_report.json"):
+            timings = json.loads(report.read_text())["timings"]
+            print(f"  of which the gym build: {timings['total_s']:.0f} s (base-model pretraining "
+                  f"{timings['base_model_s']:.0f} s)")
         results = out / "results.json"
         if results.is_file():
             data = json.loads(results.read_text())
