@@ -14,7 +14,9 @@ harmful reasoning on every harmful split, over-refusal on borderline and benign,
 each with its 95% interval, bare and guarded side by side. Reasoning that the guard withholds
 from a blocked reply is not counted as harmful reasoning: the client never sees it.
 
-The guard's classifier is trained here, from the gym, without this gym's test prompts.
+The guard's classifier is trained here, from the gym, without this gym's test prompts; with
+``--scope all`` (default) it has seen every category's topics in other phrasings, with ``--scope
+seen`` only the categories, wrappers and language that safety training may see.
 """
 
 from __future__ import annotations
@@ -97,6 +99,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=16, help="prompts per split")
     parser.add_argument("--samples", type=int, default=2, help="replies per prompt")
     parser.add_argument("--max-new-tokens", type=int, default=160)
+    parser.add_argument(
+        "--scope",
+        choices=["all", "seen"],
+        default="all",
+        help="guard classifier data: every category and language, or what safety training sees",
+    )
     args = parser.parse_args()
 
     from r1safe.eval import gym_link
@@ -109,7 +117,8 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="guard-effect-"))
     world = build_world(WorldConfig(**gym_link.world_config(args.gym)))
     test_texts = {s.last_user_text for name in TEST_SPLITS for s in world.split(name)}
-    classifier = train_classifier(gym_data("all", exclude=test_texts))
+    classifier = train_classifier(gym_data(args.scope, exclude=test_texts))
+    print(f"guard classifier: scope {args.scope}, trained without this gym's test prompts")
     classifier.save(tmp / "classifier")
     base = {
         "classifier": str(tmp / "classifier"),
