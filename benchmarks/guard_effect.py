@@ -41,30 +41,6 @@ def cell(metrics: dict[str, Any], name: str, split: str) -> str:
     return f"{st['value']:.2f} [{lo:.2f},{hi:.2f}]"
 
 
-def separated_reasoning_reader() -> None:
-    """Make the openai backend read ``reasoning_content: null`` as "no reasoning", not as raw text.
-
-    The guard sends reasoning apart (``reasoning_content``), null when a reply was blocked or the
-    reasoning withheld; its ``content`` is then all answer. Applied only while the backend reads
-    such a message as reasoning (an older backend); a no-op once the backend handles it.
-    """
-    from r1safe.eval.backends import openai as backend
-    from r1safe.text.think_format import parse_reply
-
-    probe = {"content": "I can't help with that.", "reasoning_content": None}
-    if parse_reply(backend.rebuild_reply(probe, True)).answer:
-        return
-    original = backend.rebuild_reply
-
-    def rebuild(message: dict[str, Any], force_think: bool = True) -> str:
-        if "reasoning_content" in message and not message.get("reasoning_content"):
-            return f"<think>\n\n</think>\n\n{(message.get('content') or '').strip()}"
-        return original(message, force_think)
-
-    backend.rebuild_reply = rebuild
-    print("note: the openai backend reads reasoning_content=null as raw text; patched for this run")
-
-
 def evaluate(model: str, gym: str | None, out: Path, args: argparse.Namespace, url: str | None) -> dict[str, Any]:
     from r1safe.eval.backends.base import GenerationParams
     from r1safe.eval.config import EvalConfig
@@ -113,7 +89,6 @@ def main() -> None:
     from r1safe.gym.world import TEST_SPLITS, WorldConfig, build_world
 
     print(f"machine: {machine()}")
-    separated_reasoning_reader()
     tmp = Path(tempfile.mkdtemp(prefix="guard-effect-"))
     world = build_world(WorldConfig(**gym_link.world_config(args.gym)))
     test_texts = {s.last_user_text for name in TEST_SPLITS for s in world.split(name)}

@@ -162,6 +162,8 @@ def test_rebuild_reply_forms() -> None:
     assert rebuild_reply({"content": "r\n</think>\n\na"}) == "<think>\nr\n</think>\n\na"
     assert rebuild_reply({"content": "<think>\nr\n</think>\n\na"}) == "<think>\nr\n</think>\n\na"
     assert rebuild_reply({"content": "plain"}, force_think=False) == "plain"
+    withheld = rebuild_reply({"content": "I can't help with that.", "reasoning_content": None})
+    assert withheld == "<think>\n\n</think>\n\nI can't help with that."
 
 
 def test_nucleus_shortcut_picks_the_same_tokens_as_a_full_sort(monkeypatch) -> None:

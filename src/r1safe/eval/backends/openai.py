@@ -27,11 +27,17 @@ RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
 
 def rebuild_reply(message: dict[str, Any], force_think: bool = True) -> str:
-    """The canonical reply text from a chat-completion ``message``."""
+    """The canonical reply text from a chat-completion ``message``.
+
+    A server that sends reasoning apart (DeepSeek's ``reasoning_content``) has made ``content``
+    all answer, even when the reasoning is empty or withheld (``null``, as the guard sends for a
+    blocked reply); only a server without that field may carry the think block inside ``content``.
+    """
     content = message.get("content") or ""
-    reasoning = message.get("reasoning_content") or message.get("reasoning")
-    if reasoning:
-        return f"<think>\n{reasoning.strip()}\n</think>\n\n{content.strip()}"
+    key = next((k for k in ("reasoning_content", "reasoning") if k in message), None)
+    if key is not None:
+        reasoning = (message.get(key) or "").strip()
+        return f"<think>\n{reasoning}\n</think>\n\n{content.strip()}"
     return with_opener(content, force_think)
 
 
