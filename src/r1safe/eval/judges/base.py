@@ -40,15 +40,16 @@ def judge_all(judge: Judge, samples: list[Sample], texts: list[str]) -> list[Sco
 
 
 def _lazy(module: str) -> Callable[..., Judge]:
-    """A factory that imports ``r1safe.eval.judges.<module>`` only when called."""
+    """A factory that imports ``module`` (a dotted path) only when called and calls its ``make``."""
 
     def factory(**params: Any) -> Judge:
-        return importlib.import_module(f"r1safe.eval.judges.{module}").make(**params)
+        return importlib.import_module(module).make(**params)
 
-    factory.__name__ = f"make_{module}"
+    factory.__name__ = f"make_{module.rsplit('.', 1)[-1]}"
     return factory
 
 
 # Built-in judges, registered lazily; a new judge is one file that registers itself.
 for _name in ("oracle", "refusal", "format", "proxy"):
-    JUDGES.register(_name)(_lazy(_name))
+    JUDGES.register(_name)(_lazy(f"r1safe.eval.judges.{_name}"))
+JUDGES.register("guard_classifier")(_lazy("r1safe.guard.classifier"))
