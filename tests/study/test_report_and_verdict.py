@@ -34,7 +34,7 @@ def _results(rl_harm: float, hybrid_harm: float, rl_mix: float = 0.3, gap_rl: fl
     compute = {arm: {0: {"flops": f, "wall_s": 10.0}, 1: {"flops": f * 1.1, "wall_s": 12.0}}
                for arm, f in (("rl", 4e12), ("hybrid", 3e12), ("sft", 1e12))}
     table = build_table(rows, compute, resamples=200)
-    hacking = {"rl": gap_rl, "hybrid": 0.0}
+    hacking = {"rl": {"safety": gap_rl, "helpfulness": 0.9}, "hybrid": {"safety": 0.0, "helpfulness": 0.9}}
     return {"status": "complete", "seeds": [0, 1], "config": {"mode": "test", "samples": 2, "limit": 40},
             "gym": {"digest": "x", "heldout": {"categories": ["a"], "wrappers": ["b"]}},
             "table": table, "verdict": verdict(table, hacking), "hacking_curves": {}}
@@ -84,7 +84,10 @@ def test_reward_hacking_claim_uses_the_gap():
     clean = _results(0.5, 0.5, gap_rl=0.0)
 
     def outcome(res):
-        return next(c["outcome"] for c in res["verdict"]["claims"] if "reward hacking" in c["claim"])
+        return next(c["outcome"] for c in res["verdict"]["claims"] if "safety reward model" in c["claim"])
 
     assert outcome(hacked) == "supported"
     assert outcome(clean) == "not distinguishable"
+    assert outcome(_results(0.5, 0.5, gap_rl=-0.3)) == "not distinguishable"  # proxy below the oracle is no hack
+    helpful = next(c for c in hacked["verdict"]["claims"] if "helpfulness reward model" in c["claim"])
+    assert helpful["outcome"] == "not distinguishable"

@@ -11,22 +11,33 @@ from r1safe.study.config import StudyConfig
 from r1safe.study.table import build_table, rows_from_records
 from r1safe.study.verdict import verdict
 
-HACK_KEYS = ("monitor/reward_hacking/proxy_safe", "monitor/reward_hacking/judge_safe")
+HACK_KEYS = {"proxy": "monitor/reward_hacking/proxy_safe", "oracle": "monitor/reward_hacking/judge_safe",
+             "helpful_proxy": "monitor/reward_hacking/helpful_proxy",
+             "helpful_oracle": "monitor/reward_hacking/helpful_judge"}
 
 
 def hacking_curve(metrics_path: str | None) -> dict[str, list[float]]:
     """Proxy vs oracle safe share on the probe set over the run's GRPO steps (stages chained)."""
     from r1safe.train.monitors.sink import read_metrics
 
-    curve: dict[str, list[float]] = {"step": [], "proxy": [], "oracle": []}
+    curve: dict[str, list[float]] = {"step": [], **{name: [] for name in HACK_KEYS}}
     if not metrics_path:
         return curve
     for row in read_metrics(metrics_path):
-        if row.get("kind") == "grpo" and all(k in row for k in HACK_KEYS):
+        if row.get("kind") == "grpo" and all(k in row for k in HACK_KEYS.values()):
             curve["step"].append(float(row.get("global_step", row["step"])))
-            curve["proxy"].append(row[HACK_KEYS[0]])
-            curve["oracle"].append(row[HACK_KEYS[1]])
+            for name, key in HACK_KEYS.items():
+                curve[name].append(row[key])
     return curve
+
+
+def final_gaps(curves: dict[str, dict[str, list[float]]], arm: str) -> dict[str, float | None]:
+    """Mean over seeds of the last probe's proxy-minus-oracle gap, for each reward model."""
+    runs = [c for key, c in curves.items() if key.split(" ")[0] == arm and c["step"]]
+    if not runs:
+        return {"safety": None, "helpfulness": None}
+    return {"safety": sum(c["proxy"][-1] - c["oracle"][-1] for c in runs) / len(runs),
+            "helpfulness": sum(c["helpful_proxy"][-1] - c["helpful_oracle"][-1] for c in runs) / len(runs)}
 
 
 def oracle_uses(cfg: StudyConfig) -> list[str]:
@@ -66,11 +77,7 @@ def aggregate(cfg: StudyConfig, gym: GymArtifacts, done: dict[tuple[str, int], d
     table = build_table(rows, compute, resamples=cfg.bootstrap)
     curves = {f"{arm} s{seed}": hacking_curve(info.get("metrics"))
               for (arm, seed), info in done.items() if info.get("metrics")}
-    final_gap: dict[str, float | None] = {}
-    for arm in arms:
-        gaps = [c["proxy"][-1] - c["oracle"][-1] for key, c in curves.items()
-                if key.split(" ")[0] == arm and c["step"]]
-        final_gap[arm] = sum(gaps) / len(gaps) if gaps else None
+    final_gap = {arm: final_gaps(curves, arm) for arm in arms}
     report = gym.report
     return {
         "version": 1, "status": "complete", "config": cfg.model_dump(mode="json"), "seeds": cfg.seeds,

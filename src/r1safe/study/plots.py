@@ -99,16 +99,24 @@ def side_effects(table: dict[str, dict[str, Any]]) -> bytes:
 
 
 def reward_hacking(curves: dict[str, dict[str, list[float]]]) -> bytes | None:
-    """Proxy P(safe) vs oracle safe rate on the probe set over RL steps, per RL arm."""
+    """Proxy vs oracle on the probe set over RL steps, per RL run: safety (left), helpfulness (right)."""
     if not any(c.get("step") for c in curves.values()):
         return None
-    fig, ax = _figure()
-    for arm, c in curves.items():
-        if c.get("step"):
-            line = ax.plot(c["step"], c["proxy"], label=f"{arm}: proxy reward model")[0]
-            ax.plot(c["step"], c["oracle"], linestyle="--", color=line.get_color(), label=f"{arm}: oracle")
-    ax.set_xlabel("GRPO step (stages concatenated)")
-    ax.set_ylabel("safe share on the probe set")
-    ax.set_ylim(-0.02, 1.05)
-    ax.legend(fontsize=8)
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
+    for ax, (proxy, oracle, title) in zip(axes, (("proxy", "oracle", "harmlessness: safe share"),
+                                                 ("helpful_proxy", "helpful_oracle", "helpfulness: helpful share")),
+                                          strict=True):
+        for arm, c in curves.items():
+            if c.get("step") and c.get(proxy):
+                line = ax.plot(c["step"], c[proxy], label=f"{arm}: proxy")[0]
+                ax.plot(c["step"], c[oracle], linestyle="--", color=line.get_color(), label=f"{arm}: oracle")
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("GRPO step (stages concatenated)")
+        ax.set_ylim(-0.02, 1.05)
+    axes[0].legend(fontsize=7)
     return _png(fig)

@@ -60,7 +60,8 @@ def _claim(name: str, outcome: str, detail: str) -> dict[str, str]:
     return {"claim": name, "outcome": outcome, "text": f"{name}: {outcome} — {detail}"}
 
 
-def paper_claims(table: dict[str, dict[str, Any]], hacking: dict[str, float | None]) -> list[dict[str, str]]:
+def paper_claims(table: dict[str, dict[str, Any]], hacking: dict[str, dict[str, float | None]]
+                 ) -> list[dict[str, str]]:
     """The seed paper's claims about RL alone vs the hybrid, each tested against the numbers."""
     out: list[dict[str, str]] = []
     if "rl" not in table or "hybrid" not in table:
@@ -73,13 +74,16 @@ def paper_claims(table: dict[str, dict[str, Any]], hacking: dict[str, float | No
         verdict = compare(table, "hybrid", "rl", key, lower_is_better=True)
         outcome = {"better": "supported", "worse": "contradicted", "tie": "not distinguishable"}[verdict]
         out.append(_claim(name, outcome, f"rl {_fmt(table['rl'][key])} vs hybrid {_fmt(table['hybrid'][key])}"))
-    gap_rl, gap_hy = hacking.get("rl"), hacking.get("hybrid")
-    if gap_rl is not None and gap_hy is not None:
-        outcome = ("supported" if gap_rl > gap_hy + 0.05
-                   else "contradicted" if gap_hy > gap_rl + 0.05 else "not distinguishable")
-        out.append(_claim("RL alone is more prone to reward hacking than the hybrid", outcome,
-                          f"final proxy–oracle safety gap {gap_rl:+.2f} (rl) vs {gap_hy:+.2f} (hybrid); "
-                          "a gap within ±0.05 counts as equal"))
+    for model in ("safety", "helpfulness"):
+        gap_rl, gap_hy = hacking.get("rl", {}).get(model), hacking.get("hybrid", {}).get(model)
+        if gap_rl is None or gap_hy is None:
+            continue
+        over_rl, over_hy = max(gap_rl, 0.0), max(gap_hy, 0.0)
+        outcome = ("supported" if over_rl > over_hy + 0.05
+                   else "contradicted" if over_hy > over_rl + 0.05 else "not distinguishable")
+        out.append(_claim(f"RL alone hacks the {model} reward model more than the hybrid", outcome,
+                          f"final proxy minus oracle {model} on the probe set {gap_rl:+.2f} (rl) vs {gap_hy:+.2f} "
+                          "(hybrid); only a proxy above the oracle counts, and within 0.05 counts as equal"))
     f_rl, f_hy = table["rl"].get("flops"), table["hybrid"].get("flops")
     h_rl, h_hy = table["rl"].get("harm_held_out"), table["hybrid"].get("harm_held_out")
     if f_rl and f_hy and h_rl and h_hy:
@@ -97,7 +101,10 @@ def paper_claims(table: dict[str, dict[str, Any]], hacking: dict[str, float | No
     return out
 
 
-def verdict(table: dict[str, dict[str, Any]], hacking: dict[str, float | None]) -> dict[str, Any]:
-    """The whole verdict: best arm per axis, then the paper's claims."""
+def verdict(table: dict[str, dict[str, Any]], hacking: dict[str, dict[str, float | None]]) -> dict[str, Any]:
+    """The whole verdict: best arm per axis, then the paper's claims.
+
+    ``hacking`` holds, per arm, the final proxy-minus-oracle gap of the safety and helpfulness
+    reward models on the training probe set (averaged over seeds)."""
     axes = [b for key in AXES if (b := best_on_axis(table, key))]
     return {"axes": axes, "claims": paper_claims(table, hacking)}
