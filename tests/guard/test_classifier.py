@@ -37,7 +37,7 @@ def test_guard_train_cli_on_user_jsonl(tmp_path) -> None:
 def test_bad_jsonl_row_names_its_line(tmp_path) -> None:
     data = tmp_path / "bad.jsonl"
     data.write_text('{"text": "ok", "label": 1}\n{"text": "no label"}\n')
-    with pytest.raises(DataError, match=r"bad.jsonl:2:"):
+    with pytest.raises(DataError, match=r"bad.jsonl: row 2:"):
         read_jsonl(data)
 
 

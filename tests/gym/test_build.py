@@ -6,9 +6,10 @@ import sys
 
 import pytest
 
-from r1safe.gym.build import GymConfig, build_gym, micro_config, read_jsonl
+from r1safe.gym.build import GymConfig, build_gym, micro_config
 from r1safe.gym.reward_models import load_reward_model
 from r1safe.gym.world import TEST_SPLITS
+from r1safe.jsonl import read_objects as read_jsonl
 
 
 def test_micro_build_has_every_artifact(micro_gym):

@@ -23,6 +23,7 @@ from r1safe.errors import DataError
 from r1safe.guard.background import background_replies, background_requests
 from r1safe.guard.classifier import HEADS, GuardClassifier
 from r1safe.guard.encoders import build_encoder
+from r1safe.jsonl import iter_objects
 
 Scope = Literal["all", "seen"]
 TRAINING_VERSION = 4
@@ -39,19 +40,15 @@ def read_jsonl(path: str | Path) -> list[Labelled]:
     """Rows of a labelled JSONL file; a bad row is a one-line DataError naming its line."""
     rows = []
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
+    for n, row in iter_objects(path):
         try:
-            row = json.loads(line)
             head = row.get("head", "request")
             label = int(bool(row["label"])) if isinstance(row["label"], bool) else int(row["label"])
             if head not in HEADS or label not in (0, 1) or not isinstance(row["text"], str):
                 raise ValueError
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
-            raise DataError(f'{path}:{n}: expected {{"text": str, "label": 0|1, "head": request|response}}') from None
+        except (KeyError, TypeError, ValueError):
+            expected = '{"text": str, "label": 0|1, "head": request|response}'
+            raise DataError(f"{path}: row {n}: expected {expected}") from None
         rows.append(Labelled(row["text"], label, head))
     if not rows:
         raise DataError(f"{path}: no rows")

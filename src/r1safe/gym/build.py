@@ -24,6 +24,7 @@ from r1safe.config import StrictModel
 from r1safe.gym.corpora import CorpusConfig, base_corpus, reward_model_samples, rl_prompts, safety_sft_set
 from r1safe.gym.tiny_model import TinyModelConfig
 from r1safe.gym.world import World, WorldConfig, build_world
+from r1safe.jsonl import write_objects as write_jsonl
 from r1safe.paths import cache_dir
 from r1safe.records import Sample
 
@@ -85,18 +86,6 @@ class GymArtifacts:
     @property
     def report(self) -> dict[str, Any]:
         return json.loads((self.root / "build_report.json").read_text())
-
-
-def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def _as_sample(r: dict[str, Any]) -> Sample:

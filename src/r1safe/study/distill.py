@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from r1safe.gym.build import GymArtifacts, read_jsonl, write_jsonl
+from r1safe.gym.build import GymArtifacts
 from r1safe.gym.oracle import final_number
+from r1safe.jsonl import read_objects, write_objects
 from r1safe.records import Sample
 from r1safe.study.config import DistillConfig
 from r1safe.text.language import language_consistency
@@ -46,7 +47,7 @@ def distill(teacher_dir: Path, gym: GymArtifacts, cfg: DistillConfig, seed: int,
 
     t0 = time.perf_counter()
     rng = random.Random(seed)
-    rows = read_jsonl(gym.corpus("base"))
+    rows = read_objects(gym.corpus("base"))
     fields = set(Sample.model_fields)
     pool = list({r["id"]: Sample(**{k: v for k, v in r.items() if k in fields}) for r in rows}.values())
     prompts = rng.sample(pool, min(cfg.prompts, len(pool)))
@@ -56,7 +57,7 @@ def distill(teacher_dir: Path, gym: GymArtifacts, cfg: DistillConfig, seed: int,
     proxy = load_reward_model(gym.harmlessness_rm).score(prompts, texts)
     kept = [(s, t) for s, t, p in zip(prompts, texts, proxy, strict=True) if keep(s, t, p, cfg.min_proxy_safe)]
     data = [{**s.model_dump(), "completion": [{"role": "assistant", "content": t}]} for s, t in kept]
-    write_jsonl(out / "distill_data.jsonl", data)
+    write_objects(out / "distill_data.jsonl", data)
     tokenizer = AutoTokenizer.from_pretrained(str(teacher_dir))
     student = build_model(cfg.student, tokenizer, seed)
     n_student = sum(p.numel() for p in student.parameters())

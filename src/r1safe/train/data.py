@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from r1safe.errors import ConfigError, DataError
+from r1safe.jsonl import read_objects
 
 GYM_MODELS = ("gym", "gym:micro")
 META_COLUMNS = ("id", "split", "kind", "category", "language", "wrapper", "turns", "reference")
@@ -84,20 +85,7 @@ def file_digest(path: Path) -> str:
 
 def read_rows(path: Path, max_rows: int | None = None) -> list[dict[str, Any]]:
     """The rows of a JSONL file (the first ``max_rows``), with a one-line error for a bad line."""
-    rows: list[dict[str, Any]] = []
-    with path.open(encoding="utf-8") as f:
-        for i, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{path}:{i}: invalid JSON ({err.msg})") from None
-            if not isinstance(row, dict):
-                raise DataError(f"{path}:{i}: expected an object per line")
-            rows.append(row)
-            if max_rows is not None and len(rows) >= max_rows:
-                break
+    rows = read_objects(path, max_rows)
     if not rows:
         raise DataError(f"{path}: no rows")
     return rows

@@ -7,13 +7,13 @@ is a one-line :class:`~r1safe.errors.DataError` naming the file and the row numb
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from r1safe.config import format_validation_error
 from r1safe.errors import DataError
+from r1safe.jsonl import iter_objects
 from r1safe.records import Sample
 
 
@@ -24,28 +24,19 @@ def load(path: str | Path) -> list[Sample]:
         raise DataError(f"{path}: no such dataset file")
     samples: list[Sample] = []
     seen: dict[str, int] = {}
-    with path.open(encoding="utf-8") as f:
-        for row, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}: row {row}"
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{where}: invalid JSON ({err.msg} at column {err.colno})") from None
-            if not isinstance(data, dict):
-                raise DataError(f"{where}: expected a JSON object, got {type(data).__name__}")
-            if isinstance(data.get("prompt"), str):
-                data["prompt"] = [{"role": "user", "content": data["prompt"]}]
-            data.setdefault("id", f"{path.stem}-{row}")
-            try:
-                sample = Sample.model_validate(data)
-            except ValidationError as err:
-                raise DataError(format_validation_error(err, where)) from None
-            if sample.id in seen:
-                raise DataError(f"{where}: duplicate id {sample.id!r} (first on row {seen[sample.id]})")
-            seen[sample.id] = row
-            samples.append(sample)
+    for row, data in iter_objects(path):
+        where = f"{path}: row {row}"
+        if isinstance(data.get("prompt"), str):
+            data["prompt"] = [{"role": "user", "content": data["prompt"]}]
+        data.setdefault("id", f"{path.stem}-{row}")
+        try:
+            sample = Sample.model_validate(data)
+        except ValidationError as err:
+            raise DataError(format_validation_error(err, where)) from None
+        if sample.id in seen:
+            raise DataError(f"{where}: duplicate id {sample.id!r} (first on row {seen[sample.id]})")
+        seen[sample.id] = row
+        samples.append(sample)
     if not samples:
         raise DataError(f"{path}: no samples (the file is empty)")
     return samples
