@@ -98,13 +98,11 @@ class TrainResult:
 
 
 def apply_threads(threads: int | None) -> int:
-    """Set torch's thread count: the recipe's, else ``$R1SAFE_NUM_THREADS``, else 1 (on a busy
-    2-core machine one thread was 12x faster than the default)."""
-    import torch
+    """Set torch's thread count: the recipe's, else ``$R1SAFE_NUM_THREADS``, else 1 (see
+    :mod:`r1safe.runtime`)."""
+    from r1safe.runtime import configure_threads
 
-    n = threads or int(os.environ.get("R1SAFE_NUM_THREADS") or 1)
-    torch.set_num_threads(n)
-    return n
+    return configure_threads(threads)
 
 
 def _resolve_recipe(recipe: Recipe | str | Path, overrides: Sequence[str], seed: int | None) -> Recipe:
