@@ -44,6 +44,7 @@ def distill(teacher_dir: Path, gym: GymArtifacts, cfg: DistillConfig, seed: int,
     from r1safe.eval.backends.base import BACKENDS, GenerationParams
     from r1safe.gym.reward_models import load_reward_model
     from r1safe.gym.tiny_model import build_model, pretrain
+    from r1safe.train.monitors.compute import Compute, count_params
 
     t0 = time.perf_counter()
     rng = random.Random(seed)
@@ -60,8 +61,7 @@ def distill(teacher_dir: Path, gym: GymArtifacts, cfg: DistillConfig, seed: int,
     write_objects(out / "distill_data.jsonl", data)
     tokenizer = AutoTokenizer.from_pretrained(str(teacher_dir))
     student = build_model(cfg.student, tokenizer, seed)
-    n_student = sum(p.numel() for p in student.parameters())
-    n_teacher = backend_params(teacher_dir)
+    n_student, n_teacher = count_params(student), count_params(backend.model)
     stats = pretrain(student, tokenizer, data, cfg.student, out, seed) if data else {"steps": 0.0}
     student.save_pretrained(out / "model", safe_serialization=True)
     tokenizer.save_pretrained(out / "model")
@@ -69,31 +69,12 @@ def distill(teacher_dir: Path, gym: GymArtifacts, cfg: DistillConfig, seed: int,
     prompt_tokens = sum(len(tokenizer.apply_chat_template(s.prompt, add_generation_prompt=True)) for s in prompts)
     trained_tokens = sum(len(tokenizer.apply_chat_template(r["prompt"] + r["completion"])) for r in data)
     trained_tokens = int(trained_tokens * cfg.student.epochs)
-    compute = {
-        "params": n_student, "tokens_generated": gen_tokens, "tokens_trained": trained_tokens,
-        "flops_generation": 2.0 * n_teacher * (gen_tokens + prompt_tokens),
-        "flops_training": 6.0 * n_student * trained_tokens, "wall_s": time.perf_counter() - t0,
-    }
-    compute["flops_total"] = compute["flops_generation"] + compute["flops_training"]
+    compute = Compute(
+        params=n_student, tokens_generated=gen_tokens, tokens_prompt=prompt_tokens, tokens_trained=trained_tokens,
+        flops_generation=2.0 * n_teacher * (gen_tokens + prompt_tokens),
+        flops_training=6.0 * n_student * trained_tokens, wall_s=time.perf_counter() - t0,
+    ).as_dict()
     summary = {"prompts": len(prompts), "kept": len(kept), "train": stats, "compute": compute}
     (out / "distill.json").write_text(json.dumps(summary, indent=2))
     return summary
 
-
-def backend_params(model_dir: Path) -> int:
-    """Parameter count of a saved model, read from its safetensors header (no weights loaded)."""
-    from safetensors import safe_open
-
-    total = 0
-    for f in sorted(Path(model_dir).glob("*.safetensors")):
-        with safe_open(str(f), framework="np") as st:
-            for key in st.keys():  # noqa: SIM118
-                total += int(_numel(st.get_slice(key).get_shape()))
-    return total
-
-
-def _numel(shape: list[int]) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n

@@ -9,7 +9,6 @@ end; until then ``study.json`` says ``running``.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 import r1safe
 from r1safe.errors import ConfigError
+from r1safe.eval.log import atomic_write_text as write_atomic
 from r1safe.gym.build import GymArtifacts, build_gym
 from r1safe.study.config import StudyConfig
 
@@ -31,12 +31,6 @@ def recipe_path(name: str) -> Path:
     if not path.is_file():
         raise ConfigError(f"{path}: shipped recipe not found; run from a source checkout (pip install -e .)")
     return path
-
-
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _train(arm: str, recipe: Path, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path,
