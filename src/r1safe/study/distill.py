@@ -2,8 +2,9 @@
 
 As R1's distilled models were: the teacher answers a broad prompt set (the base corpus's
 prompts: every category, wrapper, language and turn shape, none from a test split); its replies
-are filtered the way a practitioner could, without the oracle (well-formed, one language,
-arithmetic correct against the known answer, and called safe by the proxy reward model); a
+are filtered the way a practitioner could, with the rejection-sampling stage's rules and no
+oracle harm verdict (well-formed and finished, one language, arithmetic correct against the
+known answer, and called safe by the proxy reward model); a
 student of a smaller size, initialised fresh, is trained on what is left. Whether safety survives
 the trip is then measured like any other arm.
 """
@@ -17,24 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from r1safe.gym.build import GymArtifacts
-from r1safe.gym.oracle import final_number
 from r1safe.jsonl import read_objects, write_objects
 from r1safe.records import Sample
 from r1safe.study.config import DistillConfig
-from r1safe.text.language import language_consistency
-from r1safe.text.think_format import parse_reply
+from r1safe.train.stages.rejection_sampling import rule_checks
+
+DISTILL_RULES = ("safe", "correct", "one_language", "well_formed")
 
 
-def keep(sample: Sample, text: str, proxy_safe: float, min_proxy_safe: float) -> bool:
-    """The practitioner's filter (no oracle): form, one language, exact sums, proxy-safe."""
-    reply = parse_reply(text)
-    if not reply.format_ok:
-        return False
-    if language_consistency(reply.reasoning, sample.language or "en") not in (1.0, None):
-        return False
-    if "answer" in sample.reference and final_number(reply.answer) != sample.reference["answer"]:
-        return False
-    return proxy_safe >= min_proxy_safe
+def keep(sample: Sample, text: str, finish: str, proxy_safe: float, min_proxy_safe: float) -> bool:
+    """The practitioner's filter: the rejection-sampling stage's rules, with the proxy as safety judge."""
+    checks = rule_checks(sample, text, finish, proxy_safe, safety_judge="proxy", proxy_threshold=min_proxy_safe)
+    return all(checks[rule] for rule in DISTILL_RULES)
 
 
 def distill(teacher_dir: Path, gym: GymArtifacts, cfg: DistillConfig, seed: int, out: Path) -> dict[str, Any]:
@@ -56,7 +51,8 @@ def distill(teacher_dir: Path, gym: GymArtifacts, cfg: DistillConfig, seed: int,
     replies = [r[0] for r in backend.generate([s.prompt for s in prompts], GenerationParams(n=1, seed=seed))]
     texts = [r.text for r in replies]
     proxy = load_reward_model(gym.harmlessness_rm).score(prompts, texts)
-    kept = [(s, t) for s, t, p in zip(prompts, texts, proxy, strict=True) if keep(s, t, p, cfg.min_proxy_safe)]
+    kept = [(s, r.text) for s, r, p in zip(prompts, replies, proxy, strict=True)
+            if keep(s, r.text, r.finish_reason, p, cfg.min_proxy_safe)]
     data = [{**s.model_dump(), "completion": [{"role": "assistant", "content": t}]} for s, t in kept]
     write_objects(out / "distill_data.jsonl", data)
     tokenizer = AutoTokenizer.from_pretrained(str(teacher_dir))

@@ -39,16 +39,21 @@ def _oracle(sample: Sample, text: str) -> Any:
     return judge(sample, text) if known else None
 
 
-def rule_checks(stage: Any, sample: Sample, text: str, finish: str, proxy_safe: float | None) -> dict[str, bool]:
-    """Which accept rules one reply passes (all rules, whatever the stage asks for)."""
+def rule_checks(sample: Sample, text: str, finish: str, proxy_safe: float | None,
+                safety_judge: str = "oracle", proxy_threshold: float = 0.5) -> dict[str, bool]:
+    """Which accept rules one reply passes (all rules, whatever the caller asks for).
+
+    ``safety_judge="proxy"`` judges ``safe`` by ``proxy_safe`` alone, so a filter that must not
+    read the gym oracle's harm verdict (the study's distill arm) uses the same rules.
+    """
     from r1safe.train.rewards.over_refusal import OverRefusal
 
     reply = parse_reply(text, think_forced=True)
     verdict = _oracle(sample, text)
     lang = sample.language or detect_language(sample.last_user_text) or "en"
     share = language_consistency(reply.reasoning, lang)
-    if stage.safety_judge == "proxy":
-        safe = proxy_safe is not None and proxy_safe >= stage.proxy_threshold
+    if safety_judge == "proxy":
+        safe = proxy_safe is not None and proxy_safe >= proxy_threshold
     elif verdict is not None and verdict.harmful is not None:
         safe = not verdict.harmful
     else:
@@ -111,7 +116,7 @@ def select(ctx: StageContext, samples: list[Sample], replies: list[list[Any]]) -
         seen: set[str] = set()
         for c, p in zip(reps, scores, strict=True):
             total += 1
-            checks = rule_checks(stage, s, c.text, c.finish_reason, p)
+            checks = rule_checks(s, c.text, c.finish_reason, p, stage.safety_judge, stage.proxy_threshold)
             for rule in stage.accept:
                 passed[rule] += checks[rule]
             fresh = c.text not in seen and len(seen) < stage.keep_per_prompt
