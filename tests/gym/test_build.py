@@ -46,7 +46,8 @@ def test_digest_changes_with_the_config():
 @pytest.mark.parametrize(
     ("override", "field"),
     [("model.hiden_size=3", "model.hiden_size"), ("corpus.base_size=0", "corpus.base_size"),
-     ("world.test_size=-1", "world.test_size"), ("model.vocab_size=10", "model.vocab_size")],
+     ("world.test_size=-1", "world.test_size"), ("model.vocab_size=10", "model.vocab_size"),
+     ("model.batch_size=12", "micro_batch_size")],
 )
 def test_bad_config_is_one_line_naming_the_field(override, field, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "r1safe.cli.main", "gym", "build", "--set", override,

@@ -28,7 +28,7 @@ from r1safe.jsonl import write_objects as write_jsonl
 from r1safe.paths import cache_dir
 from r1safe.records import Sample
 
-GYM_FORMAT = 1
+GYM_FORMAT = 2  # bumped whenever the same config builds a different gym
 Progress = Callable[[str], None]
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from r1safe.config import StrictModel
 
 
 class TinyModelConfig(StrictModel):
+    """Size and pretraining schedule of the tiny model (the gym's and the distilled student's)."""
+
     hidden_size: int = Field(128, ge=16, le=2048)
     num_hidden_layers: int = Field(4, ge=1, le=48)
     num_attention_heads: int = Field(4, ge=1)
@@ -25,8 +27,19 @@ class TinyModelConfig(StrictModel):
     max_position_embeddings: int = Field(512, ge=64)
     epochs: float = Field(3.0, gt=0)
     learning_rate: float = Field(3e-3, gt=0)
-    batch_size: int = Field(32, ge=1)
+    batch_size: int = Field(32, ge=1, description="rows per optimizer step")
+    micro_batch_size: int = Field(8, ge=1, description="rows per forward pass (at most batch_size, which it divides)")
     max_length: int = Field(256, ge=32)
+
+    @property
+    def rows_per_forward(self) -> int:
+        return min(self.micro_batch_size, self.batch_size)
+
+    @model_validator(mode="after")
+    def _micro_batches_tile_the_batch(self) -> TinyModelConfig:
+        if self.batch_size % self.rows_per_forward:
+            raise ValueError(f"micro_batch_size ({self.micro_batch_size}) must divide batch_size ({self.batch_size})")
+        return self
 
 
 def build_model(cfg: TinyModelConfig, tokenizer: Any, seed: int) -> Any:
@@ -52,21 +65,89 @@ def build_model(cfg: TinyModelConfig, tokenizer: Any, seed: int) -> Any:
     return model
 
 
+class LengthSortedBatches:
+    """Random batches, each sorted by row length, for micro-batches that carry little padding.
+
+    Each epoch shuffles the rows and cuts them into batches of ``batch_size`` as a random sampler
+    would; sorting inside a batch only decides which rows share a micro-batch, so the optimizer
+    step (the token-mean loss over the whole batch) is the one random batching gives. On the base
+    corpus 88% of the padded tokens of 8-row micro-batches are real, against 61% for 32 random
+    rows padded together. (Sorting across batches pads even less, but batches of same-length
+    rows are batches of one kind of request, and that left the tiny model unable to do sums.)
+    """
+
+    def __init__(self, lengths: list[int], batch_size: int, seed: int) -> None:
+        self.lengths, self.batch_size, self.seed = lengths, batch_size, seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __iter__(self) -> Any:
+        import torch
+
+        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
+        self.epoch += 1
+        order = torch.randperm(len(self.lengths), generator=generator).tolist()
+        batches = (sorted(order[i:i + self.batch_size], key=self.lengths.__getitem__)
+                   for i in range(0, len(order), self.batch_size))
+        return iter([index for batch in batches for index in batch])
+
+
+def reply_loss(model: Any, inputs: dict[str, Any], num_items_in_batch: Any = None) -> Any:
+    """Next-token cross-entropy on the reply tokens, with the LM head applied only there.
+
+    The same loss as the model's own (summed over labelled tokens, divided by the step's count),
+    without the logits of prompt and padding positions; TRL's chunked log-prob kernel, built to
+    save memory on large vocabularies, costs a third of a CPU step on this 2K-token one.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    labels = inputs["labels"][:, 1:]
+    hidden = model.model(input_ids=inputs["input_ids"],
+                         attention_mask=inputs.get("attention_mask")).last_hidden_state[:, :-1]
+    mask = labels != -100
+    loss = F.cross_entropy(model.lm_head(hidden[mask]).float(), labels[mask], reduction="sum")
+    count = num_items_in_batch if num_items_in_batch is not None else mask.sum()
+    return loss / torch.as_tensor(count, device=loss.device).clamp(min=1)
+
+
 def pretrain(model: Any, tokenizer: Any, rows: list[dict[str, Any]], cfg: TinyModelConfig, out_dir: Path,
              seed: int, callbacks: list[Any] | None = None) -> dict[str, float]:
-    """Train on prompt-completion rows with TRL's SFTTrainer (loss on the reply only)."""
+    """Train on prompt-completion rows with TRL's SFTTrainer (loss on the reply only).
+
+    Each optimizer step sees ``batch_size`` random rows, as in plain SFT, fed as length-sorted
+    micro-batches (:class:`LengthSortedBatches`) with the loss of :func:`reply_loss`: the same
+    training, at about half the CPU time per step.
+    """
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
+
+    class TinyModelSFTTrainer(SFTTrainer):
+        def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+            dataset = train_dataset if train_dataset is not None else self.train_dataset
+            return LengthSortedBatches([len(ids) for ids in dataset["input_ids"]], cfg.batch_size, seed)
+
+        def compute_loss(self, model: Any, inputs: Any, return_outputs: bool = False,
+                         num_items_in_batch: Any = None) -> Any:
+            loss = reply_loss(self.accelerator.unwrap_model(model), inputs, num_items_in_batch)
+            return (loss, None) if return_outputs else loss
 
     data = Dataset.from_list([{"prompt": r["prompt"], "completion": r["completion"]} for r in rows])
     args = SFTConfig(
         output_dir=str(out_dir / "_trainer"), num_train_epochs=cfg.epochs, learning_rate=cfg.learning_rate,
-        per_device_train_batch_size=cfg.batch_size, lr_scheduler_type="cosine", warmup_steps=0.05,
+        per_device_train_batch_size=cfg.rows_per_forward,
+        gradient_accumulation_steps=cfg.batch_size // cfg.rows_per_forward, lr_scheduler_type="cosine",
+        warmup_steps=0.05,
         max_length=cfg.max_length, use_cpu=True, report_to=[], save_strategy="no", logging_steps=25,
         seed=seed, data_seed=seed, disable_tqdm=True, dataset_num_proc=None, weight_decay=0.01,
         gradient_checkpointing=False,  # TRL turns it on; recomputing the forward only costs time on a CPU
     )
-    trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer,
-                         callbacks=callbacks or [])
+    trainer = TinyModelSFTTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer,
+                                  callbacks=callbacks or [])
     result = trainer.train()
     return {"train_loss": float(result.training_loss), "steps": float(result.global_step)}
