@@ -47,14 +47,15 @@ def test_micro_batches_train_the_model_a_whole_batch_would(tmp_path):
     rows = [{"prompt": s.prompt, "completion": [{"role": "assistant", "content": render_completion(s, "comply")}]}
             for s in samples]
     tok = train_tokenizer([r["completion"][0]["content"] for r in rows], vocab_size=300)
-    weights = []
+    weights, heard = [], []
     for micro in (16, 4):
         cfg = TinyModelConfig(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1,
                               intermediate_size=64, vocab_size=300, epochs=2, batch_size=16, micro_batch_size=micro)
         model = build_model(cfg, tok, seed=0)
-        pretrain(model, tok, rows, cfg, tmp_path / str(micro), seed=0)
+        pretrain(model, tok, rows, cfg, tmp_path / str(micro), seed=0, progress=heard.append)
         weights.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
     assert torch.allclose(weights[0], weights[1], atol=1e-4)
+    assert heard and all(m.startswith("pretraining: step ") for m in heard) and "step 2/2" in heard[-1]
     assert not torch.allclose(weights[0], torch.cat([p.flatten() for p in build_model(cfg, tok, 0).parameters()]))
 
 

@@ -156,7 +156,7 @@ def _build(cfg: GymConfig, final: Path, say: Progress) -> GymArtifacts:
     model_dir = tmp / "base_model"
     say(f"pretraining the base model on {len(corpora['base'])} rows")
     model = build_model(cfg.model, tokenizer, cfg.seed)
-    train_stats = pretrain(model, tokenizer, corpora["base"], cfg.model, tmp, cfg.seed)
+    train_stats = pretrain(model, tokenizer, corpora["base"], cfg.model, tmp, cfg.seed, progress=say)
     shutil.rmtree(tmp / "_trainer", ignore_errors=True)
     model.save_pretrained(model_dir, safe_serialization=True)
     tokenizer.save_pretrained(model_dir)

@@ -7,6 +7,8 @@ model.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -117,15 +119,29 @@ def reply_loss(model: Any, inputs: dict[str, Any], num_items_in_batch: Any = Non
 
 
 def pretrain(model: Any, tokenizer: Any, rows: list[dict[str, Any]], cfg: TinyModelConfig, out_dir: Path,
-             seed: int, callbacks: list[Any] | None = None) -> dict[str, float]:
+             seed: int, progress: Callable[[str], None] | None = None) -> dict[str, float]:
     """Train on prompt-completion rows with TRL's SFTTrainer (loss on the reply only).
 
     Each optimizer step sees ``batch_size`` random rows, as in plain SFT, fed as length-sorted
     micro-batches (:class:`LengthSortedBatches`) with the loss of :func:`reply_loss`: the same
-    training, at about half the CPU time per step.
+    training, at about half the CPU time per step. ``progress`` hears the step, loss and time
+    left every ``logging_steps``.
     """
     from datasets import Dataset
+    from transformers import PrinterCallback, TrainerCallback
     from trl import SFTConfig, SFTTrainer
+
+    class StepReporter(TrainerCallback):
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            self.started = time.perf_counter()
+
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any) -> None:
+            if progress is None or not logs or "loss" not in logs:
+                return
+            elapsed = time.perf_counter() - self.started
+            left = elapsed / max(state.global_step, 1) * (state.max_steps - state.global_step)
+            progress(f"pretraining: step {state.global_step}/{state.max_steps}, loss {float(logs['loss']):.3f}, "
+                     f"about {left:.0f} s left")
 
     class TinyModelSFTTrainer(SFTTrainer):
         def _get_train_sampler(self, train_dataset: Any = None) -> Any:
@@ -143,11 +159,12 @@ def pretrain(model: Any, tokenizer: Any, rows: list[dict[str, Any]], cfg: TinyMo
         per_device_train_batch_size=cfg.rows_per_forward,
         gradient_accumulation_steps=cfg.batch_size // cfg.rows_per_forward, lr_scheduler_type="cosine",
         warmup_steps=0.05,
-        max_length=cfg.max_length, use_cpu=True, report_to=[], save_strategy="no", logging_steps=25,
+        max_length=cfg.max_length, use_cpu=True, report_to=[], save_strategy="no", logging_steps=0.05,
         seed=seed, data_seed=seed, disable_tqdm=True, dataset_num_proc=None, weight_decay=0.01,
-        gradient_checkpointing=False,  # TRL turns it on; recomputing the forward only costs time on a CPU
+        activation_checkpointing=False, gradient_checkpointing=None,  # TRL turns it on; recomputing costs CPU time
     )
     trainer = TinyModelSFTTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer,
-                                  callbacks=callbacks or [])
+                                  callbacks=[StepReporter()])
+    trainer.remove_callback(PrinterCallback)
     result = trainer.train()
     return {"train_loss": float(result.training_loss), "steps": float(result.global_step)}
