@@ -3,6 +3,9 @@
 import json
 import re
 
+import pytest
+
+from r1safe.errors import ConfigError
 from r1safe.gym.build import micro_config
 from r1safe.study.config import DistillConfig, StudyConfig
 from r1safe.study.report import fmt_cell
@@ -43,3 +46,19 @@ def test_micro_study_runs_end_to_end_and_resumes(tmp_path, micro_gym):
     second = run_study(cfg, progress=again.append)
     assert sum("skipped" in m for m in again) == 5
     assert second["table"] == results["table"]
+
+
+def test_each_seed_can_train_from_its_own_base_model(tmp_path, micro_gym):
+    cfg = _config(tmp_path).model_copy(update={"arms": ["base"], "seeds": [0, 1], "base_per_seed": True})
+    assert cfg.gym_for(0) == cfg.gym and cfg.gym_for(1).seed == cfg.gym.seed + 1
+    assert cfg.gym_for(1).world == cfg.gym.world
+    results = run_study(cfg)
+    builds = results["gym"]["builds"]
+    assert builds["0"] == micro_gym.config.digest() != builds["1"]
+    assert [results["runs"][f"base s{s}"]["gym"] for s in (0, 1)] == [builds["0"], builds["1"]]
+    assert results["runs"]["base s0"]["model_dir"] != results["runs"]["base s1"]["model_dir"]
+    assert "One gym build per seed" in (tmp_path / "study" / "report.html").read_text()
+    shared = _config(tmp_path).model_copy(update={"seeds": [0, 1]})
+    assert shared.gym_for(1) == shared.gym
+    with pytest.raises(ConfigError, match="trained from gym build"):
+        run_study(cfg.model_copy(update={"base_per_seed": False}))

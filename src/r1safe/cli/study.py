@@ -13,6 +13,9 @@ def study_command(
     full: Annotated[bool, typer.Option("--full", help="Full study: every prompt, 4 samples, 3 seeds.")] = False,
     arms: Annotated[str | None, typer.Option(help="Comma-separated arms, e.g. base,sft,rl,hybrid,distill.")] = None,
     recipe: Annotated[list[Path] | None, typer.Option(help="An extra recipe YAML: one more arm.")] = None,
+    base_per_seed: Annotated[bool | None, typer.Option(
+        "--base-per-seed/--one-base",
+        help="Build the base model anew for each seed (default in --full) or share seed 0's.")] = None,
     samples: Annotated[int | None, typer.Option(help="Replies per prompt.")] = None,
     limit: Annotated[int | None, typer.Option(help="Prompts per split.")] = None,
     out: Annotated[Path | None, typer.Option(help="Study folder (default studies/quick or studies/full).")] = None,
@@ -35,6 +38,7 @@ def study_command(
     mode = "full" if full else "quick"
     fields: dict[str, object] = {
         "samples": samples,
+        "base_per_seed": base_per_seed,
         "limit": limit,
         "out": str(out) if out else None,
         "recipes": [str(r) for r in recipe or []] or None,

@@ -64,9 +64,13 @@ def _records(eval_dir: str) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def aggregate(cfg: StudyConfig, gym: GymArtifacts, done: dict[tuple[str, int], dict[str, Any]],
+def aggregate(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[str, int], dict[str, Any]],
               wall_s: float) -> dict[str, Any]:
-    """The study's results dict (see :mod:`r1safe.study.report` for how it is shown)."""
+    """The study's results dict (see :mod:`r1safe.study.report` for how it is shown).
+
+    ``gyms`` maps each seed to its gym build; the first seed's stands for the world (splits,
+    held-out sets) and is the one whose build report is quoted.
+    """
     from r1safe.eval.outputs import machine, versions
 
     arms = list(dict.fromkeys(arm for arm, _ in done))
@@ -78,12 +82,14 @@ def aggregate(cfg: StudyConfig, gym: GymArtifacts, done: dict[tuple[str, int], d
     curves = {f"{arm} s{seed}": hacking_curve(info.get("metrics"))
               for (arm, seed), info in done.items() if info.get("metrics")}
     final_gap = {arm: final_gaps(curves, arm) for arm in arms}
+    gym = gyms[cfg.seeds[0]]
     report = gym.report
     return {
         "version": 1, "status": "complete", "config": cfg.model_dump(mode="json"), "seeds": cfg.seeds,
         "arms": arms, "wall_s": wall_s, "machine": machine(), "versions": versions(),
         "gym": {"digest": report["digest"], "root": str(gym.root), "heldout": report["heldout"],
-                "base_model": report["base_model"], "reward_models": report["reward_models"]},
+                "base_model": report["base_model"], "reward_models": report["reward_models"],
+                "builds": {str(seed): g.config.digest() for seed, g in gyms.items()}},
         "runs": {f"{arm} s{seed}": info for (arm, seed), info in done.items()},
         "table": table, "hacking_final_gap": final_gap,
         "hacking_curves": {k: v for k, v in curves.items() if v["step"]},

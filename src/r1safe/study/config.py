@@ -33,6 +33,9 @@ class StudyConfig(StrictModel):
     train_overrides: list[str] = Field(default_factory=list, description="--set overrides for every recipe")
     distill: DistillConfig = Field(default_factory=DistillConfig)
     gym: GymConfig = Field(default_factory=GymConfig)
+    base_per_seed: bool = Field(False, description=(
+        "build the gym's base model, corpora and proxy reward models anew for each seed (gym seed + study "
+        "seed), so intervals include the base model's own variance; the world and its test splits stay"))
     out: str = "studies/quick"
     bootstrap: int = Field(1000, ge=0)
 
@@ -49,10 +52,16 @@ class StudyConfig(StrictModel):
         return self
 
 
+    def gym_for(self, seed: int) -> GymConfig:
+        """The gym build that study seed ``seed`` trains from."""
+        return self.gym.model_copy(update={"seed": self.gym.seed + seed}) if self.base_per_seed else self.gym
+
+
 def study_config(mode: str, seeds: int, **fields: object) -> StudyConfig:
-    """Quick mode: 1 seed, 2 samples, 16 prompts per split. Full: N seeds, 4 samples, every prompt."""
+    """Quick mode: 1 seed, 2 samples, 16 prompts per split. Full: N seeds, each with its own base
+    model, 4 samples, every prompt."""
     if mode == "full":
-        base = {"mode": "full", "samples": 4, "limit": None, "out": "studies/full"}
+        base = {"mode": "full", "samples": 4, "limit": None, "out": "studies/full", "base_per_seed": True}
     else:
         base = {"mode": "quick", "samples": 2, "limit": 16, "out": "studies/quick"}
     base["seeds"] = list(range(seeds))

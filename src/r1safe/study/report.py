@@ -46,6 +46,13 @@ th:first-child{text-align:left}img{max-width:100%;display:block;margin:1em 0}.cl
 .supported{color:#05603a}.contradicted{color:#b42318}.not{color:#555}code{background:#f4f4f4;padding:0 3px}"""
 
 
+def _builds(gym: dict[str, Any]) -> str:
+    builds = sorted(set(gym.get("builds", {}).values()))
+    if len(builds) > 1:
+        return f"One gym build per seed, the same world: <code>{html.escape(', '.join(builds))}</code>"
+    return f"Gym build <code>{html.escape(str(gym.get('digest')))}</code>"
+
+
 def render(results: dict[str, Any]) -> str:
     """The report's HTML for a study ``results`` dict."""
     table = results["table"]
@@ -64,7 +71,7 @@ def render(results: dict[str, Any]) -> str:
 <h1>r1safe study: SFT vs RL vs hybrid on the safety gym</h1>
 <p>Status: <b>{html.escape(results['status'])}</b>. Seeds: {seeds}. Mode: {html.escape(str(cfg.get('mode')))}.
 Samples per prompt: {cfg.get('samples')}; prompts per split: {cfg.get('limit') or 'all'}.
-Gym build <code>{html.escape(str(gym.get('digest')))}</code> (held-out categories:
+{_builds(gym)} (held-out categories:
 {html.escape(', '.join(gym.get('heldout', {}).get('categories', [])))}; wrappers:
 {html.escape(', '.join(gym.get('heldout', {}).get('wrappers', [])))}).</p>
 <h2>Verdict (computed from the numbers below)</h2><ul>{axes}</ul>

@@ -90,15 +90,20 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     write_atomic(out / "study.json", json.dumps({"status": "running", "config": cfg.model_dump(mode="json")}))
-    gym = build_gym(cfg.gym, progress=lambda m: say(f"[gym] {m}"))
+    gyms: dict[int, GymArtifacts] = {}
     done: dict[tuple[str, int], dict[str, Any]] = {}
     for seed in cfg.seeds:
+        gym = gyms[seed] = build_gym(cfg.gym_for(seed), progress=lambda m, s=seed: say(f"[gym s{s}] {m}"))
         for arm in arm_names(cfg):
             label = Path(arm).stem if arm not in ("base", "sft", "rl", "hybrid", "distill") else arm
             arm_dir = out / "arms" / label / f"seed{seed}"
             marker = arm_dir / "arm.json"
             if marker.is_file():
-                done[(label, seed)] = json.loads(marker.read_text())
+                info = json.loads(marker.read_text())
+                if info.get("gym", gym.config.digest()) != gym.config.digest():
+                    raise ConfigError(f"{marker}: trained from gym build {info['gym']}, but this study's seed {seed} "
+                                      f"uses {gym.config.digest()}; pass another --out")
+                done[(label, seed)] = info
                 say(f"[{label} s{seed}] done before, skipped")
                 continue
             arm_dir.mkdir(parents=True, exist_ok=True)
@@ -107,12 +112,13 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
             say(f"[{label} s{seed}] evaluating {info['model_dir']}")
             info.update(_evaluate(info["model_dir"], seed, gym, cfg, arm_dir))
             info["wall_s"] = time.perf_counter() - t_arm
+            info["gym"] = gym.config.digest()
             write_atomic(marker, json.dumps(info, indent=2))
             done[(label, seed)] = info
     from r1safe.study.aggregate import aggregate
     from r1safe.study.report import render
 
-    results = aggregate(cfg, gym, done, time.perf_counter() - t0)
+    results = aggregate(cfg, gyms, done, time.perf_counter() - t0)
     write_atomic(out / "results.json", json.dumps(results, indent=2, ensure_ascii=False))
     write_atomic(out / "report.html", render(results))
     write_atomic(out / "study.json", json.dumps({"status": "complete", "config": cfg.model_dump(mode="json")}))
