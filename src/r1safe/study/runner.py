@@ -1,4 +1,5 @@
-"""``run_study``: build the gym, train every arm for every seed, evaluate, aggregate, report.
+"""``run_study``: build the gym (one per seed with ``base_per_seed``), train every arm for every seed,
+evaluate, aggregate, report.
 
 Resumable at three depths: a finished (arm, seed) is skipped (its ``arm.json`` is the marker),
 an interrupted training resumes through the recipe runner, and an interrupted evaluation resumes
