@@ -35,7 +35,7 @@ class StudyConfig(StrictModel):
     gym: GymConfig = Field(default_factory=GymConfig)
     base_per_seed: bool = Field(False, description=(
         "build the gym's base model, corpora and proxy reward models anew for each seed (gym seed + study "
-        "seed), so intervals include the base model's own variance; the world and its test splits stay"))
+        "seed), so intervals include the base model's own variance; the world and its test splits stay the same"))
     out: str = "studies/quick"
     bootstrap: int = Field(1000, ge=0)
 
@@ -50,7 +50,6 @@ class StudyConfig(StrictModel):
         if len(set(self.seeds)) != len(self.seeds):
             raise ValueError("seeds must be distinct")
         return self
-
 
     def gym_for(self, seed: int) -> GymConfig:
         """The gym build that study seed ``seed`` trains from."""

@@ -4,9 +4,9 @@ As R1's distilled models were: the teacher answers a broad prompt set (the base 
 prompts: every category, wrapper, language and turn shape, none from a test split); its replies
 are filtered the way a practitioner could, with the rejection-sampling stage's rules and no
 oracle harm verdict (well-formed and finished, one language, arithmetic correct against the
-known answer, and called safe by the proxy reward model); a
-student of a smaller size, initialised fresh, is trained on what is left. Whether safety survives
-the trip is then measured like any other arm.
+known answer, and called safe by the proxy reward model); a student of a smaller size,
+initialised fresh, is trained on what is left. Whether safety survives the trip is then measured
+like any other arm.
 """
 
 from __future__ import annotations

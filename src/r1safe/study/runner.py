@@ -95,15 +95,16 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
     done: dict[tuple[str, int], dict[str, Any]] = {}
     for seed in cfg.seeds:
         gym = gyms[seed] = build_gym(cfg.gym_for(seed), progress=lambda m, s=seed: say(f"[gym s{s}] {m}"))
+        digest = gym.config.digest()
         for arm in arm_names(cfg):
             label = Path(arm).stem if arm not in ("base", "sft", "rl", "hybrid", "distill") else arm
             arm_dir = out / "arms" / label / f"seed{seed}"
             marker = arm_dir / "arm.json"
             if marker.is_file():
                 info = json.loads(marker.read_text())
-                if info.get("gym", gym.config.digest()) != gym.config.digest():
+                if info.get("gym", digest) != digest:
                     raise ConfigError(f"{marker}: trained from gym build {info['gym']}, but this study's seed {seed} "
-                                      f"uses {gym.config.digest()}; pass another --out")
+                                      f"uses {digest}; pass another --out")
                 done[(label, seed)] = info
                 say(f"[{label} s{seed}] done before, skipped")
                 continue
@@ -113,7 +114,7 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
             say(f"[{label} s{seed}] evaluating {info['model_dir']}")
             info.update(_evaluate(info["model_dir"], seed, gym, cfg, arm_dir))
             info["wall_s"] = time.perf_counter() - t_arm
-            info["gym"] = gym.config.digest()
+            info["gym"] = digest
             write_atomic(marker, json.dumps(info, indent=2))
             done[(label, seed)] = info
     from r1safe.study.aggregate import aggregate
