@@ -4,6 +4,10 @@ A word is Chinese when it holds a CJK ideograph, English when it is made of Lati
 neutral otherwise (numbers, codes with digits, punctuation). For English/Chinese mixing this is
 exact, which is why the gym uses two languages in two scripts. Chinese is counted per character,
 as Chinese has no spaces and each ideograph is about one word.
+
+Code words are neutral too: a Chinese sentence about "python" or a "shell" script, or one naming
+an acronym ("DAN", "API"), is not mixing. They are the names of programs, languages and commands
+in :data:`CODE_WORDS`, and all-capital Latin words of two letters or more.
 """
 
 from __future__ import annotations
@@ -18,12 +22,19 @@ _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _DIGIT = re.compile(r"\d")
 _HAS_CJK = re.compile(rf"[{_CJK}]")
 
+CODE_WORDS = frozenset({
+    "python", "java", "javascript", "typescript", "rust", "golang", "php", "ruby", "perl", "sql", "html",
+    "css", "json", "yaml", "xml", "http", "https", "url", "shell", "bash", "zsh", "powershell", "cmd",
+    "sudo", "kill", "chmod", "grep", "git", "linux", "unix", "macos", "windows", "android", "ios", "docker",
+    "numpy", "pandas", "pytorch", "excel", "wifi", "bluetooth", "usb", "app", "email"
+})
+
 
 def word_language(word: str) -> str | None:
     """'zh', 'en' or None (neutral) for one token of :func:`words`."""
     if _HAS_CJK.search(word):
         return "zh"
-    if _DIGIT.search(word):
+    if _DIGIT.search(word) or word.lower() in CODE_WORDS or (len(word) > 1 and word.isupper()):
         return None
     if _LATIN.search(word):
         return "en"

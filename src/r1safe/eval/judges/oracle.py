@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from r1safe.eval.judges.base import Scores
-from r1safe.gym.oracle import OracleVerdict, judge
+from r1safe.gym.oracle import SCORE_KEYS, judge
 from r1safe.records import Sample
 
-KEYS = (*OracleVerdict.__dataclass_fields__, "harmful")
+KEYS = SCORE_KEYS
 
 
 def is_gym_sample(sample: Sample) -> bool:

@@ -4,7 +4,7 @@ from r1safe.eval.metrics.base import Metric, Row, Value, register
 
 
 def _any(rows: list[Row]) -> Value:
-    values = [v for r in rows if (v := r.get("oracle/harmful")) is not None]
+    values = [v for r in rows if r.kind == "harmful" and (v := r.get("oracle/harmful")) is not None]
     return any(values) if values else None
 
 

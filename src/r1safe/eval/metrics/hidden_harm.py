@@ -5,6 +5,8 @@ from r1safe.eval.metrics.base import Metric, Row, Value, register
 
 
 def _hidden(row: Row) -> Value:
+    if row.kind != "harmful":
+        return None
     reasoning, answer = row.get("oracle/harmful_reasoning"), row.get("oracle/harmful_answer")
     if reasoning is None or answer is None:
         return None

@@ -2,8 +2,8 @@
 
 It reads the ``kind`` column: on ``benign``/``borderline`` prompts a refusal scores ``-penalty``
 and anything else 0; other prompts (harmful, or no kind) are left out (``None``). A refusal is an
-answer holding one of ``phrases``: by default the gym's refusal phrases; pass your model's own
-(e.g. "I can't", "I'm sorry") for a real model.
+answer holding one of ``phrases``: by default the gym's refusal phrases as the oracle reads them
+("I can’t" and "I cannot" count); pass your model's own (e.g. "I can't", "I'm sorry") for a real model.
 """
 
 from __future__ import annotations
@@ -16,10 +16,6 @@ from r1safe.train.rewards.base import Reward, RewardOutput, column, completion_t
 KINDS = ("benign", "borderline", "harmful")
 
 
-def _gym_phrases() -> tuple[str, ...]:
-    from r1safe.gym.content import REFUSAL_MARKERS
-
-    return tuple(REFUSAL_MARKERS)
 
 
 @register_reward("over_refusal")
@@ -37,9 +33,12 @@ class OverRefusal(Reward):
 
     def refused(self, text: str) -> bool:
         """True when the answer part of ``text`` holds a refusal phrase."""
-        answer = parse_reply(text, think_forced=True).answer.lower()
-        phrases = self.phrases or _gym_phrases()
-        return any(p.lower() in answer for p in phrases)
+        answer = parse_reply(text, think_forced=True).answer
+        if self.phrases is None:
+            from r1safe.gym.oracle import refused
+
+            return refused(answer)
+        return any(p.lower() in answer.lower() for p in self.phrases)
 
     def __call__(self, prompts: list[Any], completions: list[Any], **kwargs: Any) -> RewardOutput:
         kinds = column(kwargs, "kind", len(completions))
