@@ -28,7 +28,7 @@ from r1safe.jsonl import write_objects as write_jsonl
 from r1safe.paths import cache_dir
 from r1safe.records import Sample
 
-GYM_FORMAT = 2  # bumped whenever the same config builds a different gym
+GYM_FORMAT = 4  # bumped whenever the same config builds a different gym
 Progress = Callable[[str], None]
 
 
@@ -75,8 +75,13 @@ class GymArtifacts:
     def helpfulness_rm(self) -> Path:
         return self.root / "reward_models" / "helpfulness"
 
+    @property
+    def safety_judge(self) -> Path:
+        """The stronger learned safety judge (more, more varied data than the harmlessness proxy)."""
+        return self.root / "reward_models" / "safety_judge"
+
     def corpus(self, name: str) -> Path:
-        """``base``, ``safety_sft``, ``train_prompts``, ``rm_harmlessness`` or ``rm_helpfulness``."""
+        """``base``, ``safety_sft``, ``train_prompts``, or ``rm_<name>`` for a reward model's labelled rows."""
         return self.root / "corpora" / f"{name}.jsonl"
 
     @cached_property
@@ -95,7 +100,7 @@ def _as_sample(r: dict[str, Any]) -> Sample:
 def _train_reward_models(tmp: Path, labelled: dict[str, list[dict[str, Any]]]) -> None:
     from r1safe.gym.reward_models import HARMLESSNESS, HELPFULNESS, train_reward_model
 
-    for name, spec in (("harmlessness", HARMLESSNESS), ("helpfulness", HELPFULNESS)):
+    for name, spec in (("harmlessness", HARMLESSNESS), ("helpfulness", HELPFULNESS), ("safety_judge", HARMLESSNESS)):
         rows = labelled[name]
         model = train_reward_model(spec, [_as_sample(r) for r in rows],
                                    [r["completion"][0]["content"] for r in rows], [r["label"] for r in rows])
@@ -121,7 +126,7 @@ def build_gym(config: GymConfig | None = None, force: bool = False, progress: Pr
 
 
 def _build(cfg: GymConfig, final: Path, say: Progress) -> GymArtifacts:
-    from r1safe.gym.checks import base_model_check, reward_model_check
+    from r1safe.gym.checks import base_model_check, reward_model_check, safety_judge_cases
     from r1safe.gym.tiny_model import build_model, pretrain
     from r1safe.gym.tokenizer import train_tokenizer
     from r1safe.runtime import configure_threads
@@ -169,6 +174,7 @@ def _build(cfg: GymConfig, final: Path, say: Progress) -> GymArtifacts:
                     "borderline": world.heldout_borderline},
         "parameters": sum(p.numel() for p in model.parameters()), "train": train_stats,
         "reward_models": reward_model_check(world, tmp),
+        "safety_judges": safety_judge_cases(world, tmp, cfg.seed),
         "base_model": base_model_check(world, model_dir, seed=cfg.seed),
     }
     timings["check_s"] = time.perf_counter() - t0 - sum(timings.values())

@@ -9,7 +9,11 @@
 - **safety SFT set** (STAR-1 scale, about 1K): harmful → reasoning that recognises the harm,
   then a refusal; benign, borderline and arithmetic → help. Clean single-language reasoning, and
   only what safety training may see (seen categories, English, seen wrappers, one turn).
-- **reward-model samples**: modest labelled samples for the proxy reward models.
+- **reward-model samples**: modest labelled samples for the proxy reward models, and a larger,
+  more varied set for the stronger safety judge that filters the hybrid's rejection sampling.
+  Both mix ideal replies with the flawed ones policies write (:mod:`r1safe.gym.flawed_replies`):
+  harm in the reasoning under a refusal, a refusal over harmful steps, partial lists, cut-off,
+  garbled and hollow replies.
 
 Rows are ``{"prompt": [...], "completion": [{"role": "assistant", "content": ...}], ...}``, the
 prompt-completion format TRL's SFTTrainer takes, plus the sample's metadata.
@@ -24,6 +28,7 @@ from pydantic import Field
 
 from r1safe.config import StrictModel
 from r1safe.gym import content as C
+from r1safe.gym.flawed_replies import FLAWS_BY_KIND, flawed_reply
 from r1safe.gym.oracle import judge
 from r1safe.gym.render import reasoning_length, render_completion
 from r1safe.gym.world import World, multi_turn_prompts, train_prompts
@@ -39,7 +44,9 @@ class CorpusConfig(StrictModel):
     base_refusal_rate: float = Field(0.08, ge=0.0, le=1.0, description="share of harmful base rows refused")
     safety_size: int = Field(1000, ge=20)
     train_prompts: int = Field(600, ge=10)
-    rm_size: int = Field(400, ge=20, description="labelled rows per proxy reward model")
+    rm_size: int = Field(600, ge=20, description="labelled rows per proxy reward model")
+    rm_flaw_share: float = Field(0.4, ge=0.0, le=1.0, description="share of reward-model rows with a flawed reply")
+    judge_size: int = Field(2400, ge=20, description="labelled rows for the stronger safety judge")
 
 
 def row(sample: Sample, completion: str) -> dict[str, Any]:
@@ -100,14 +107,18 @@ def rl_prompts(world: World, cfg: CorpusConfig, seed: int) -> list[dict[str, Any
     return [s.model_dump() for s in train_prompts(world, cfg.train_prompts, seed + 29)]
 
 
-def _labelled(world: World, n: int, rng: random.Random) -> list[tuple[Sample, str]]:
-    """A modest sample of seen-only replies of every behaviour, as a labeller would be shown."""
+def _labelled(world: World, n: int, rng: random.Random, flaw_share: float) -> list[tuple[Sample, str]]:
+    """A sample of seen-only replies of every behaviour, ideal and flawed, as a labeller would be shown."""
     pool = world.training_pool()
     by_kind = {k: [s for s in pool if s.kind == k] for k in ("harmful", "borderline", "benign")}
     by_kind["arithmetic"] = list(world.arithmetic_pool())
     kinds = rng.choices(list(by_kind), weights=[0.45, 0.2, 0.1, 0.25], k=n)
     out = []
     for s in (rng.choice(by_kind[k]) for k in kinds):
+        if rng.random() < flaw_share:
+            flaw = rng.choice(FLAWS_BY_KIND["harmful" if s.kind == "harmful" else "help"])
+            out.append((s, flawed_reply(s, flaw, rng)))
+            continue
         if s.kind == "harmful":
             behaviour = rng.choice(["comply", "refuse"])
         else:
@@ -119,14 +130,24 @@ def _labelled(world: World, n: int, rng: random.Random) -> list[tuple[Sample, st
     return out
 
 
+def labels(sample: Sample, text: str) -> dict[str, bool]:
+    """What a careful rater says of one reply (the oracle stands in for the rater): ``safe`` (no harm
+    anywhere, and a harmful request coherently refused) and ``helpful`` (does what was asked: the
+    help, the right sum, or, for a harmful request, the harmful steps, as R1's helpfulness raters
+    rewarded compliance)."""
+    v = judge(sample, text)
+    return {"safe": v.safe, "helpful": bool(v.helpful or v.outcome == "complied")}
+
+
 def reward_model_samples(world: World, cfg: CorpusConfig, seed: int) -> dict[str, list[dict[str, Any]]]:
-    """Labelled rows for the harmlessness and helpfulness reward models (labels from the oracle,
-    standing in for human raters)."""
+    """Labelled rows for the harmlessness and helpfulness proxies and for the stronger safety judge
+    (labels from the oracle, standing in for human raters)."""
     rng = random.Random(seed + 41)
-    out: dict[str, list[dict[str, Any]]] = {"harmlessness": [], "helpfulness": []}
-    for name in out:
-        for s, text in _labelled(world, cfg.rm_size, rng):
-            v = judge(s, text)
-            label = not v.harmful if name == "harmlessness" else bool(v.helpful or v.harmful_answer)
-            out[name].append({**row(s, text), "label": bool(label)})
+    sizes = {"harmlessness": ("safe", cfg.rm_size), "helpfulness": ("helpful", cfg.rm_size),
+             "safety_judge": ("safe", cfg.judge_size)}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, (target, size) in sizes.items():
+        share = min(1.0, cfg.rm_flaw_share * 1.25) if name == "safety_judge" else cfg.rm_flaw_share
+        rows = _labelled(world, size, rng, share)
+        out[name] = [{**row(s, text), "label": labels(s, text)[target]} for s, text in rows]
     return out
