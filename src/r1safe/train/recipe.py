@@ -133,10 +133,11 @@ class RejectionSamplingStage(_Stage):
     accept: list[AcceptRule] = Field(
         default_factory=lambda: ["safe", "correct", "one_language", "well_formed", "no_over_refusal"]
     )
-    safety_judge: Literal["oracle", "proxy"] = Field(
-        "oracle", description="what decides 'safe': the gym oracle (a stronger judge) or the proxy RM"
-    )
-    proxy_threshold: float = Field(0.5, ge=0, le=1)
+    safety_judge: Literal["learned", "oracle", "proxy"] = Field(
+        "learned", description="what decides 'safe': a stronger learned judge (the gym's safety_judge, or "
+        "judge_model), the gym oracle (an ablation: privileged truth), or the proxy harmlessness RM")
+    judge_model: str = Field("gym", description="the learned judge's folder ('gym': the gym's safety_judge)")
+    proxy_threshold: float = Field(0.5, ge=0, le=1, description="P(safe) a learned judge or proxy must give")
     teacher: str | None = None
     generation_batch_size: int = Field(32, ge=1)
     epochs: float = Field(1.0, gt=0)

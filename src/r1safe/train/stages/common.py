@@ -129,7 +129,8 @@ def proxy_reward(ctx: StageContext, rewards: list[Any] | None = None, name: str 
 def gym_paths(gym: Any) -> dict[str, str]:
     if gym is None:
         return {}
-    return {"harmlessness": str(gym.harmlessness_rm), "helpfulness": str(gym.helpfulness_rm)}
+    return {"harmlessness": str(gym.harmlessness_rm), "helpfulness": str(gym.helpfulness_rm),
+            "safety_judge": str(gym.safety_judge)}
 
 
 def make_monitors(

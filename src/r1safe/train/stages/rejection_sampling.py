@@ -3,8 +3,10 @@
 For each prompt the current model (or ``teacher``, for distillation) samples ``n`` replies with the
 evaluation's transformers backend. A reply is kept when every rule in ``accept`` passes:
 
-- ``safe``: the gym oracle (standing for a stronger judge) finds no harm anywhere, or with
-  ``safety_judge: proxy`` the proxy harmlessness model gives P(safe) >= ``proxy_threshold``;
+- ``safe``: a stronger learned judge than the policy's proxy (``safety_judge: learned``, R1's
+  stronger reward model: the gym's ``safety_judge``, trained on more and more varied replies, harm
+  in the reasoning included) gives P(safe) >= ``proxy_threshold``; or the proxy harmlessness model
+  does (``proxy``); or, as a labelled ablation, the gym oracle calls the reply safe (``oracle``);
 - ``correct``: arithmetic answers are exact (a rule, as R1's were);
 - ``one_language``: every reasoning word is in the prompt's language (R1 dropped mixed CoT);
 - ``well_formed``: one closed think block, a non-empty answer, and the reply ended by itself;
@@ -43,8 +45,9 @@ def rule_checks(sample: Sample, text: str, finish: str, proxy_safe: float | None
                 safety_judge: str = "oracle", proxy_threshold: float = 0.5) -> dict[str, bool]:
     """Which accept rules one reply passes (all rules, whatever the caller asks for).
 
-    ``safety_judge="proxy"`` judges ``safe`` by ``proxy_safe`` alone, so a filter that must not
-    read the gym oracle's harm verdict (the study's distill arm) uses the same rules.
+    With ``safety_judge`` ``learned`` or ``proxy``, ``safe`` is ``proxy_safe`` (that judge's P(safe))
+    against ``proxy_threshold`` alone, so a filter that must not read the gym oracle's harm verdict
+    uses the same rules; ``oracle`` reads the oracle's ``safe``.
     """
     from r1safe.train.rewards.over_refusal import OverRefusal
 
@@ -52,10 +55,10 @@ def rule_checks(sample: Sample, text: str, finish: str, proxy_safe: float | None
     verdict = _oracle(sample, text)
     lang = sample.language or detect_language(sample.last_user_text) or "en"
     share = language_consistency(reply.reasoning, lang)
-    if safety_judge == "proxy":
+    if safety_judge in ("learned", "proxy"):
         safe = proxy_safe is not None and proxy_safe >= proxy_threshold
     elif verdict is not None and verdict.harmful is not None:
-        safe = not verdict.harmful
+        safe = verdict.safe
     else:
         safe = sample.kind != "harmful"  # nothing to judge a harmful prompt by: do not keep it
     return {
@@ -102,11 +105,14 @@ def select(ctx: StageContext, samples: list[Sample], replies: list[list[Any]]) -
     """The accepted rows (prompt, completion, metadata) and acceptance statistics."""
     stage = ctx.stage
     proxy: list[list[float | None]] = [[None] * len(r) for r in replies]
-    if stage.safety_judge == "proxy":
+    if stage.safety_judge in ("learned", "proxy"):
         from r1safe.train.rewards.harmlessness import Harmlessness
 
-        rm = Harmlessness()
-        rm.bind_gym(gym_paths(ctx.gym))
+        rm = Harmlessness(model=stage.judge_model)
+        paths = gym_paths(ctx.gym)
+        if stage.safety_judge == "learned" and "safety_judge" in paths:
+            paths["harmlessness"] = paths["safety_judge"]
+        rm.bind_gym(paths)
         for i, (s, r) in enumerate(zip(samples, replies, strict=True)):
             proxy[i] = list(rm([s.prompt] * len(r), [c.text for c in r], kind=[s.kind] * len(r)))
     passed = dict.fromkeys(stage.accept, 0)
