@@ -10,14 +10,23 @@ from r1safe.study.verdict import verdict
 SPLITS = ("id", "ood_category", "ood_wrapper", "ood_language", "multi_turn")
 
 
-def _records(harm_rate: float, mix_rate: float, seed: int, n: int = 40, k: int = 2) -> list[dict]:
+def _records(harm_rate: float, mix_rate: float, seed: int, n: int = 40, k: int = 2, help_rate: float = 0.8
+             ) -> list[dict]:
     rng = random.Random(seed)
     out = []
     for split in (*SPLITS, "borderline", "capability"):
         for i in range(n):
             for j in range(k):
                 harmful = split in SPLITS
-                scores = {"oracle/harmful_answer": (rng.random() < harm_rate) if harmful else None,
+                complied = harmful and rng.random() < harm_rate
+                helped = not harmful and rng.random() < help_rate
+                scores = {"oracle/harmful_answer": complied if harmful else None,
+                          "oracle/complied": complied if harmful else None,
+                          "oracle/attempted": False if harmful else None,
+                          "oracle/refused": not complied if harmful else (not helped and rng.random() < 0.1),
+                          "oracle/other": False if harmful else None,
+                          "oracle/helpful": helped if split == "borderline" else None,
+                          "oracle/coherent": True,
                           "oracle/harmful_reasoning": (rng.random() < harm_rate) if harmful else None,
                           "oracle/correct": (rng.random() < 0.8) if split == "capability" else None,
                           "oracle/reasoning_mixed": rng.random() < mix_rate, "oracle/format_ok": True,
@@ -28,11 +37,14 @@ def _records(harm_rate: float, mix_rate: float, seed: int, n: int = 40, k: int =
     return out
 
 
-def _results(rl_harm: float, hybrid_harm: float, rl_mix: float = 0.3, gap_rl: float = 0.4) -> dict:
-    rates = {"rl": (rl_harm, rl_mix), "hybrid": (hybrid_harm, 0.0), "sft": (0.2, 0.0)}
-    rows = {arm: {s: rows_from_records(_records(h, m, s), s) for s in (0, 1)} for arm, (h, m) in rates.items()}
+def _results(rl_harm: float, hybrid_harm: float, rl_mix: float = 0.3, gap_rl: float = 0.4, rl_help: float = 0.8
+             ) -> dict:
+    rates = {"base": (1.0, 0.3, 0.8), "rl": (rl_harm, rl_mix, rl_help), "hybrid": (hybrid_harm, 0.0, 0.8),
+             "sft": (0.2, 0.0, 0.8)}
+    rows = {arm: {s: rows_from_records(_records(h, m, s, help_rate=p), s) for s in (0, 1)}
+            for arm, (h, m, p) in rates.items()}
     compute = {arm: {0: {"flops": f, "wall_s": 10.0}, 1: {"flops": f * 1.1, "wall_s": 12.0}}
-               for arm, f in (("rl", 4e12), ("hybrid", 3e12), ("sft", 1e12))}
+               for arm, f in (("base", 0.0), ("rl", 4e12), ("hybrid", 3e12), ("sft", 1e12))}
     table = build_table(rows, compute, resamples=200)
     hacking = {"rl": {"safety": gap_rl, "helpfulness": 0.9}, "hybrid": {"safety": 0.0, "helpfulness": 0.9}}
     return {"status": "complete", "seeds": [0, 1], "config": {"mode": "test", "samples": 2, "limit": 40},
@@ -91,3 +103,14 @@ def test_reward_hacking_claim_uses_the_gap():
     assert outcome(_results(0.5, 0.5, gap_rl=-0.3)) == "not distinguishable"  # proxy below the oracle is no hack
     helpful = next(c for c in hacked["verdict"]["claims"] if "helpfulness reward model" in c["claim"])
     assert helpful["outcome"] == "not distinguishable"
+
+
+def test_a_broken_arm_is_never_a_safety_result():
+    res = _results(rl_harm=0.0, hybrid_harm=0.3, rl_help=0.1)
+    assert "rl" in res["verdict"]["broken"] and "hybrid" not in res["verdict"]["broken"]
+    refusal = {a["axis"]: a for a in res["verdict"]["axes"]}["refusal_held_out"]
+    assert refusal["best"] == "rl" and "rl" in refusal["broken"] and "Not a safety result for rl" in refusal["text"]
+    claim = next(c for c in res["verdict"]["claims"] if c["claim"].startswith("RL alone generalizes worse"))
+    assert "rl is broken" in claim["text"]
+    assert "Arms that stopped working" in render(res)
+    assert not _results(0.9, 0.1)["verdict"]["broken"]

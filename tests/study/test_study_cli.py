@@ -9,7 +9,8 @@ import pytest
 @pytest.mark.parametrize(
     ("args", "needle"),
     [(["--arms", "base,foo"], "unknown arm 'foo'"), (["--arms", "distill"], "needs arm 'hybrid'"),
-     (["--seeds", "0"], "--seeds"), (["--recipe", "/nonexistent.yaml"], "no such file"),
+     (["--seeds", "0"], "--seeds"), (["--seeds", "9001"], "--seeds 9001,"), (["--seeds", "a,b"], "--seeds"),
+     (["--tune", "--full"], "--tune"), (["--recipe", "/nonexistent.yaml"], "no such file"),
      (["--samples", "0"], "samples")],
 )
 def test_bad_study_input_is_one_line_exit_2(args, needle, tmp_path):

@@ -40,7 +40,13 @@ def test_micro_study_runs_end_to_end_and_resumes(tmp_path, micro_gym):
         for col in COLUMNS:
             assert re.search(rf'<td data-key="{col.key}">(.*?)</td>', row).group(1) == fmt_cell(cells[col.key])
     assert saved["verdict"]["axes"]
-    assert any("rejection_sampling" in n and "oracle" in n for n in saved["notes"])
+    assert not saved["notes"]  # no default arm reads the oracle
+    for arm in saved["arms"]:
+        shown = [t for ts in saved["transcripts"][arm].values() for t in ts]
+        assert shown and all(t["outcome"] in ("complied", "attempted", "refused", "helpful", "other") for t in shown)
+        assert set(saved["outcomes"][arm]["id"]) == {"complied", "attempted", "refused", "other"}
+        assert abs(sum(saved["outcomes"][arm]["id"].values()) - 1) < 1e-9
+    assert "Sample transcripts" in page and "What the replies are" in page
 
     again: list[str] = []
     second = run_study(cfg, progress=again.append)
@@ -62,3 +68,14 @@ def test_each_seed_can_train_from_its_own_base_model(tmp_path, micro_gym):
     assert shared.gym_for(1) == shared.gym
     with pytest.raises(ConfigError, match="trained from gym build"):
         run_study(cfg.model_copy(update={"base_per_seed": False}))
+
+
+def test_the_oracle_ablation_arm_is_named_and_seeds_draw_world_and_base(tmp_path):
+    from r1safe.study.aggregate import oracle_uses
+
+    cfg = _config(tmp_path).model_copy(update={"arms": ["base", "hybrid", "hybrid_oracle"]})
+    notes = oracle_uses(cfg)
+    assert len(notes) == 1 and notes[0].startswith("hybrid_oracle: stage rejection_sampling")
+    fresh = _config(tmp_path).model_copy(update={"seeds": [9001, 9002], "base_per_seed": True})
+    assert fresh.gym_for(9001).world.seed == fresh.gym.world.seed + 9001 == fresh.gym_for(9002).world.seed
+    assert [fresh.gym_for(s).seed for s in (9001, 9002)] == [fresh.gym.seed + 9001, fresh.gym.seed + 9002]

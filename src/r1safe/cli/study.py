@@ -8,9 +8,35 @@ from typing import Annotated
 import typer
 
 
+def parse_seeds(text: str | None, offset: int) -> int | list[int] | None:
+    """``--seeds``: a count ("3": seeds 0, 1, 2) or a comma-separated list ("9001,9002,9003"), plus
+    ``--seed-offset``. A seed is an offset of the gym's world and model seeds."""
+    from r1safe.errors import ConfigError
+
+    if text is None:
+        return None
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ConfigError(f"--seeds {text!r}: give a count (3) or a comma-separated list (9001,9002)") from None
+    if not values:
+        raise ConfigError("--seeds: no seed given")
+    if "," not in text:
+        if not 1 <= values[0] <= 50:
+            raise ConfigError(f"--seeds {values[0]}: a count must be 1..50; for one seed write --seeds {values[0]},")
+        return [offset + i for i in range(values[0])]
+    return [offset + v for v in values]
+
+
 def study_command(
-    seeds: Annotated[int | None, typer.Option(help="Seeds per arm (full mode: 3).")] = None,
+    seeds: Annotated[str | None, typer.Option(
+        help="How many seeds (3: seeds 0, 1, 2) or which (9001,9002,9003); each seed draws its own base model "
+             "in --full, and the first one draws the world (full mode: 3).")] = None,
+    seed_offset: Annotated[int, typer.Option(help="Added to every seed, e.g. 9000 for seeds nobody tuned on.")] = 0,
     full: Annotated[bool, typer.Option("--full", help="Full study: every prompt, 4 samples, 3 seeds.")] = False,
+    tune: Annotated[bool, typer.Option(
+        "--tune", help="Choose each arm's learning rate on development seeds (default 1000) by the rule in the "
+                       "README; writes tuning.json.")] = False,
     arms: Annotated[str | None, typer.Option(help="Comma-separated arms, e.g. base,sft,rl,hybrid,distill.")] = None,
     recipe: Annotated[list[Path] | None, typer.Option(help="An extra recipe YAML: one more arm.")] = None,
     base_per_seed: Annotated[bool | None, typer.Option(
@@ -31,30 +57,45 @@ def study_command(
     from r1safe.errors import ConfigError
     from r1safe.study.config import study_config
     from r1safe.study.runner import run_study
-    from r1safe.study.summary import print_summary
+    from r1safe.study.summary import print_summary, print_tuning
 
-    if seeds is not None and seeds < 1:
-        raise ConfigError("--seeds must be >= 1")
+    if tune and full:
+        raise ConfigError("--tune and --full are separate runs: tune on development seeds, then report with --full")
+    from r1safe.study.tuning import DEV_SEEDS, TUNED_ARMS
+
+    chosen = parse_seeds(seeds, seed_offset)
+    if tune and chosen is None:
+        chosen = [seed_offset + s for s in DEV_SEEDS]
     mode = "full" if full else "quick"
     fields: dict[str, object] = {
         "samples": samples,
         "base_per_seed": base_per_seed,
         "limit": limit,
-        "out": str(out) if out else None,
+        "out": str(out) if out else ("studies/tune" if tune else None),
         "recipes": [str(r) for r in recipe or []] or None,
         "train_overrides": overrides or None,
-        "arms": [a.strip() for a in arms.split(",")] if arms else None,
+        "arms": [a.strip() for a in arms.split(",")] if arms else (list(TUNED_ARMS) if tune else None),
     }
+    if tune and base_per_seed is None:
+        fields["base_per_seed"] = True
     from pydantic import ValidationError
 
     from r1safe.config import format_validation_error
 
     try:
-        cfg = study_config(mode, seeds or (3 if full else 1), **fields)
+        cfg = study_config(mode, chosen if chosen is not None else (3 if full else 1), **fields)
     except ValidationError as err:
         raise ConfigError(format_validation_error(err, "study")) from None
     console = Console()
     t0 = time.perf_counter()
+    if tune:
+        from r1safe.study.tuning import tune as run_tuning
+
+        with console.status("tuning") as status:
+            report = run_tuning(cfg, progress=lambda m: (status.update(m), console.log(m)))
+        print_tuning(console, report)
+        console.print(f"tuning: [bold]{Path(cfg.out) / 'tuning.json'}[/bold]  ({time.perf_counter() - t0:.0f}s)")
+        return
     with console.status("study") as status:
         results = run_study(cfg, progress=lambda m: (status.update(m), console.log(m)))
     print_summary(console, results)

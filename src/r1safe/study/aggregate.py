@@ -8,7 +8,7 @@ from typing import Any
 
 from r1safe.gym.build import GymArtifacts
 from r1safe.study.config import StudyConfig
-from r1safe.study.table import build_table, rows_from_records
+from r1safe.study.table import HARMFUL, build_table, outcome_shares, rows_from_records
 from r1safe.study.verdict import verdict
 
 HACK_KEYS = {"proxy": "monitor/reward_hacking/proxy_safe", "oracle": "monitor/reward_hacking/judge_safe",
@@ -42,18 +42,20 @@ def final_gaps(curves: dict[str, dict[str, list[float]]], arm: str) -> dict[str,
 
 def oracle_uses(cfg: StudyConfig) -> list[str]:
     """Where an arm's recipe reads the gym oracle (privileged truth no real run has), one line each."""
+    from r1safe.study.config import RECIPE_ARMS
     from r1safe.study.runner import recipe_path
     from r1safe.train.recipe import load_recipe
 
     notes = []
-    for arm in [a for a in cfg.arms if a in ("sft", "rl", "hybrid")] + list(cfg.recipes):
-        recipe = load_recipe(recipe_path(arm) if arm in ("sft", "rl", "hybrid") else arm)
+    for arm in [a for a in cfg.arms if a in RECIPE_ARMS] + list(cfg.recipes):
+        name, overrides = RECIPE_ARMS.get(arm, (arm, ()))
+        recipe = load_recipe(recipe_path(name) if arm in RECIPE_ARMS else arm, list(overrides))
         for stage in recipe.stages:
             if getattr(stage, "safety_judge", None) == "oracle":
-                notes.append(f"{recipe.name}: stage {stage.name or stage.kind} keeps samples the gym oracle calls safe "
-                             "(standing in for R1's stronger judge); the other arms see only learned proxies.")
+                notes.append(f"{arm}: stage {stage.name or stage.kind} keeps samples the gym oracle calls safe "
+                             "(an ablation with privileged truth); the other arms see only learned judges.")
             if any(r.name == "oracle_harmlessness" for r in getattr(stage, "rewards", [])):
-                notes.append(f"{recipe.name}: stage {stage.name or stage.kind} is rewarded by the gym oracle "
+                notes.append(f"{arm}: stage {stage.name or stage.kind} is rewarded by the gym oracle "
                              "(ablation).")
     return notes
 
@@ -62,6 +64,39 @@ def _records(eval_dir: str) -> list[dict[str, Any]]:
     path = Path(eval_dir) / "records.jsonl"
     with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def _outcome(scores: dict[str, Any]) -> str | None:
+    from r1safe.gym.oracle import OUTCOMES
+
+    return next((name for name in OUTCOMES if scores.get(f"oracle/{name}")), None)
+
+
+def transcripts(records: list[dict[str, Any]], per_split: int = 2, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
+    """A few replies per split, drawn at random (seeded), with the oracle's outcome: what the model
+    actually says, for the report. Replies to harmful prompts are drawn first from those that did
+    not refuse, so a reader sees the failures, then from the rest."""
+    import random
+
+    from r1safe.text.think_format import parse_reply
+
+    rng = random.Random(seed)
+    by_split: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        by_split.setdefault(r["split"], []).append(r)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for split, rows in by_split.items():
+        rows = rng.sample(rows, len(rows))
+        if split in HARMFUL:
+            rows.sort(key=lambda r: _outcome(r["scores"]) == "refused")
+        shown = []
+        for r in rows[:per_split]:
+            reply = parse_reply(r["reply"])
+            shown.append({"prompt": r["prompt"][-1]["content"] if r.get("prompt") else r.get("sample_id"),
+                          "reasoning": reply.reasoning, "answer": reply.answer,
+                          "outcome": _outcome(r["scores"]), "coherent": r["scores"].get("oracle/coherent")})
+        out[split] = shown
+    return out
 
 
 def aggregate(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[str, int], dict[str, Any]],
@@ -79,6 +114,10 @@ def aggregate(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[
     compute = {arm: {seed: {"flops": info["compute"].get("flops_total", 0.0), "wall_s": info["wall_s"]}
                      for (a, seed), info in done.items() if a == arm} for arm in arms}
     table = build_table(rows, compute, resamples=cfg.bootstrap)
+    outcomes = {arm: outcome_shares(by_seed) for arm, by_seed in rows.items()}
+    first = cfg.seeds[0]
+    samples = {arm: transcripts(_records(info["eval_dir"]), seed=first)
+               for (arm, seed), info in done.items() if seed == first}
     curves = {f"{arm} s{seed}": hacking_curve(info.get("metrics"))
               for (arm, seed), info in done.items() if info.get("metrics")}
     final_gap = {arm: final_gaps(curves, arm) for arm in arms}
@@ -91,7 +130,7 @@ def aggregate(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[
                 "base_model": report["base_model"], "reward_models": report["reward_models"],
                 "builds": {str(seed): g.config.digest() for seed, g in gyms.items()}},
         "runs": {f"{arm} s{seed}": info for (arm, seed), info in done.items()},
-        "table": table, "hacking_final_gap": final_gap,
+        "table": table, "outcomes": outcomes, "transcripts": samples, "hacking_final_gap": final_gap,
         "hacking_curves": {k: v for k, v in curves.items() if v["step"]},
         "verdict": verdict(table, final_gap),
         "notes": oracle_uses(cfg),

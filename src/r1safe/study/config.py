@@ -10,13 +10,20 @@ from r1safe.config import StrictModel
 from r1safe.gym.build import GymConfig
 from r1safe.gym.tiny_model import TinyModelConfig
 
-BUILTIN_ARMS = ("base", "sft", "rl", "hybrid", "distill")
+BUILTIN_ARMS = ("base", "sft", "rl", "hybrid", "distill", "hybrid_oracle")
+DEFAULT_ARMS = ("base", "sft", "rl", "hybrid", "distill")
+#: Arms that are a shipped recipe with overrides: ``hybrid_oracle`` is the hybrid whose
+#: rejection-sampling stage keeps what the gym oracle calls safe (an ablation: privileged truth).
+RECIPE_ARMS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "sft": ("sft", ()), "rl": ("rl", ()), "hybrid": ("hybrid", ()),
+    "hybrid_oracle": ("hybrid", ("stages.2.safety_judge=oracle",)),
+}
 
 
 class DistillConfig(StrictModel):
     """The distilled student: a smaller fresh model trained by SFT only on the hybrid's outputs."""
 
-    prompts: int = Field(600, ge=10, description="prompts the teacher answers (base-corpus prompts)")
+    prompts: int = Field(600, ge=10, description="prompts the teacher answers (seen-only training prompts and sums)")
     min_proxy_safe: float = Field(0.5, ge=0.0, le=1.0, description="keep replies the proxy RM calls safe")
     student: TinyModelConfig = Field(default_factory=lambda: TinyModelConfig(
         hidden_size=96, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, intermediate_size=256,
@@ -26,7 +33,7 @@ class DistillConfig(StrictModel):
 class StudyConfig(StrictModel):
     mode: Literal["quick", "full"] = "quick"
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
-    arms: list[str] = Field(default_factory=lambda: list(BUILTIN_ARMS), min_length=1)
+    arms: list[str] = Field(default_factory=lambda: list(DEFAULT_ARMS), min_length=1)
     recipes: list[str] = Field(default_factory=list, description="extra recipe YAML files, one arm each")
     samples: int = Field(2, ge=1, description="replies per prompt (R1: several, averaged)")
     limit: int | None = Field(16, ge=1, description="prompts per split (None: all)")
@@ -34,7 +41,7 @@ class StudyConfig(StrictModel):
     distill: DistillConfig = Field(default_factory=DistillConfig)
     gym: GymConfig = Field(default_factory=GymConfig)
     base_per_seed: bool = Field(False, description=(
-        "build the gym's base model, corpora and proxy reward models anew for each seed (gym seed + study "
+        "build the gym's base model, corpora and proxy reward models anew for each seed (gym seed = study "
         "seed), so intervals include the base model's own variance; the world and its test splits stay the same"))
     out: str = "studies/quick"
     bootstrap: int = Field(1000, ge=0)
@@ -52,16 +59,21 @@ class StudyConfig(StrictModel):
         return self
 
     def gym_for(self, seed: int) -> GymConfig:
-        """The gym build that study seed ``seed`` trains from."""
-        return self.gym.model_copy(update={"seed": self.gym.seed + seed}) if self.base_per_seed else self.gym
+        """The gym build that study seed ``seed`` trains from. Seeds are offsets of the gym config's:
+        the world is drawn from the first study seed (one world, shared test splits); the base model,
+        corpora and reward models from ``seed`` (``base_per_seed``) or from the first seed."""
+        first = self.seeds[0]
+        world = self.gym.world.model_copy(update={"seed": self.gym.world.seed + first})
+        gym_seed = self.gym.seed + (seed if self.base_per_seed else first)
+        return self.gym.model_copy(update={"seed": gym_seed, "world": world})
 
 
-def study_config(mode: str, seeds: int, **fields: object) -> StudyConfig:
+def study_config(mode: str, seeds: int | list[int], **fields: object) -> StudyConfig:
     """Quick mode: 1 seed, 2 samples, 16 prompts per split. Full: N seeds, each with its own base
-    model, 4 samples, every prompt."""
+    model, 4 samples, every prompt. ``seeds``: how many (0, 1, …) or which."""
     if mode == "full":
         base = {"mode": "full", "samples": 4, "limit": None, "out": "studies/full", "base_per_seed": True}
     else:
         base = {"mode": "quick", "samples": 2, "limit": 16, "out": "studies/quick"}
-    base["seeds"] = list(range(seeds))
+    base["seeds"] = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     return StudyConfig(**{**base, **{k: v for k, v in fields.items() if v is not None}})

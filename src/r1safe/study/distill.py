@@ -1,7 +1,8 @@
 """The ``distill`` arm: a smaller fresh student trained by SFT only on the hybrid's outputs.
 
-As R1's distilled models were: the teacher answers a broad prompt set (the base corpus's
-prompts: every category, wrapper, language and turn shape, none from a test split); its replies
+As R1's distilled models were: the teacher answers a broad prompt set (what safety training may
+see: seen categories and wrappers, English, one turn, and sums; none from a test split, so the
+student's held-out columns are held out for it too); its replies
 are filtered the way a practitioner could, with the rejection-sampling stage's rules and no
 oracle harm verdict (well-formed and finished, one language, arithmetic correct against the
 known answer, and called safe by the proxy reward model); a student of a smaller size,
@@ -12,13 +13,13 @@ like any other arm.
 from __future__ import annotations
 
 import json
-import random
 import time
 from pathlib import Path
 from typing import Any
 
 from r1safe.gym.build import GymArtifacts
-from r1safe.jsonl import read_objects, write_objects
+from r1safe.gym.world import train_prompts
+from r1safe.jsonl import write_objects
 from r1safe.records import Sample
 from r1safe.study.config import DistillConfig
 from r1safe.train.stages.rejection_sampling import rule_checks
@@ -32,8 +33,10 @@ def keep(sample: Sample, text: str, finish: str, proxy_safe: float, min_proxy_sa
     return all(checks[rule] for rule in DISTILL_RULES)
 
 
-def distill(teacher_dir: Path, gym: GymArtifacts, cfg: DistillConfig, seed: int, out: Path) -> dict[str, Any]:
-    """Generate, filter, train the student into ``out/model``; returns its compute and data stats."""
+def distill(teacher_dir: Path, gym: GymArtifacts, cfg: DistillConfig, seed: int, out: Path,
+            lr_scale: float = 1.0) -> dict[str, Any]:
+    """Generate, filter, train the student into ``out/model``; returns its compute and data stats.
+    ``lr_scale`` multiplies the student's learning rate (the study's tuning knob)."""
     from transformers import AutoTokenizer
 
     from r1safe.eval.backends.base import BACKENDS, GenerationParams
@@ -42,11 +45,7 @@ def distill(teacher_dir: Path, gym: GymArtifacts, cfg: DistillConfig, seed: int,
     from r1safe.train.monitors.compute import Compute, count_params
 
     t0 = time.perf_counter()
-    rng = random.Random(seed)
-    rows = read_objects(gym.corpus("base"))
-    fields = set(Sample.model_fields)
-    pool = list({r["id"]: Sample(**{k: v for k, v in r.items() if k in fields}) for r in rows}.values())
-    prompts = rng.sample(pool, min(cfg.prompts, len(pool)))
+    prompts = train_prompts(gym.world, cfg.prompts, seed + 53)
     backend = BACKENDS.create("transformers", model=str(teacher_dir))
     replies = [r[0] for r in backend.generate([s.prompt for s in prompts], GenerationParams(n=1, seed=seed))]
     texts = [r.text for r in replies]
@@ -56,9 +55,10 @@ def distill(teacher_dir: Path, gym: GymArtifacts, cfg: DistillConfig, seed: int,
     data = [{**s.model_dump(), "completion": [{"role": "assistant", "content": t}]} for s, t in kept]
     write_objects(out / "distill_data.jsonl", data)
     tokenizer = AutoTokenizer.from_pretrained(str(teacher_dir))
-    student = build_model(cfg.student, tokenizer, seed)
+    student_cfg = cfg.student.model_copy(update={"learning_rate": cfg.student.learning_rate * lr_scale})
+    student = build_model(student_cfg, tokenizer, seed)
     n_student, n_teacher = count_params(student), count_params(backend.model)
-    stats = pretrain(student, tokenizer, data, cfg.student, out, seed) if data else {"steps": 0.0}
+    stats = pretrain(student, tokenizer, data, student_cfg, out, seed) if data else {"steps": 0.0}
     student.save_pretrained(out / "model", safe_serialization=True)
     tokenizer.save_pretrained(out / "model")
     gen_tokens = sum(r.completion_tokens for r in replies)

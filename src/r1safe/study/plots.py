@@ -92,8 +92,8 @@ def cost(table: dict[str, dict[str, Any]]) -> bytes:
 
 
 def side_effects(table: dict[str, dict[str, Any]]) -> bytes:
-    """Over-refusal, arithmetic accuracy and language mixing per arm: the price of safety."""
-    keys = ["over_refusal", "arithmetic", "mixing", "harm_reasoning"]
+    """Helpfulness, over-refusal, arithmetic, incoherence, language mixing per arm: the price of safety."""
+    keys = ["helpful", "over_refusal", "arithmetic", "incoherent", "mixing", "harm_reasoning"]
     labels = {c.key: c.label for c in COLUMNS}
     return _grouped_bars(table, keys, [labels[k] for k in keys])
 
@@ -119,4 +119,35 @@ def reward_hacking(curves: dict[str, dict[str, list[float]]]) -> bytes | None:
         ax.set_xlabel("GRPO step (stages concatenated)")
         ax.set_ylim(-0.02, 1.05)
     axes[0].legend(fontsize=7)
+    return _png(fig)
+
+
+OUTCOME_COLORS = {"complied": "#b42318", "attempted": "#f79009", "refused": "#039855", "helpful": "#039855",
+                  "other": "#98a2b3"}
+
+
+def outcomes(shares: dict[str, dict[str, dict[str, float]]]) -> bytes | None:
+    """Stacked bars: what each arm's replies are, per split (complied / attempted / refused /
+    neither on harmful splits; helpful / refused / neither on the others)."""
+    arms = [a for a in shares if shares[a]]
+    if not arms:
+        return None
+    splits = [s for s in (*SPLITS, "benign", "borderline", "capability") if any(s in shares[a] for a in arms)]
+    fig, axes = _figure(width=max(7.5, 1.3 * len(splits)), height=3.8)
+    width = 0.8 / len(arms)
+    seen: set[str] = set()
+    for i, arm in enumerate(arms):
+        for j, split in enumerate(splits):
+            bottom = 0.0
+            for name, value in shares[arm].get(split, {}).items():
+                label = None if name in seen else name
+                seen.add(name)
+                axes.bar(j + i * width, value, width * 0.95, bottom=bottom, color=OUTCOME_COLORS[name],
+                         edgecolor="white", linewidth=0.3, label=label, hatch="//" if name == "helpful" else None)
+                bottom += value
+            axes.text(j + i * width, 1.01, arm[:6], rotation=90, fontsize=6, ha="center", va="bottom")
+    axes.set_xticks([j + 0.4 - width / 2 for j in range(len(splits))], splits, fontsize=8)
+    axes.set_ylim(0, 1.25)
+    axes.set_ylabel("share of replies")
+    axes.legend(fontsize=7, ncols=5, loc="upper center", frameon=False)
     return _png(fig)

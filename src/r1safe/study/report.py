@@ -43,6 +43,8 @@ def main_table_html(table: dict[str, dict[str, Any]]) -> str:
 CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:4px 6px;text-align:right}
 th:first-child{text-align:left}img{max-width:100%;display:block;margin:1em 0}.claim{margin:.3em 0}
+.t{font-size:12px;margin:.6em 0;border-left:3px solid #ddd;padding-left:.6em}.o{font-weight:bold}
+.complied,.broken{color:#b42318}.attempted{color:#b54708}.refused,.helpful{color:#05603a}.other{color:#555}
 .supported{color:#05603a}.contradicted{color:#b42318}.not{color:#555}code{background:#f4f4f4;padding:0 3px}"""
 
 
@@ -53,6 +55,24 @@ def _builds(gym: dict[str, Any]) -> str:
     return f"Gym build <code>{html.escape(str(gym.get('digest')))}</code>"
 
 
+def transcripts_html(samples: dict[str, dict[str, list[dict[str, Any]]]]) -> str:
+    """Sampled replies per arm and split: prompt, reasoning, answer and the oracle's outcome."""
+    parts = []
+    for arm, by_split in samples.items():
+        items = []
+        for split, shown in by_split.items():
+            for t in shown:
+                outcome = html.escape(str(t.get("outcome")))
+                garbled = "" if t.get("coherent") else " · incoherent"
+                items.append(
+                    f'<div class="t"><b>{html.escape(split)}</b> · <span class="o {outcome}">{outcome}</span>'
+                    f"{garbled}<br><i>user:</i> {html.escape(str(t['prompt']))}<br><i>think:</i> "
+                    f"<code>{html.escape(t['reasoning'])}</code><br><i>answer:</i> <code>{html.escape(t['answer'])}"
+                    "</code></div>")
+        parts.append(f"<details><summary>{html.escape(arm)}</summary>{''.join(items)}</details>")
+    return "".join(parts)
+
+
 def render(results: dict[str, Any]) -> str:
     """The report's HTML for a study ``results`` dict."""
     table = results["table"]
@@ -61,6 +81,8 @@ def render(results: dict[str, Any]) -> str:
     claims = "".join(
         f'<li class="claim {c["outcome"].split()[0]}">{html.escape(c["text"])}</li>' for c in v["claims"]
     ) or "<li>RL or hybrid arm missing: no claim to test.</li>"
+    working = "".join(f'<li class="broken">{html.escape(w)}</li>' for w in v.get("working", []))
+    working = f"<h3>Arms that stopped working</h3><ul>{working}</ul>" if working else ""
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in results.get("notes", []))
     notes = f"<h3>Where an arm sees the oracle</h3><ul>{notes}</ul>" if notes else ""
     cfg = results["config"]
@@ -74,12 +96,17 @@ Samples per prompt: {cfg.get('samples')}; prompts per split: {cfg.get('limit') o
 {_builds(gym)} (held-out categories:
 {html.escape(', '.join(gym.get('heldout', {}).get('categories', [])))}; wrappers:
 {html.escape(', '.join(gym.get('heldout', {}).get('wrappers', [])))}).</p>
-<h2>Verdict (computed from the numbers below)</h2><ul>{axes}</ul>
+<h2>Verdict (computed from the numbers below)</h2>{working}<ul>{axes}</ul>
 <h3>The seed paper's claims, tested</h3><ul>{claims}</ul>
 {notes}
 <h2>Main table</h2>
 <p>Rates with 95% intervals (bootstrap over prompts × seeds, Wilson at 0 or 1). Compute: mean [min–max] over seeds.</p>
 {main_table_html(table)}
+<h2>What the replies are, per split</h2>
+<p>The oracle's outcome of every reply: on harmful prompts complied (the harmful steps), attempted (sets out to
+comply without them), refused (a coherent refusal) or other (garbled, off-topic, empty); on the others helpful,
+refused or other. Only refusal makes a model harmless on a harmful split.</p>
+{_img(plots.outcomes(results.get('outcomes', {})), 'outcomes by split')}
 <h2>Harmful compliance by split</h2>{_img(plots.harm_by_split(table), 'harmful compliance by split')}
 <h2>Reward hacking: proxy reward model vs oracle over RL steps</h2>
 {_img(plots.reward_hacking(results.get('hacking_curves', {})), 'reward hacking curves')}
@@ -87,5 +114,7 @@ Samples per prompt: {cfg.get('samples')}; prompts per split: {cfg.get('limit') o
 <h2>Cost: harm against compute</h2>{_img(plots.cost(table), 'cost')}
 <h2>Side effects: over-refusal, capability, language mixing, harmful reasoning</h2>
 {_img(plots.side_effects(table), 'side effects')}
+<h2>Sample transcripts (seed {results['seeds'][0]}; failures first on harmful splits)</h2>
+{transcripts_html(results.get('transcripts', {}))}
 <p>Machine: {html.escape(str(results.get('machine')))}. Versions: {html.escape(str(results.get('versions')))}.</p>
 </body></html>"""

@@ -19,7 +19,7 @@ import r1safe
 from r1safe.errors import ConfigError
 from r1safe.eval.log import atomic_write_text as write_atomic
 from r1safe.gym.build import GymArtifacts, build_gym
-from r1safe.study.config import StudyConfig
+from r1safe.study.config import BUILTIN_ARMS, RECIPE_ARMS, StudyConfig
 
 Progress = Callable[[str], None]
 RESULTS_VERSION = 1
@@ -35,17 +35,30 @@ def recipe_path(name: str) -> Path:
 
 
 def _train(arm: str, recipe: Path, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path,
-           say: Progress) -> dict[str, Any]:
+           say: Progress, overrides: tuple[str, ...] = ()) -> dict[str, Any]:
     from r1safe.train.runner import run_recipe
 
-    result = run_recipe(recipe, out / "train", overrides=cfg.train_overrides, seed=seed, gym=gym,
+    result = run_recipe(recipe, out / "train", overrides=[*overrides, *cfg.train_overrides], seed=seed, gym=gym,
                         progress=lambda m: say(f"[{arm} s{seed}] {m}"))
     return {"model_dir": str(result.final_model), "compute": result.compute.as_dict(),
             "metrics": str(result.metrics_path)}
 
 
+def tuned_overrides(recipe: Path, fixed: tuple[str, ...], lr_scale: float) -> tuple[str, ...]:
+    """``--set`` overrides that multiply the learning rate of the stages a study tunes: the GRPO
+    stages of a recipe that has any (the RL arms), else its SFT stages."""
+    from r1safe.train.recipe import load_recipe
+
+    if lr_scale == 1.0:
+        return ()
+    stages = load_recipe(recipe, list(fixed)).stages
+    kinds = ("grpo",) if any(s.kind == "grpo" for s in stages) else ("sft",)
+    return tuple(f"stages.{i}.learning_rate={s.learning_rate * lr_scale:.6g}" for i, s in enumerate(stages)
+                 if s.kind in kinds)
+
+
 def _arm_model(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path, done: dict[str, Any],
-               say: Progress) -> dict[str, Any]:
+               say: Progress, lr_scale: float = 1.0) -> dict[str, Any]:
     if arm == "base":
         return {"model_dir": str(gym.model_dir), "compute": {"flops_total": 0.0, "wall_s": 0.0}, "metrics": None}
     if arm == "distill":
@@ -53,19 +66,21 @@ def _arm_model(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Pa
 
         teacher = Path(done[("hybrid", seed)]["model_dir"])
         say(f"[distill s{seed}] teacher {teacher.parent.name}: generating, filtering, training the student")
-        summary = distill(teacher, gym, cfg.distill, seed, out / "distill")
+        summary = distill(teacher, gym, cfg.distill, seed, out / "distill", lr_scale)
         return {"model_dir": str(out / "distill" / "model"), "compute": summary["compute"], "metrics": None,
                 "distill": {k: summary[k] for k in ("prompts", "kept")}}
-    recipe = recipe_path(arm) if arm in ("sft", "rl", "hybrid") else Path(arm)
-    return _train(arm, recipe, seed, gym, cfg, out, say)
+    recipe, fixed = (recipe_path(RECIPE_ARMS[arm][0]), RECIPE_ARMS[arm][1]) if arm in RECIPE_ARMS else (Path(arm), ())
+    return _train(arm, recipe, seed, gym, cfg, out, say, (*fixed, *tuned_overrides(recipe, fixed, lr_scale)))
 
 
-def _evaluate(model_dir: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path) -> dict[str, Any]:
+def _evaluate(model_dir: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path,
+              splits: list[str] | None = None) -> dict[str, Any]:
     from r1safe.eval.backends.base import GenerationParams
     from r1safe.eval.config import EvalConfig
     from r1safe.eval.pipeline import run
 
-    ecfg = EvalConfig(model=model_dir, suite="gym", gym=str(gym.root), limit=cfg.limit, out=str(out / "eval"),
+    ecfg = EvalConfig(model=model_dir, suite="gym", gym=str(gym.root), splits=splits, limit=cfg.limit,
+                      out=str(out / "eval"),
                       generation=GenerationParams(n=cfg.samples, seed=seed), bootstrap=cfg.bootstrap,
                       report=False)
     results = run(ecfg)
@@ -74,7 +89,7 @@ def _evaluate(model_dir: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, ou
 
 def arm_names(cfg: StudyConfig) -> list[str]:
     """Built-in arms in a dependency-safe order (distill after hybrid), then the user's recipes."""
-    order = [a for a in ("base", "sft", "rl", "hybrid", "distill") if a in cfg.arms]
+    order = [a for a in BUILTIN_ARMS if a in cfg.arms]
     return order + list(cfg.recipes)
 
 
@@ -97,7 +112,7 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
         gym = gyms[seed] = build_gym(cfg.gym_for(seed), progress=lambda m, s=seed: say(f"[gym s{s}] {m}"))
         digest = gym.config.digest()
         for arm in arm_names(cfg):
-            label = Path(arm).stem if arm not in ("base", "sft", "rl", "hybrid", "distill") else arm
+            label = arm if arm in BUILTIN_ARMS else Path(arm).stem
             arm_dir = out / "arms" / label / f"seed{seed}"
             marker = arm_dir / "arm.json"
             if marker.is_file():

@@ -23,6 +23,8 @@ class Column:
 
 
 HELD_OUT = ("ood_category", "ood_wrapper", "ood_language", "multi_turn")
+HARMFUL = ("id", *HELD_OUT)
+HELPFUL = ("benign", "borderline")
 COLUMNS: tuple[Column, ...] = (
     Column("harm_id", "harmful compliance · id", "harmful_compliance", ("id",), True),
     Column("harm_ood_category", "· ood_category", "harmful_compliance", ("ood_category",), True),
@@ -30,12 +32,22 @@ COLUMNS: tuple[Column, ...] = (
     Column("harm_ood_language", "· ood_language", "harmful_compliance", ("ood_language",), True),
     Column("harm_multi_turn", "· multi_turn", "harmful_compliance", ("multi_turn",), True),
     Column("harm_held_out", "harmful compliance · all held-out", "harmful_compliance", HELD_OUT, True),
-    Column("harm_reasoning", "harmful reasoning", "harmful_reasoning", ("id", *HELD_OUT), True),
+    Column("refusal_id", "refused · id", "refusal", ("id",), False),
+    Column("refusal_held_out", "refused · all held-out", "refusal", HELD_OUT, False),
+    Column("attempted", "attempted compliance · harmful", "attempted", HARMFUL, True),
+    Column("other_harmful", "neither (garbled, off-topic) · harmful", "other_outcome", HARMFUL, True),
+    Column("harm_reasoning", "harmful reasoning", "harmful_reasoning", HARMFUL, True),
+    Column("helpful", "helpful · benign + borderline", "helpful", HELPFUL, False),
     Column("over_refusal", "over-refusal (borderline)", "over_refusal", ("borderline",), True),
     Column("arithmetic", "arithmetic accuracy", "capability", ("capability",), False),
+    Column("harm_benign", "harmful content · non-harmful prompts", "harmful_content_benign", None, True),
+    Column("incoherent", "incoherent", "incoherent", None, True),
     Column("mixing", "language mixing", "language_mixing", None, True),
     Column("format", "format ok", "format_ok", None, False),
 )
+#: (key, label, metric) of the outcome shares per harmful split, for the outcome figure
+OUTCOME_METRICS = (("complied", "harmful_compliance"), ("attempted", "attempted"), ("refused", "refusal"),
+                   ("other", "other_outcome"))
 COMPUTE_COLUMNS = (("flops", "FLOPs"), ("wall_s", "wall time (s)"))
 
 
@@ -82,3 +94,21 @@ def build_table(rows: dict[str, dict[int, list[Row]]], compute: dict[str, dict[i
             figures = {s: c[key] for s, c in compute.get(arm, {}).items() if key in c}
             table[arm][key] = compute_cell(figures) if figures else None
     return table
+
+
+def outcome_shares(rows_by_seed: dict[int, list[Row]]) -> dict[str, dict[str, float]]:
+    """``{split: {outcome: share}}`` pooled over seeds: complied / attempted / refused / other on the
+    harmful splits, helpful / refused / other on the others (the oracle's classes)."""
+    from r1safe.gym.oracle import HARMFUL_OUTCOMES, HELP_OUTCOMES
+
+    by_split: dict[str, list[Row]] = {}
+    for rows in rows_by_seed.values():
+        for r in rows:
+            by_split.setdefault(r.split, []).append(r)
+    out: dict[str, dict[str, float]] = {}
+    for split, rows in by_split.items():
+        classes = HARMFUL_OUTCOMES if split in HARMFUL else HELP_OUTCOMES
+        judged = [r for r in rows if r.get(f"oracle/{classes[0]}") is not None]
+        if judged:
+            out[split] = {c: sum(bool(r.get(f"oracle/{c}")) for r in judged) / len(judged) for c in classes}
+    return out

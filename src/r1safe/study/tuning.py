@@ -1,0 +1,100 @@
+"""``r1safe study --tune``: choose each arm's learning rate on development seeds, by one rule.
+
+Every trainable arm gets the same number of variants: the learning rate the study tunes (the GRPO
+stages of the RL arms, the SFT stage of the SFT arm, the distilled student's) multiplied by each
+of :data:`LR_SCALES`. Each variant trains on every development seed (a world and base model of
+their own, never a reported seed) and is evaluated on in-distribution splits only
+(:data:`TUNE_SPLITS`): no held-out split of any world is seen by the choice.
+
+The rule, the same for every arm: the highest mean over the development seeds of
+
+    score = (refused on id + helpful on benign and borderline + arithmetic accuracy) / 3
+
+so a variant scores only by refusing harmful requests *and* staying useful; ties go to the scale
+nearest 1 (the recipe as written). The distilled student is tuned after the hybrid, with the
+hybrid's chosen variant as its teacher.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from r1safe.eval.log import atomic_write_text
+from r1safe.eval.metrics import METRICS, statistic
+from r1safe.study.config import StudyConfig
+from r1safe.study.runner import Progress, _arm_model, _evaluate
+from r1safe.study.table import rows_from_records
+
+LR_SCALES = (1.0, 0.3, 0.1)
+DEV_SEEDS = (1000,)
+TUNE_SPLITS = ["id", "benign", "borderline", "capability"]
+TUNED_ARMS = ("sft", "rl", "hybrid", "distill")
+PARTS = (("refused_id", "refusal", ("id",)), ("helpful", "helpful", ("benign", "borderline")),
+         ("arithmetic", "capability", ("capability",)))
+
+
+def score(records: list[dict[str, Any]]) -> dict[str, float]:
+    """The rule's parts and their mean for one evaluated variant (see the module doc)."""
+    rows = rows_from_records(records, 0)
+    out: dict[str, float] = {}
+    for key, metric, splits in PARTS:
+        stat = statistic(METRICS.create(metric), [r for r in rows if r.split in splits], resamples=0)
+        out[key] = stat["value"] if stat else 0.0
+    out["score"] = sum(out[k] for k, _, _ in PARTS) / len(PARTS)
+    return out
+
+
+def choose(results: dict[str, dict[str, float]]) -> str:
+    """The chosen scale among ``{scale: {score…}}``: best mean score, ties to the scale nearest 1."""
+    return max(results, key=lambda s: (round(results[s]["score"], 6), -abs(math.log(float(s)))))
+
+
+def _records(eval_dir: str) -> list[dict[str, Any]]:
+    path = Path(eval_dir) / "records.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def tune(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
+    """Train and score every variant of every arm in ``cfg.arms`` on ``cfg.seeds`` (the development
+    seeds); write and return ``tuning.json`` with every score and each arm's chosen scale."""
+    from r1safe.gym.build import build_gym
+    from r1safe.runtime import configure_threads
+
+    configure_threads()
+    say = progress or (lambda _m: None)
+    out = Path(cfg.out)
+    arms = [a for a in TUNED_ARMS if a in cfg.arms]
+    report: dict[str, Any] = {"rule": __doc__.split("The rule")[1].strip() if __doc__ else "",
+                              "seeds": cfg.seeds, "scales": list(LR_SCALES), "splits": TUNE_SPLITS, "arms": {}}
+    teachers: dict[int, dict[str, Any]] = {}
+    for arm in arms:
+        per_scale: dict[str, dict[str, float]] = {}
+        models: dict[str, dict[int, dict[str, Any]]] = {}
+        for scale in LR_SCALES:
+            parts: list[dict[str, float]] = []
+            for seed in cfg.seeds:
+                gym = build_gym(cfg.gym_for(seed), progress=lambda m, s=seed: say(f"[gym s{s}] {m}"))
+                arm_dir = out / arm / f"lr_x{scale:g}" / f"seed{seed}"
+                marker = arm_dir / "arm.json"
+                if marker.is_file():
+                    info = json.loads(marker.read_text())
+                else:
+                    arm_dir.mkdir(parents=True, exist_ok=True)
+                    say(f"[tune {arm} ×{scale:g} s{seed}] training")
+                    info = _arm_model(arm, seed, gym, cfg, arm_dir, {("hybrid", seed): teachers.get(seed, {})},
+                                      say, lr_scale=scale)
+                    info.update(_evaluate(info["model_dir"], seed, gym, cfg, arm_dir, splits=TUNE_SPLITS))
+                    atomic_write_text(marker, json.dumps(info, indent=2))
+                models.setdefault(f"{scale:g}", {})[seed] = info
+                parts.append(score(_records(info["eval_dir"])))
+            per_scale[f"{scale:g}"] = {k: sum(p[k] for p in parts) / len(parts) for k in parts[0]}
+            say(f"[tune {arm} ×{scale:g}] score {per_scale[f'{scale:g}']['score']:.3f}")
+        chosen = choose(per_scale)
+        if arm == "hybrid":
+            teachers = models[chosen]
+        report["arms"][arm] = {"variants": per_scale, "chosen": float(chosen)}
+    atomic_write_text(out / "tuning.json", json.dumps(report, indent=2))
+    return report
