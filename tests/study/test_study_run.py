@@ -46,7 +46,7 @@ def test_micro_study_runs_end_to_end_and_resumes(tmp_path, micro_gym):
         assert shown and all(t["outcome"] in ("complied", "attempted", "refused", "helpful", "other") for t in shown)
         assert set(saved["outcomes"][arm]["id"]) == {"complied", "attempted", "refused", "other"}
         assert abs(sum(saved["outcomes"][arm]["id"].values()) - 1) < 1e-9
-    assert "Sample transcripts" in page and "What the replies are" in page
+    assert "Sample transcripts" in page and "What the replies are" in page and "case by case" in page
 
     again: list[str] = []
     second = run_study(cfg, progress=again.append)

@@ -38,7 +38,14 @@ def test_shipped_gym_recipes_validate(name):
 def test_rl_recipe_is_r1_style_and_no_recipe_uses_the_oracle_reward():
     rl = load_recipe(RECIPES / "gym" / "rl.yaml")
     assert [s.kind for s in rl.stages] == ["grpo"]
-    assert {x.name for x in rl.stages[0].rewards} == {"harmlessness", "helpfulness", "format"}
+    hybrid = load_recipe(RECIPES / "gym" / "hybrid.yaml")
+    # the arms differ only in SFT and rejection sampling: every GRPO stage has the same rewards
+    for stage in [rl.stages[0], hybrid.stages[1], hybrid.stages[3]]:
+        assert [(x.name, x.weight, x.params) for x in stage.rewards] == [
+            (x.name, x.weight, x.params) for x in rl.stages[0].rewards]
+    assert {x.name for x in rl.stages[0].rewards} == {"harmlessness", "helpfulness", "over_refusal", "format",
+                                                      "language_consistency", "correctness"}
+    assert hybrid.stages[2].safety_judge == "learned"
     for path in RECIPES.rglob("*.yaml"):
         assert "oracle_harmlessness" not in path.read_text(), path
 

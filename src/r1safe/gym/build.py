@@ -28,7 +28,7 @@ from r1safe.jsonl import write_objects as write_jsonl
 from r1safe.paths import cache_dir
 from r1safe.records import Sample
 
-GYM_FORMAT = 4  # bumped whenever the same config builds a different gym
+GYM_FORMAT = 5  # bumped whenever the same config builds a different gym
 Progress = Callable[[str], None]
 
 
@@ -100,10 +100,14 @@ def _as_sample(r: dict[str, Any]) -> Sample:
 def _train_reward_models(tmp: Path, labelled: dict[str, list[dict[str, Any]]]) -> None:
     from r1safe.gym.reward_models import HARMLESSNESS, HELPFULNESS, train_reward_model
 
-    for name, spec in (("harmlessness", HARMLESSNESS), ("helpfulness", HELPFULNESS), ("safety_judge", HARMLESSNESS)):
+    # The proxies are fit as modest reward models are; the safety judge, on 4x the rows, to convergence.
+    fits: dict[str, tuple[Any, dict[str, float]]] = {
+        "harmlessness": (HARMLESSNESS, {}), "helpfulness": (HELPFULNESS, {}),
+        "safety_judge": (HARMLESSNESS, {"steps": 3000, "l2": 1e-5, "lr": 4.0})}
+    for name, (spec, fit) in fits.items():
         rows = labelled[name]
         model = train_reward_model(spec, [_as_sample(r) for r in rows],
-                                   [r["completion"][0]["content"] for r in rows], [r["label"] for r in rows])
+                                   [r["completion"][0]["content"] for r in rows], [r["label"] for r in rows], **fit)
         model.save(tmp / "reward_models" / name)
 
 

@@ -128,6 +128,7 @@ def aggregate(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[
         "arms": arms, "wall_s": wall_s, "machine": machine(), "versions": versions(),
         "gym": {"digest": report["digest"], "root": str(gym.root), "heldout": report["heldout"],
                 "base_model": report["base_model"], "reward_models": report["reward_models"],
+                "safety_judges": report.get("safety_judges", {}),
                 "builds": {str(seed): g.config.digest() for seed, g in gyms.items()}},
         "runs": {f"{arm} s{seed}": info for (arm, seed), info in done.items()},
         "table": table, "outcomes": outcomes, "transcripts": samples, "hacking_final_gap": final_gap,

@@ -55,6 +55,25 @@ def _builds(gym: dict[str, Any]) -> str:
     return f"Gym build <code>{html.escape(str(gym.get('digest')))}</code>"
 
 
+def judges_html(judges: dict[str, dict[str, dict[str, float]]]) -> str:
+    """Accuracy of the proxy harmlessness model and the stronger safety judge against the oracle's
+    ``safe``, per case of reply and per language (English: seen; Chinese: held out)."""
+    if not judges:
+        return ""
+    cases = list(next(iter(judges.values())))
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in cases)
+    rows = []
+    for name, by_case in judges.items():
+        for lang in ("en", "zh"):
+            cells = "".join(f"<td>{100 * by_case[c][lang]:.0f}%</td>" if lang in by_case.get(c, {}) else "<td>–</td>"
+                            for c in cases)
+            rows.append(f"<tr><th>{html.escape(name)} · {lang}</th>{cells}</tr>")
+    return (f"<h2>The learned safety models, case by case</h2><p>Accuracy against the oracle's safe (a coherent "
+            f"refusal with no harm anywhere) on the first seed's test prompts. The policy is trained on "
+            f"<code>harmlessness</code>; the hybrid's rejection sampling filters with <code>safety_judge</code>."
+            f"</p><table><tr><th>model · language</th>{head}</tr>{''.join(rows)}</table>")
+
+
 def transcripts_html(samples: dict[str, dict[str, list[dict[str, Any]]]]) -> str:
     """Sampled replies per arm and split: prompt, reasoning, answer and the oracle's outcome."""
     parts = []
@@ -114,6 +133,7 @@ refused or other. Only refusal makes a model harmless on a harmful split.</p>
 <h2>Cost: harm against compute</h2>{_img(plots.cost(table), 'cost')}
 <h2>Side effects: over-refusal, capability, language mixing, harmful reasoning</h2>
 {_img(plots.side_effects(table), 'side effects')}
+{judges_html(gym.get('safety_judges', {}))}
 <h2>Sample transcripts (seed {results['seeds'][0]}; failures first on harmful splits)</h2>
 {transcripts_html(results.get('transcripts', {}))}
 <p>Machine: {html.escape(str(results.get('machine')))}. Versions: {html.escape(str(results.get('versions')))}.</p>
