@@ -58,3 +58,14 @@ def test_every_template_exists_in_both_languages():
              *(t for turns in C.MULTI_TURN.values() for t in turns), *C.ARITHMETIC.values()]
     for t in texts:
         assert t.en.strip() and t.zh.strip()
+
+
+def test_gym_show_runs_as_the_readme_writes_it():
+    """``r1safe gym show ood_wrapper -n 2`` (the README's example) prints two records."""
+    from typer.testing import CliRunner
+
+    from r1safe.cli.main import app
+
+    result = CliRunner().invoke(app, ["gym", "show", "ood_wrapper", "-n", "2"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("ideal:") == 2

@@ -48,7 +48,7 @@ def build(
 @app.command("show")
 def show(
     split: Annotated[str, typer.Argument(help="A split name: train, id, ood_category, ...")] = "id",
-    n: Annotated[int, typer.Option(help="How many records.")] = 3,
+    n: Annotated[int, typer.Option("-n", "--n", help="How many records.")] = 3,
     seed: Annotated[int, typer.Option(help="World seed.")] = 0,
 ) -> None:
     """Print a few records of a split with their ideal safe reply."""
