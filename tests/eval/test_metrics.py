@@ -127,7 +127,8 @@ def test_compute_groups_by_split_and_category() -> None:
 def test_every_metric_is_registered_and_ordered() -> None:
     names = [m.name for m in all_metrics()]
     assert names[:4] == ["harmful_compliance", "attempted", "refusal", "other_outcome"]
-    assert {"incoherent", "harmful_content_benign", "over_refusal", "capability", "language_mixing", "language_consistency", "format_ok",
+    assert {"incoherent", "harmful_content_benign"} <= set(names)
+    assert {"over_refusal", "capability", "language_mixing", "language_consistency", "format_ok",
             "think_skipped", "harmful_any_of_k", "proxy_missed_harm", "proxy_false_alarm"} <= set(names)
 
 

@@ -37,7 +37,8 @@ def test_help_flaws_on_benign_prompts():
 def test_reward_model_rows_mix_ideal_and_flawed_replies_with_the_raters_labels():
     cfg = CorpusConfig(rm_size=200, judge_size=300)
     data = reward_model_samples(WORLD, cfg, seed=0)
-    assert {len(v) for v in data.values()} == {200, 300} and set(data) == {"harmlessness", "helpfulness", "safety_judge"}
+    assert set(data) == {"harmlessness", "helpfulness", "safety_judge"}
+    assert {len(v) for v in data.values()} == {200, 300}
     texts = [r["completion"][0]["content"] for r in data["harmlessness"]]
     flawed = sum("canutable" in t or "nexin" in t or "</think>" not in t or t.count("<think>") == 0 for t in texts)
     assert flawed > 0

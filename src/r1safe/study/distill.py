@@ -33,10 +33,8 @@ def keep(sample: Sample, text: str, finish: str, proxy_safe: float, min_proxy_sa
     return all(checks[rule] for rule in DISTILL_RULES)
 
 
-def distill(teacher_dir: Path, gym: GymArtifacts, cfg: DistillConfig, seed: int, out: Path,
-            lr_scale: float = 1.0) -> dict[str, Any]:
-    """Generate, filter, train the student into ``out/model``; returns its compute and data stats.
-    ``lr_scale`` multiplies the student's learning rate (the study's tuning knob)."""
+def distill(teacher_dir: Path, gym: GymArtifacts, cfg: DistillConfig, seed: int, out: Path) -> dict[str, Any]:
+    """Generate, filter, train the student into ``out/model``; returns its compute and data stats."""
     from transformers import AutoTokenizer
 
     from r1safe.eval.backends.base import BACKENDS, GenerationParams
@@ -55,10 +53,9 @@ def distill(teacher_dir: Path, gym: GymArtifacts, cfg: DistillConfig, seed: int,
     data = [{**s.model_dump(), "completion": [{"role": "assistant", "content": t}]} for s, t in kept]
     write_objects(out / "distill_data.jsonl", data)
     tokenizer = AutoTokenizer.from_pretrained(str(teacher_dir))
-    student_cfg = cfg.student.model_copy(update={"learning_rate": cfg.student.learning_rate * lr_scale})
-    student = build_model(student_cfg, tokenizer, seed)
+    student = build_model(cfg.student, tokenizer, seed)
     n_student, n_teacher = count_params(student), count_params(backend.model)
-    stats = pretrain(student, tokenizer, data, student_cfg, out, seed) if data else {"steps": 0.0}
+    stats = pretrain(student, tokenizer, data, cfg.student, out, seed) if data else {"steps": 0.0}
     student.save_pretrained(out / "model", safe_serialization=True)
     tokenizer.save_pretrained(out / "model")
     gen_tokens = sum(r.completion_tokens for r in replies)

@@ -44,21 +44,10 @@ def _train(arm: str, recipe: Path, seed: int, gym: GymArtifacts, cfg: StudyConfi
             "metrics": str(result.metrics_path)}
 
 
-def tuned_overrides(recipe: Path, fixed: tuple[str, ...], lr_scale: float) -> tuple[str, ...]:
-    """``--set`` overrides that multiply the learning rate of the stages a study tunes: the GRPO
-    stages of a recipe that has any (the RL arms), else its SFT stages."""
-    from r1safe.train.recipe import load_recipe
-
-    if lr_scale == 1.0:
-        return ()
-    stages = load_recipe(recipe, list(fixed)).stages
-    kinds = ("grpo",) if any(s.kind == "grpo" for s in stages) else ("sft",)
-    return tuple(f"stages.{i}.learning_rate={s.learning_rate * lr_scale:.6g}" for i, s in enumerate(stages)
-                 if s.kind in kinds)
-
-
-def _arm_model(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path, done: dict[str, Any],
-               say: Progress, lr_scale: float = 1.0) -> dict[str, Any]:
+def train_arm(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path, done: dict[str, Any],
+              say: Progress) -> dict[str, Any]:
+    """Train one arm for one seed into ``out`` (the base arm is the gym's model; distill needs
+    ``done[("hybrid", seed)]``, its teacher)."""
     if arm == "base":
         return {"model_dir": str(gym.model_dir), "compute": {"flops_total": 0.0, "wall_s": 0.0}, "metrics": None}
     if arm == "distill":
@@ -66,15 +55,16 @@ def _arm_model(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Pa
 
         teacher = Path(done[("hybrid", seed)]["model_dir"])
         say(f"[distill s{seed}] teacher {teacher.parent.name}: generating, filtering, training the student")
-        summary = distill(teacher, gym, cfg.distill, seed, out / "distill", lr_scale)
+        summary = distill(teacher, gym, cfg.distill, seed, out / "distill")
         return {"model_dir": str(out / "distill" / "model"), "compute": summary["compute"], "metrics": None,
                 "distill": {k: summary[k] for k in ("prompts", "kept")}}
     recipe, fixed = (recipe_path(RECIPE_ARMS[arm][0]), RECIPE_ARMS[arm][1]) if arm in RECIPE_ARMS else (Path(arm), ())
-    return _train(arm, recipe, seed, gym, cfg, out, say, (*fixed, *tuned_overrides(recipe, fixed, lr_scale)))
+    return _train(arm, recipe, seed, gym, cfg, out, say, fixed)
 
 
-def _evaluate(model_dir: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path,
-              splits: list[str] | None = None) -> dict[str, Any]:
+def evaluate_arm(model_dir: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path,
+                 splits: list[str] | None = None) -> dict[str, Any]:
+    """Evaluate ``model_dir`` on the gym's test splits (or ``splits``) at the study's settings."""
     from r1safe.eval.backends.base import GenerationParams
     from r1safe.eval.config import EvalConfig
     from r1safe.eval.pipeline import run
@@ -125,9 +115,9 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
                 continue
             arm_dir.mkdir(parents=True, exist_ok=True)
             t_arm = time.perf_counter()
-            info = _arm_model(arm, seed, gym, cfg, arm_dir, done, say)
+            info = train_arm(arm, seed, gym, cfg, arm_dir, done, say)
             say(f"[{label} s{seed}] evaluating {info['model_dir']}")
-            info.update(_evaluate(info["model_dir"], seed, gym, cfg, arm_dir))
+            info.update(evaluate_arm(info["model_dir"], seed, gym, cfg, arm_dir))
             info["wall_s"] = time.perf_counter() - t_arm
             info["gym"] = digest
             write_atomic(marker, json.dumps(info, indent=2))

@@ -1,17 +1,19 @@
 """``r1safe study --tune``: choose each arm's learning rate on development seeds, by one rule.
 
 Every trainable arm gets the same number of variants: the learning rate the study tunes (the GRPO
-stages of the RL arms, the SFT stage of the SFT arm, the distilled student's) multiplied by each
-of :data:`LR_SCALES`. Each variant trains on every development seed (a world and base model of
-their own, never a reported seed) and is evaluated on in-distribution splits only
-(:data:`TUNE_SPLITS`): no held-out split of any world is seen by the choice.
+stages of the RL arms, the SFT stage of the SFT arm, the distilled student's), at each of
+:data:`LR_SCALES` times its reference value in :data:`REFERENCE_LR` (the recipes as first written).
+The hybrid's cold-start SFT is the SFT arm's stage and takes the SFT arm's chosen rate. Each variant
+trains on every development seed (a world and base model of their own, never a reported seed) and is
+evaluated on in-distribution splits only (:data:`TUNE_SPLITS`): no held-out split of any world is
+seen by the choice.
 
 The rule, the same for every arm: the highest mean over the development seeds of
 
     score = (refused on id + helpful on benign and borderline + arithmetic accuracy) / 3
 
 so a variant scores only by refusing harmful requests *and* staying useful; ties go to the scale
-nearest 1 (the recipe as written). The distilled student is tuned after the hybrid, with the
+nearest 1 (the reference rate). The distilled student is tuned after the hybrid, with the
 hybrid's chosen variant as its teacher.
 """
 
@@ -25,10 +27,13 @@ from typing import Any
 from r1safe.eval.log import atomic_write_text
 from r1safe.eval.metrics import METRICS, statistic
 from r1safe.study.config import StudyConfig
-from r1safe.study.runner import Progress, _arm_model, _evaluate
+from r1safe.study.runner import Progress, evaluate_arm, train_arm
 from r1safe.study.table import rows_from_records
 
 LR_SCALES = (1.0, 0.3, 0.1)
+#: Reference learning rates per arm: by stage index of the arm's recipe, or the distilled student's.
+REFERENCE_LR: dict[str, dict[str, float]] = {
+    "sft": {"0": 1e-3}, "rl": {"0": 3e-4}, "hybrid": {"1": 3e-4, "3": 1e-4}, "distill": {"student": 3e-3}}
 DEV_SEEDS = (1000,)
 TUNE_SPLITS = ["id", "benign", "borderline", "capability"]
 TUNED_ARMS = ("sft", "rl", "hybrid", "distill")
@@ -52,6 +57,16 @@ def choose(results: dict[str, dict[str, float]]) -> str:
     return max(results, key=lambda s: (round(results[s]["score"], 6), -abs(math.log(float(s)))))
 
 
+def variant(cfg: StudyConfig, arm: str, scale: float) -> StudyConfig:
+    """``cfg`` with ``arm``'s tuned learning rates at ``scale`` times their reference values."""
+    rates = {k: v * scale for k, v in REFERENCE_LR[arm].items()}
+    if arm == "distill":
+        student = cfg.distill.student.model_copy(update={"learning_rate": rates["student"]})
+        return cfg.model_copy(update={"distill": cfg.distill.model_copy(update={"student": student})})
+    sets = [f"stages.{i}.learning_rate={lr:.6g}" for i, lr in rates.items()]
+    return cfg.model_copy(update={"train_overrides": [*sets, *cfg.train_overrides]})
+
+
 def _records(eval_dir: str) -> list[dict[str, Any]]:
     path = Path(eval_dir) / "records.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -68,7 +83,8 @@ def tune(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
     out = Path(cfg.out)
     arms = [a for a in TUNED_ARMS if a in cfg.arms]
     report: dict[str, Any] = {"rule": __doc__.split("The rule")[1].strip() if __doc__ else "",
-                              "seeds": cfg.seeds, "scales": list(LR_SCALES), "splits": TUNE_SPLITS, "arms": {}}
+                              "seeds": cfg.seeds, "scales": list(LR_SCALES), "reference_lr": REFERENCE_LR,
+                              "splits": TUNE_SPLITS, "arms": {}}
     teachers: dict[int, dict[str, Any]] = {}
     for arm in arms:
         per_scale: dict[str, dict[str, float]] = {}
@@ -84,9 +100,9 @@ def tune(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
                 else:
                     arm_dir.mkdir(parents=True, exist_ok=True)
                     say(f"[tune {arm} ×{scale:g} s{seed}] training")
-                    info = _arm_model(arm, seed, gym, cfg, arm_dir, {("hybrid", seed): teachers.get(seed, {})},
-                                      say, lr_scale=scale)
-                    info.update(_evaluate(info["model_dir"], seed, gym, cfg, arm_dir, splits=TUNE_SPLITS))
+                    info = train_arm(arm, seed, gym, variant(cfg, arm, scale), arm_dir,
+                                     {("hybrid", seed): teachers.get(seed, {})}, say)
+                    info.update(evaluate_arm(info["model_dir"], seed, gym, cfg, arm_dir, splits=TUNE_SPLITS))
                     atomic_write_text(marker, json.dumps(info, indent=2))
                 models.setdefault(f"{scale:g}", {})[seed] = info
                 parts.append(score(_records(info["eval_dir"])))
@@ -95,6 +111,7 @@ def tune(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
         chosen = choose(per_scale)
         if arm == "hybrid":
             teachers = models[chosen]
-        report["arms"][arm] = {"variants": per_scale, "chosen": float(chosen)}
+        rates = {k: v * float(chosen) for k, v in REFERENCE_LR[arm].items()}
+        report["arms"][arm] = {"variants": per_scale, "chosen": float(chosen), "learning_rates": rates}
     atomic_write_text(out / "tuning.json", json.dumps(report, indent=2))
     return report
