@@ -33,7 +33,9 @@ def study_command(
         help="How many seeds (3: seeds 0, 1, 2) or which (9001,9002,9003); each seed draws its own base model "
              "in --full, and the first one draws the world (full mode: 3).")] = None,
     seed_offset: Annotated[int, typer.Option(help="Added to every seed, e.g. 9000 for seeds nobody tuned on.")] = 0,
-    full: Annotated[bool, typer.Option("--full", help="Full study: every prompt, 4 samples, 3 seeds.")] = False,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Full study: every prompt, 4 samples, 3 seeds, and the oracle-filtered hybrid (ablation).")
+    ] = False,
     tune: Annotated[bool, typer.Option(
         "--tune", help="Choose each arm's learning rate on development seeds (default 1000) by the rule in the "
                        "README; writes tuning.json.")] = False,

@@ -70,9 +70,11 @@ class StudyConfig(StrictModel):
 
 def study_config(mode: str, seeds: int | list[int], **fields: object) -> StudyConfig:
     """Quick mode: 1 seed, 2 samples, 16 prompts per split. Full: N seeds, each with its own base
-    model, 4 samples, every prompt. ``seeds``: how many (0, 1, …) or which."""
+    model, 4 samples, every prompt, and the oracle-filtered hybrid as an ablation arm. ``seeds``: how
+    many (0, 1, …) or which."""
     if mode == "full":
-        base = {"mode": "full", "samples": 4, "limit": None, "out": "studies/full", "base_per_seed": True}
+        base = {"mode": "full", "samples": 4, "limit": None, "out": "studies/full", "base_per_seed": True,
+                "arms": list(BUILTIN_ARMS)}
     else:
         base = {"mode": "quick", "samples": 2, "limit": 16, "out": "studies/quick"}
     base["seeds"] = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
