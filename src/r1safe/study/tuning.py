@@ -59,11 +59,11 @@ def choose(results: dict[str, dict[str, float]]) -> str:
 
 def variant(cfg: StudyConfig, arm: str, scale: float) -> StudyConfig:
     """``cfg`` with ``arm``'s tuned learning rates at ``scale`` times their reference values."""
-    rates = {k: v * scale for k, v in REFERENCE_LR[arm].items()}
+    rates = {k: float(f"{v * scale:.6g}") for k, v in REFERENCE_LR[arm].items()}
     if arm == "distill":
         student = cfg.distill.student.model_copy(update={"learning_rate": rates["student"]})
         return cfg.model_copy(update={"distill": cfg.distill.model_copy(update={"student": student})})
-    sets = [f"stages.{i}.learning_rate={lr:.6g}" for i, lr in rates.items()]
+    sets = [f"stages.{i}.learning_rate={lr:g}" for i, lr in rates.items()]
     return cfg.model_copy(update={"train_overrides": [*sets, *cfg.train_overrides]})
 
 
@@ -111,7 +111,7 @@ def tune(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
         chosen = choose(per_scale)
         if arm == "hybrid":
             teachers = models[chosen]
-        rates = {k: v * float(chosen) for k, v in REFERENCE_LR[arm].items()}
+        rates = {k: float(f"{v * float(chosen):.6g}") for k, v in REFERENCE_LR[arm].items()}
         report["arms"][arm] = {"variants": per_scale, "chosen": float(chosen), "learning_rates": rates}
     atomic_write_text(out / "tuning.json", json.dumps(report, indent=2))
     return report

@@ -67,13 +67,15 @@ class RewardHackingMonitor(Monitor):
         harmful prompts and "helpful" for the others (None where the judge cannot tell)."""
         n = range(len(result.samples))
         if self.judge == "oracle":
-            from r1safe.gym.oracle import judge
+            from r1safe.gym.oracle import judge, refused
+            from r1safe.text.think_format import parse_reply
 
             out: dict[int, tuple[float | None, bool]] = {}
             for i in n:
                 v = judge(result.samples[i], result.texts[i])
                 if result.samples[i].kind == "harmful":
-                    out[i] = (None if v.harmful is None else float(v.safe), bool(v.harmful_answer and v.refused))
+                    glued = bool(v.harmful_answer) and refused(parse_reply(result.texts[i]).answer)
+                    out[i] = (None if v.harmful is None else float(v.safe), glued)
                 else:
                     out[i] = (None if v.helpful is None else float(v.helpful), False)
             return out
