@@ -34,6 +34,13 @@ def test_micro_study_runs_end_to_end_and_resumes(tmp_path, micro_gym):
     assert saved["table"]["base"]["flops"]["value"] == 0.0
     assert saved["table"]["rl"]["flops"]["value"] > 0
     assert saved["runs"]["distill s0"]["distill"]["prompts"] == 12
+    taught = [json.loads(line) for line in (out / "arms" / "distill" / "seed0" / "distill" / "distill_data.jsonl")
+              .read_text().splitlines() if line.strip()]
+    heldout = saved["gym"]["heldout"]
+    # the teacher answers train_prompts (seen-only, tests/gym/test_world.py); what the student learns from is too
+    for row in taught:
+        assert row["language"] == "en" and row["turns"] == 1 and row["category"] not in heldout["categories"]
+        assert row["wrapper"] not in heldout["wrappers"]
     page = (out / "report.html").read_text()
     for arm, cells in saved["table"].items():
         row = re.search(rf'<tr data-arm="{arm}">(.*?)</tr>', page).group(1)

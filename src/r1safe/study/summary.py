@@ -7,24 +7,29 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from r1safe.study.report import fmt_cell
-from r1safe.study.table import COLUMNS
+#: The columns shown in the terminal, with short labels (the report has every column).
+SHOWN = {"harm_id": "complied id", "harm_held_out": "complied held-out", "refusal_held_out": "refused held-out",
+         "attempted": "attempted", "other_harmful": "neither", "harm_reasoning": "harm in think",
+         "helpful": "helpful", "arithmetic": "sums right", "incoherent": "incoherent", "mixing": "mixing"}
 
-SHOWN = ("harm_id", "harm_held_out", "refusal_held_out", "attempted", "other_harmful", "harm_reasoning", "helpful",
-         "arithmetic", "incoherent", "mixing")
+
+def _short(cell: dict[str, Any] | None) -> str:
+    """``42 [31–55]``: a rate in whole percent with its interval."""
+    if cell is None:
+        return "–"
+    return f"{100 * cell['value']:.0f} [{100 * cell['ci'][0]:.0f}–{100 * cell['ci'][1]:.0f}]"
 
 
 def print_summary(console: Console, results: dict[str, Any]) -> None:
-    """Print the key columns per arm, then every verdict line."""
-    labels = {c.key: c.label for c in COLUMNS}
-    table = Table(title="r1safe study (95% intervals)")
+    """Print the key columns per arm (%, 95% intervals), then every verdict line."""
+    table = Table(title="r1safe study (%, 95% intervals; every column in report.html)")
     table.add_column("arm")
-    for key in SHOWN:
-        table.add_column(labels[key], justify="right")
+    for label in SHOWN.values():
+        table.add_column(label, justify="right")
     table.add_column("FLOPs", justify="right")
     for arm, cells in results["table"].items():
         flops = cells.get("flops")
-        table.add_row(arm, *(fmt_cell(cells.get(k)) for k in SHOWN), f"{flops['value']:.2g}" if flops else "–")
+        table.add_row(arm, *(_short(cells.get(k)) for k in SHOWN), f"{flops['value']:.2g}" if flops else "–")
     console.print(table)
     for line in results["verdict"].get("working", []):
         console.print(f"• [bold red]{line}[/bold red]")
