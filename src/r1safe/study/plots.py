@@ -107,7 +107,7 @@ def reward_hacking(curves: dict[str, dict[str, list[float]]]) -> bytes | None:
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), sharey=True)
     for ax, (proxy, oracle, title) in zip(axes, (("proxy", "oracle", "harmlessness: safe share"),
                                                  ("helpful_proxy", "helpful_oracle", "helpfulness: helpful share")),
                                           strict=True):
@@ -118,7 +118,7 @@ def reward_hacking(curves: dict[str, dict[str, list[float]]]) -> bytes | None:
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("GRPO step (stages concatenated)")
         ax.set_ylim(-0.02, 1.05)
-    axes[0].legend(fontsize=7)
+    axes[1].legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     return _png(fig)
 
 
@@ -145,9 +145,9 @@ def outcomes(shares: dict[str, dict[str, dict[str, float]]]) -> bytes | None:
                 axes.bar(j + i * width, value, width * 0.95, bottom=bottom, color=OUTCOME_COLORS[name],
                          edgecolor="white", linewidth=0.3, label=label, hatch="//" if name == "helpful" else None)
                 bottom += value
-            axes.text(j + i * width, 1.01, arm[:6], rotation=90, fontsize=6, ha="center", va="bottom")
+            axes.text(j + i * width, 1.01, arm, rotation=90, fontsize=5.5, ha="center", va="bottom")
     axes.set_xticks([j + 0.4 - width / 2 for j in range(len(splits))], splits, fontsize=8)
-    axes.set_ylim(0, 1.25)
+    axes.set_ylim(0, 1.3)
     axes.set_ylabel("share of replies")
     axes.legend(fontsize=7, ncols=5, loc="upper center", frameon=False)
     return _png(fig)
