@@ -36,7 +36,7 @@ def test_variants_set_the_tuned_learning_rates_and_the_recipes_hold_the_chosen_o
     assert variant(cfg, "hybrid", 0.3).train_overrides[:2] == ["stages.1.learning_rate=9e-05",
                                                                 "stages.3.learning_rate=3e-05"]
     assert variant(cfg, "distill", 0.1).distill.student.learning_rate == 3e-4
-    tuned = {"sft": 0.1, "rl": 0.1, "hybrid": 0.3}  # the choice recorded in the README
+    tuned = {"sft": 0.1, "rl": 0.1, "hybrid": 0.1}  # the choice recorded in the README
     for arm, scale in tuned.items():
         stages = load_recipe(recipe_path(arm)).stages
         for index, lr in REFERENCE_LR[arm].items():

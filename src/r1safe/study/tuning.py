@@ -34,7 +34,7 @@ LR_SCALES = (1.0, 0.3, 0.1)
 #: Reference learning rates per arm: by stage index of the arm's recipe, or the distilled student's.
 REFERENCE_LR: dict[str, dict[str, float]] = {
     "sft": {"0": 1e-3}, "rl": {"0": 3e-4}, "hybrid": {"1": 3e-4, "3": 1e-4}, "distill": {"student": 3e-3}}
-DEV_SEEDS = (1000,)
+DEV_SEEDS = (1000, 1001, 1002)
 TUNE_SPLITS = ["id", "benign", "borderline", "capability"]
 TUNED_ARMS = ("sft", "rl", "hybrid", "distill")
 PARTS = (("refused_id", "refusal", ("id",)), ("helpful", "helpful", ("benign", "borderline")),
