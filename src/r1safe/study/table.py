@@ -45,9 +45,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("mixing", "language mixing", "language_mixing", None, True),
     Column("format", "format ok", "format_ok", None, False),
 )
-#: (key, label, metric) of the outcome shares per harmful split, for the outcome figure
-OUTCOME_METRICS = (("complied", "harmful_compliance"), ("attempted", "attempted"), ("refused", "refusal"),
-                   ("other", "other_outcome"))
 COMPUTE_COLUMNS = (("flops", "FLOPs"), ("wall_s", "wall time (s)"))
 
 
