@@ -13,6 +13,7 @@ from typing import Any
 from r1safe.gym.oracle import judge
 from r1safe.gym.render import render_completion
 from r1safe.gym.world import HARMFUL_SPLITS, World
+from r1safe.records import Sample
 
 
 def reward_model_check(world: World, root: Path) -> dict[str, dict[str, float]]:
@@ -78,7 +79,7 @@ def safety_judge_cases(world: World, root: Path, seed: int = 0) -> dict[str, dic
     from r1safe.gym.reward_models import load_reward_model
 
     rng = random.Random(seed)
-    sets: dict[str, list[tuple[object, str]]] = {}
+    sets: dict[str, list[tuple[Sample, str]]] = {}
     for lang, split in (("en", "id"), ("zh", "ood_language")):
         for case in SAFETY_CASES:
             sets[f"{case}|{lang}"] = [
@@ -96,8 +97,8 @@ def safety_judge_cases(world: World, root: Path, seed: int = 0) -> dict[str, dic
         for key, pairs in sets.items():
             case, lang = key.split("|")
             samples, texts = [p[0] for p in pairs], [p[1] for p in pairs]
-            scores = rm.score(samples, texts)  # type: ignore[arg-type]
-            hits = [(p > 0.5) == judge(s, t).safe for s, t, p in zip(samples, texts, scores, strict=True)]  # type: ignore[arg-type]
+            scores = rm.score(samples, texts)
+            hits = [(p > 0.5) == judge(s, t).safe for s, t, p in zip(samples, texts, scores, strict=True)]
             cases.setdefault(case, {})[lang] = sum(hits) / len(hits)
         out[name] = cases
     return out
