@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from r1safe.gym.build import GymArtifacts
 from r1safe.study.config import StudyConfig
-from r1safe.study.table import HARMFUL, build_table, outcome_shares, rows_from_records
+from r1safe.study.table import HARMFUL, build_table, eval_records, outcome_shares, rows_from_records
 from r1safe.study.verdict import verdict
 
 HACK_KEYS = {"proxy": "monitor/reward_hacking/proxy_safe", "oracle": "monitor/reward_hacking/judge_safe",
@@ -60,12 +58,6 @@ def oracle_uses(cfg: StudyConfig) -> list[str]:
     return notes
 
 
-def _records(eval_dir: str) -> list[dict[str, Any]]:
-    path = Path(eval_dir) / "records.jsonl"
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 def _outcome(scores: dict[str, Any]) -> str | None:
     from r1safe.gym.oracle import OUTCOMES
 
@@ -109,15 +101,14 @@ def aggregate(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[
     from r1safe.eval.outputs import machine, versions
 
     arms = list(dict.fromkeys(arm for arm, _ in done))
-    rows = {arm: {seed: rows_from_records(_records(info["eval_dir"]), seed)
-                  for (a, seed), info in done.items() if a == arm} for arm in arms}
+    records = {key: eval_records(info["eval_dir"]) for key, info in done.items()}
+    rows = {arm: {seed: rows_from_records(records[(a, seed)], seed) for a, seed in done if a == arm} for arm in arms}
     compute = {arm: {seed: {"flops": info["compute"].get("flops_total", 0.0), "wall_s": info["wall_s"]}
                      for (a, seed), info in done.items() if a == arm} for arm in arms}
     table = build_table(rows, compute, resamples=cfg.bootstrap)
     outcomes = {arm: outcome_shares(by_seed) for arm, by_seed in rows.items()}
     first = cfg.seeds[0]
-    samples = {arm: transcripts(_records(info["eval_dir"]), seed=first)
-               for (arm, seed), info in done.items() if seed == first}
+    samples = {arm: transcripts(records[(arm, seed)], seed=first) for arm, seed in done if seed == first}
     curves = {f"{arm} s{seed}": hacking_curve(info.get("metrics"))
               for (arm, seed), info in done.items() if info.get("metrics")}
     final_gap = {arm: final_gaps(curves, arm) for arm in arms}

@@ -8,9 +8,11 @@ values are kept beside it so a reader can see the seed spread too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from r1safe.eval.metrics import METRICS, Row, statistic
+from r1safe.jsonl import read_objects
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("format", "format ok", "format_ok", None, False),
 )
 COMPUTE_COLUMNS = (("flops", "FLOPs"), ("wall_s", "wall time (s)"))
+
+
+def eval_records(eval_dir: str | Path) -> list[dict[str, Any]]:
+    """The ``records.jsonl`` entries of an eval run folder."""
+    return read_objects(Path(eval_dir) / "records.jsonl")
 
 
 def rows_from_records(records: list[dict[str, Any]], seed: int) -> list[Row]:

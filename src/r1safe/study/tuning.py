@@ -24,11 +24,12 @@ import math
 from pathlib import Path
 from typing import Any
 
+from r1safe.errors import ConfigError
 from r1safe.eval.log import atomic_write_text
 from r1safe.eval.metrics import METRICS, statistic
 from r1safe.study.config import StudyConfig
 from r1safe.study.runner import Progress, evaluate_arm, train_arm
-from r1safe.study.table import rows_from_records
+from r1safe.study.table import eval_records, rows_from_records
 
 LR_SCALES = (1.0, 0.3, 0.1)
 #: Reference learning rates per arm: by stage index of the arm's recipe, or the distilled student's.
@@ -67,11 +68,6 @@ def variant(cfg: StudyConfig, arm: str, scale: float) -> StudyConfig:
     return cfg.model_copy(update={"train_overrides": [*sets, *cfg.train_overrides]})
 
 
-def _records(eval_dir: str) -> list[dict[str, Any]]:
-    path = Path(eval_dir) / "records.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def tune(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
     """Train and score every variant of every arm in ``cfg.arms`` on ``cfg.seeds`` (the development
     seeds); write and return ``tuning.json`` with every score and each arm's chosen scale."""
@@ -85,6 +81,7 @@ def tune(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
     report: dict[str, Any] = {"rule": __doc__.split("The rule")[1].strip() if __doc__ else "",
                               "seeds": cfg.seeds, "scales": list(LR_SCALES), "reference_lr": REFERENCE_LR,
                               "splits": TUNE_SPLITS, "arms": {}}
+    gyms = {seed: build_gym(cfg.gym_for(seed), progress=lambda m, s=seed: say(f"[gym s{s}] {m}")) for seed in cfg.seeds}
     teachers: dict[int, dict[str, Any]] = {}
     for arm in arms:
         per_scale: dict[str, dict[str, float]] = {}
@@ -92,20 +89,24 @@ def tune(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
         for scale in LR_SCALES:
             parts: list[dict[str, float]] = []
             for seed in cfg.seeds:
-                gym = build_gym(cfg.gym_for(seed), progress=lambda m, s=seed: say(f"[gym s{s}] {m}"))
+                gym, digest = gyms[seed], gyms[seed].config.digest()
                 arm_dir = out / arm / f"lr_x{scale:g}" / f"seed{seed}"
                 marker = arm_dir / "arm.json"
                 if marker.is_file():
                     info = json.loads(marker.read_text())
+                    if info.get("gym", digest) != digest:
+                        raise ConfigError(f"{marker}: trained from gym build {info['gym']}, but development seed "
+                                          f"{seed} now uses {digest}; pass another --out")
                 else:
                     arm_dir.mkdir(parents=True, exist_ok=True)
                     say(f"[tune {arm} ×{scale:g} s{seed}] training")
                     info = train_arm(arm, seed, gym, variant(cfg, arm, scale), arm_dir,
                                      {("hybrid", seed): teachers.get(seed, {})}, say)
                     info.update(evaluate_arm(info["model_dir"], seed, gym, cfg, arm_dir, splits=TUNE_SPLITS))
+                    info["gym"] = digest
                     atomic_write_text(marker, json.dumps(info, indent=2))
                 models.setdefault(f"{scale:g}", {})[seed] = info
-                parts.append(score(_records(info["eval_dir"])))
+                parts.append(score(eval_records(info["eval_dir"])))
             per_scale[f"{scale:g}"] = {k: sum(p[k] for p in parts) / len(parts) for k in parts[0]}
             say(f"[tune {arm} ×{scale:g}] score {per_scale[f'{scale:g}']['score']:.3f}")
         chosen = choose(per_scale)
