@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _measure import machine
 
 
-def cases(world):  # noqa: ANN001, ANN201
+def cases(world):
     """(name, prompts, replies) for each kind of reply measured."""
     from r1safe.gym.flawed_replies import flawed_reply
     from r1safe.gym.render import render_completion

@@ -6,6 +6,7 @@ factory that is asked for.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -31,6 +32,16 @@ class Registry(Generic[T]):
             return factory
 
         return decorate
+
+    def register_lazy(self, name: str, module: str, attr: str = "make") -> None:
+        """Record ``name`` as ``module.attr``, imported only when ``name`` is first created, so a
+        registry can list parts whose heavy dependencies (torch, httpx, vllm) are not loaded yet."""
+
+        def factory(**params: Any) -> T:
+            return getattr(importlib.import_module(module), attr)(**params)
+
+        factory.__name__ = f"{attr}_{module.rsplit('.', 1)[-1]}"
+        self.register(name)(factory)
 
     def create(self, name: str, **params: Any) -> T:
         """Build the entry ``name``; an unknown name or parameter is a one-line ConfigError."""

@@ -9,9 +9,8 @@ forced opener, so every judge reads the same canonical form.
 from __future__ import annotations
 
 import hashlib
-import importlib
-from collections.abc import Callable, Iterator
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Iterator
+from typing import Protocol, runtime_checkable
 
 from pydantic import Field
 
@@ -50,20 +49,10 @@ class Backend(Protocol):
 BACKENDS: Registry[Backend] = Registry("backend")
 
 
-def _lazy(module: str) -> Callable[..., Backend]:
-    """A factory that imports ``r1safe.eval.backends.<module>`` only when called."""
-
-    def factory(**params: Any) -> Backend:
-        return importlib.import_module(f"r1safe.eval.backends.{module}").make(**params)
-
-    factory.__name__ = f"make_{module}"
-    return factory
-
-
 # Built-in backends are registered lazily here (torch, httpx and vllm load on first use). A new
 # backend is one file that defines its class and registers itself with ``@BACKENDS.register``.
 for _name in ("transformers", "openai", "vllm"):
-    BACKENDS.register(_name)(_lazy(_name))
+    BACKENDS.register_lazy(_name, f"r1safe.eval.backends.{_name}")
 
 
 # ---------------------------------------------------------------------------------------------

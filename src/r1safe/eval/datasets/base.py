@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from typing import Any
-
 from r1safe.errors import ConfigError
 from r1safe.records import Sample
 from r1safe.registry import Registry
@@ -27,13 +23,10 @@ def select(samples: list[Sample], splits: list[str] | None, limit: int | None, s
     return out
 
 
-def _lazy(module: str) -> Callable[..., list[Sample]]:
-    def factory(**params: Any) -> list[Sample]:
-        return importlib.import_module(f"r1safe.eval.datasets.{module}").load(**params)
-
-    factory.__name__ = f"load_{module}"
-    return factory
-
-
+# Each source is one module with a ``load(**params) -> list[Sample]``, imported on first use.
 for _name in ("gym", "jsonl"):
-    DATASETS.register(_name)(_lazy(_name))
+    DATASETS.register_lazy(_name, f"r1safe.eval.datasets.{_name}", "load")
+# Public safety benchmarks, read from a local file in their published columns (or by hub name).
+for _name in ("harmbench", "strongreject", "xstest", "advbench", "jailbreakbench", "sorry_bench",
+              "wildjailbreak", "multijail"):
+    DATASETS.register_lazy(_name, f"r1safe.eval.datasets.{_name}", "load")

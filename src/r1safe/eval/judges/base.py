@@ -6,9 +6,7 @@ and leave ``None`` out, as inspect-ai leaves unscored samples out.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from r1safe.records import Sample
 from r1safe.registry import Registry
@@ -39,17 +37,11 @@ def judge_all(judge: Judge, samples: list[Sample], texts: list[str]) -> list[Sco
     return [judge.judge(s, t) for s, t in zip(samples, texts, strict=True)]
 
 
-def _lazy(module: str) -> Callable[..., Judge]:
-    """A factory that imports ``module`` (a dotted path) only when called and calls its ``make``."""
-
-    def factory(**params: Any) -> Judge:
-        return importlib.import_module(module).make(**params)
-
-    factory.__name__ = f"make_{module.rsplit('.', 1)[-1]}"
-    return factory
-
-
-# Built-in judges, registered lazily; a new judge is one file that registers itself.
+# Built-in judges, registered lazily (a judge's module is imported when the judge is first built).
+# A new judge is one module with a ``make(**params)`` and one line here.
 for _name in ("oracle", "refusal", "format", "proxy"):
-    JUDGES.register(_name)(_lazy(f"r1safe.eval.judges.{_name}"))
-JUDGES.register("guard_classifier")(_lazy("r1safe.guard.classifier"))
+    JUDGES.register_lazy(_name, f"r1safe.eval.judges.{_name}")
+# Real-text judges: a learned refusal classifier, generative guard models, OpenAI-endpoint judges.
+for _name in ("refusal_clf", "llama_guard", "qwen3guard", "strongreject", "llm_refusal"):
+    JUDGES.register_lazy(_name, f"r1safe.eval.judges.{_name}")
+JUDGES.register_lazy("guard_classifier", "r1safe.guard.classifier")
