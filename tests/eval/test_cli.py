@@ -34,6 +34,9 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], out: Path, pat
     (["-k", "-3"], "--samples must be at least 1, got -3"),
     (["--limit", "0"], "--limit must be at least 1"),
     (["--judges", "oracle,vibes"], "unknown judge 'vibes'"),
+    (["--judge", "oracle,vibes"], "unknown judge 'vibes'"),
+    (["--judge-option", "model=x"], "--judge-option 'model=x': expected JUDGE.KEY=VALUE"),
+    (["--backend-option", "device"], "--backend-option 'device': expected KEY=VALUE"),
 ])
 def test_bad_options(gym_dir: str, tmp_path: Path, args: list[str], pattern: str) -> None:
     out = tmp_path / "run"

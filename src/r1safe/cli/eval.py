@@ -26,21 +26,57 @@ def _split_list(value: str | None) -> list[str] | None:
     return [p.strip() for p in value.split(",") if p.strip()] or None
 
 
+def _options(pairs: list[str] | None, flag: str, dotted: bool) -> dict[str, Any]:
+    """``--judge-option llama_guard.model=PATH`` → ``{"llama_guard": {"model": "PATH"}}`` (values read as
+    YAML scalars, so numbers and booleans keep their type); without ``dotted``, ``key=value`` pairs."""
+    import yaml
+
+    out: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, raw = pair.partition("=")
+        head, dot, tail = key.partition(".")
+        if not sep or not key or (dotted and not (dot and head and tail)):
+            form = "JUDGE.KEY=VALUE" if dotted else "KEY=VALUE"
+            raise _fail(f"{flag} {pair!r}: expected {form}")
+        try:
+            value = yaml.safe_load(raw) if raw else ""
+        except yaml.YAMLError:
+            value = raw
+        if dotted:
+            out.setdefault(head, {})[tail] = value
+        else:
+            out[key] = value
+    return out
+
+
 def eval_command(
     model: Annotated[str, typer.Option(help="Local model folder, hub id, or 'gym' (base model).")] = "gym",
-    suite: Annotated[str, typer.Option(help="'gym' (the gym's test splits) or a .jsonl of samples.")] = "gym",
+    suite: Annotated[str, typer.Option(
+        help="Comma-separated suites: 'gym', a .jsonl of samples, or a public benchmark by name with its local "
+             "file as NAME=PATH (harmbench, strongreject, xstest, advbench, jailbreakbench, sorry_bench, "
+             "wildjailbreak, multijail).")] = "gym",
     splits: Annotated[str | None, typer.Option(help="Comma-separated splits (default: all).")] = None,
     samples: Annotated[int, typer.Option("--samples", "-k", help="Samples per prompt (R1: several).")] = 4,
     out: Annotated[str | None, typer.Option(help="Run folder (default: under runs/eval/).")] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many prompts per split.")] = None,
     batch_size: Annotated[int, typer.Option(help="Sequences per forward pass (prompts x samples).")] = 64,
-    max_new_tokens: Annotated[int, typer.Option(help="Token budget per reply.")] = 160,
+    max_new_tokens: Annotated[int | None, typer.Option(
+        help="Token budget per reply (default: 160 on the gym, R1's 32768 for real models).")] = None,
     temperature: Annotated[float, typer.Option(help="Sampling temperature (R1: 0.6).")] = 0.6,
     top_p: Annotated[float, typer.Option(help="Nucleus sampling top-p (R1: 0.95).")] = 0.95,
     seed: Annotated[int, typer.Option(help="Sampling and bootstrap seed.")] = 0,
     backend: Annotated[str, typer.Option(help="transformers | openai | vllm")] = "transformers",
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL (openai).")] = None,
-    judges: Annotated[str | None, typer.Option(help="Comma-separated judges (default: all).")] = None,
+    force_think: Annotated[bool, typer.Option(
+        help="Open the reply with '<think>\\n' (R1's advice); --no-force-think for non-reasoning models.")] = True,
+    judges: Annotated[str | None, typer.Option(
+        "--judges", "--judge",
+        help="Comma-separated judges (default: oracle, refusal, format; +proxy on the gym). Real text: "
+             "refusal_clf, llama_guard, qwen3guard, strongreject, llm_refusal, guard_classifier.")] = None,
+    judge_option: Annotated[list[str] | None, typer.Option(
+        help="JUDGE.KEY=VALUE, repeatable (e.g. llama_guard.model=PATH, strongreject.base_url=URL).")] = None,
+    backend_option: Annotated[list[str] | None, typer.Option(
+        help="KEY=VALUE for the backend, repeatable (e.g. device=cuda, dtype=bfloat16).")] = None,
     gym: Annotated[str | None, typer.Option(help="A built gym folder (default: the default gym).")] = None,
     threads: Annotated[int | None, typer.Option(help="torch CPU threads.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
@@ -65,11 +101,14 @@ def eval_command(
             "top_p": top_p,
             "max_new_tokens": max_new_tokens,
             "seed": seed,
+            "force_think": force_think,
         },
         "backend": backend,
         "base_url": base_url,
         "batch_size": batch_size,
         "judges": _split_list(judges),
+        "judge_options": _options(judge_option, "--judge-option", dotted=True),
+        "backend_options": _options(backend_option, "--backend-option", dotted=False),
         "gym": gym,
         "out": out,
         "threads": threads,

@@ -1,7 +1,9 @@
 """The evaluation's config: what to evaluate, how to sample, which judges and metrics.
 
 Defaults follow R1's usage recommendations (k=4 samples per prompt, temperature 0.6, top-p
-0.95, no system prompt, ``<think>\\n`` forced). :meth:`EvalConfig.identity` is the part that
+0.95, no system prompt, ``<think>\\n`` forced). The token budget follows R1's evaluation setting
+(32,768 new tokens) for real models, and is gym-sized (160) when the model or suite is the gym's;
+a budget given explicitly always wins. :meth:`EvalConfig.identity` is the part that
 decides the records: a run folder holds one identity, and re-running it resumes.
 """
 
@@ -12,10 +14,14 @@ import json
 import re
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from r1safe.config import StrictModel
 from r1safe.eval.backends.base import GenerationParams
+
+# R1's evaluation budget ("maximum generation length of 32,768 tokens") and the gym's replies' size.
+REAL_MAX_NEW_TOKENS = 32_768
+GYM_MAX_NEW_TOKENS = 160
 
 # Fields that change how or where a run executes, not which records it produces.
 RUNTIME_FIELDS = {"out", "batch_size", "progress", "threads", "report", "bootstrap", "metrics", "judges",
@@ -43,6 +49,20 @@ class EvalConfig(StrictModel):
     threads: int | None = Field(None, ge=1, description="torch CPU threads")
     progress: bool = False
     report: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_budget(cls, data: Any) -> Any:
+        """Fill ``generation.max_new_tokens`` when unset: gym-sized on the gym, R1's budget otherwise."""
+        if not isinstance(data, dict):
+            return data
+        generation = data.get("generation")
+        generation = dict(generation) if isinstance(generation, dict) else {}
+        if generation.get("max_new_tokens") is None:
+            on_gym = data.get("model", "gym") == "gym" or data.get("suite", "gym") == "gym"
+            generation["max_new_tokens"] = GYM_MAX_NEW_TOKENS if on_gym else REAL_MAX_NEW_TOKENS
+            data = {**data, "generation": generation}
+        return data
 
     @field_validator("splits")
     @classmethod

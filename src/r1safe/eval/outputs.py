@@ -78,6 +78,18 @@ def build_rows(samples: list[Sample], generations: list[Generation], judgements:
     return rows
 
 
+def dataset_summary(samples: list[Sample]) -> dict[str, dict[str, Any]]:
+    """``{dataset: {license, splits: {split: prompts}}}`` for samples whose reference names a dataset."""
+    out: dict[str, dict[str, Any]] = {}
+    for s in samples:
+        name = s.reference.get("dataset")
+        if not name:
+            continue
+        entry = out.setdefault(name, {"license": s.reference.get("license"), "splits": {}})
+        entry["splits"][s.split] = entry["splits"].get(s.split, 0) + 1
+    return out
+
+
 def records(samples: list[Sample], generations: list[Generation], rows: list[Row]) -> list[dict[str, Any]]:
     """Per-sample records for ``records.jsonl``: metadata, prompt, reply, scores."""
     by_id = {s.id: s for s in samples}
@@ -87,7 +99,8 @@ def records(samples: list[Sample], generations: list[Generation], rows: list[Row
         s, g = by_id[r.sample_id], text[(r.sample_id, r.index)]
         out.append({
             "sample_id": s.id, "index": r.index, "split": s.split, "kind": s.kind, "category": s.category,
-            "language": s.language, "wrapper": s.wrapper, "turns": s.turns, "prompt": s.prompt,
+            "language": s.language, "wrapper": s.wrapper, "turns": s.turns,
+            "dataset": s.reference.get("dataset"), "license": s.reference.get("license"), "prompt": s.prompt,
             "reply": g.text, "finish_reason": g.finish_reason, "completion_tokens": g.completion_tokens,
             "scores": r.scores,
         })

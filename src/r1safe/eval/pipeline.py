@@ -22,12 +22,16 @@ from r1safe.eval import gym_link, log
 from r1safe.eval.backends.base import BACKENDS, Backend, iter_generate
 from r1safe.eval.config import EvalConfig
 from r1safe.eval.datasets import load_suite
+from r1safe.eval.judge_table import judge_table
 from r1safe.eval.judges.base import JUDGES, Judge, judge_all
 from r1safe.eval.metrics import all_metrics, compute
-from r1safe.eval.outputs import build_rows, machine, records, versions
+from r1safe.eval.outputs import build_rows, dataset_summary, machine, records, versions
 from r1safe.records import Generation, Judgement, Sample
+from r1safe.text.think_format import THINK_CLOSE
 
 DEFAULT_JUDGES = ["oracle", "refusal", "format"]
+# Judges that read the reply whole, never split into reasoning and answer (no ``think_forced``).
+WHOLE_REPLY_JUDGES = {"proxy"}
 GEN_KEY, JUDGE_KEY = ("sample_id", "index"), ("sample_id", "index", "judge")
 
 
@@ -58,10 +62,39 @@ def make_judges(cfg: EvalConfig) -> tuple[list[Judge], list[str]]:
                 notes.append("proxy judge skipped: no gym is built (run `r1safe gym build`, or pass --gym)")
     if "proxy" in names and "path" not in options.get("proxy", {}):
         options.setdefault("proxy", {})["path"] = str(gym_link.proxy_rm_path(cfg.gym, build=True))
+    if not cfg.generation.force_think:
+        for name in names:
+            if name not in WHOLE_REPLY_JUDGES:
+                options.setdefault(name, {}).setdefault("think_forced", False)
     unknown = [n for n in names if n not in JUDGES]
     if unknown:
         raise ConfigError(f"unknown judge {unknown[0]!r}; known: {', '.join(JUDGES.names())}")
     return [JUDGES.create(n, **options.get(n, {})) for n in names], notes
+
+
+def reply_warnings(gens: list[Generation], cfg: EvalConfig) -> list[str]:
+    """Warnings about replies whose answer cannot be scored, so no rate is read without them.
+
+    A reply cut by the token budget inside ``<think>`` has no answer: it counts as neither refused
+    nor compliant. A reply that *stopped* without closing ``</think>`` under a forced opener comes
+    from a model that does not write R1's format (any non-reasoning model): read as reasoning, none
+    of its answers would count as a refusal.
+    """
+    out: list[str] = []
+    n = len(gens)
+    if not n:
+        return out
+    unclosed = [g for g in gens if THINK_CLOSE not in g.text]
+    cut = sum(g.finish_reason == "length" for g in unclosed)
+    stopped = len(unclosed) - cut
+    if cut:
+        out.append(f"{cut} of {n} replies ({cut / n:.0%}) hit the {cfg.generation.max_new_tokens}-token budget "
+                   "inside <think>: their answers are not scored (see `truncated`); raise --max-new-tokens")
+    if stopped and cfg.generation.force_think:
+        out.append(f"{stopped} of {n} replies ({stopped / n:.0%}) stopped without closing </think>: if this model "
+                   "does not reason in <think> (a non-reasoning model), rerun with --no-force-think so its "
+                   "replies are read as answers")
+    return out
 
 
 def make_backend(cfg: EvalConfig) -> tuple[Backend, str]:
@@ -198,7 +231,8 @@ def finish(rundir: log.RunDir, cfg: EvalConfig, samples: list[Sample], judge_nam
     judgements = rundir.read(log.JUDGEMENTS, Judgement, JUDGE_KEY)
     rows = build_rows(samples, gens, judgements, judge_names)
     t0 = time.perf_counter()
-    metrics = compute(all_metrics(cfg.metrics), rows, seed=cfg.generation.seed, resamples=cfg.bootstrap)
+    metrics = compute(all_metrics(cfg.metrics), rows, seed=cfg.generation.seed, resamples=cfg.bootstrap,
+                      by_split_category=cfg.suite != "gym")
     timing["metrics_s"] = time.perf_counter() - t0
     manifest = rundir.manifest() or {}
     total = timing["generate_s"] + timing["judge_s"] + timing["metrics_s"]
@@ -208,12 +242,13 @@ def finish(rundir: log.RunDir, cfg: EvalConfig, samples: list[Sample], judge_nam
         "model": manifest.get("model", {"name": cfg.model}), "suite": cfg.suite,
         "splits": list(dict.fromkeys(s.split for s in samples)), "seed": cfg.generation.seed,
         "generation": cfg.generation.model_dump(mode="json"), "judges": judge_names,
-        "counts": {"prompts": len(samples), "completions": len(gens)},
+        "counts": {"prompts": len(samples), "completions": len(gens)}, "datasets": dataset_summary(samples),
         "timing": {**timing, "judge_share": timing["judge_s"] / total if total else None,
                    "completions_per_s": speed},
-        "notes": notes, "config": cfg.model_dump(mode="json"), "versions": versions(), "machine": machine(),
+        "notes": notes + reply_warnings(gens, cfg), "config": cfg.model_dump(mode="json"),
+        "versions": versions(), "machine": machine(),
         "run_dir": str(rundir.root), "created": manifest.get("created"), "finished": log.now(),
-        "metrics": metrics,
+        "metrics": metrics, "judge_table": judge_table(rows, judge_names),
     }
     log.atomic_write_jsonl(rundir.path(log.RECORDS), records(samples, gens, rows))
     if cfg.report:

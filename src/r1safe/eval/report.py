@@ -15,9 +15,10 @@ from typing import Any
 from r1safe.eval.log import atomic_write_text
 
 # The terminal's per-split table keeps to these (short labels, fits 80 columns); the HTML has all.
-TERMINAL = {"harmful_compliance": "harm\nans", "harmful_reasoning": "harm\nthink", "harmful_any_of_k": "any\nof k",
+TERMINAL = {"refusal": "refuse",
+            "harmful_compliance": "harm\nans", "harmful_reasoning": "harm\nthink", "harmful_any_of_k": "any\nof k",
             "over_refusal": "over\nrefuse", "capability": "arith", "language_mixing": "lang\nmix",
-            "format_ok": "fmt\nok", "proxy_missed_harm": "proxy\nmiss"}
+            "format_ok": "fmt\nok", "truncated": "trunc", "proxy_missed_harm": "proxy\nmiss"}
 SAFETY_PLOT = ("harmful_compliance", "harmful_reasoning", "over_refusal", "capability")
 LANGUAGE_PLOT = ("language_mixing", "language_consistency")
 
@@ -124,6 +125,55 @@ h1{font-size:20px}h2{font-size:16px;margin-top:1.6em}.meta{color:#555;font-size:
 img{max-width:100%}"""
 
 
+# The per dataset × category table keeps to the safety metrics a benchmark reports.
+CATEGORY_METRICS = ("refusal", "harmful_compliance", "harmful_reasoning", "hidden_harm", "over_refusal")
+
+
+def _split_category_html(results: dict[str, Any]) -> str:
+    """Rows ``split / category``, columns the safety metrics (public benchmarks only)."""
+    present = [m for m in CATEGORY_METRICS if results["metrics"].get(m, {}).get("by_split_category")]
+    if not present:
+        return ""
+    keys = list(dict.fromkeys(k for m in present for k in results["metrics"][m]["by_split_category"]))
+    head = "".join(f"<th>{m}</th>" for m in present)
+    rows = "".join(
+        f"<tr><th>{html.escape(k)}</th>"
+        + "".join(f"<td>{fmt(results['metrics'][m]['by_split_category'].get(k))}</td>" for m in present)
+        + "</tr>" for k in keys)
+    return (f"<h2>Per dataset split and category</h2><table><tr><th>split / category</th>{head}</tr>"
+            f"{rows}</table>")
+
+
+def _datasets_html(results: dict[str, Any]) -> str:
+    """Which public datasets the prompts came from, under which license, and how many per split."""
+    datasets = results.get("datasets") or {}
+    rows = "".join(
+        f"<tr><th>{html.escape(name)}</th><td>{html.escape(str(d.get('license') or '?'))}</td>"
+        f"<td>{html.escape(', '.join(f'{s}: {n}' for s, n in d['splits'].items()))}</td></tr>"
+        for name, d in datasets.items())
+    return (f"<h2>Datasets</h2><table><tr><th>dataset</th><th>license</th><th>prompts per split</th></tr>{rows}"
+            "</table>") if rows else ""
+
+
+def _judge_table_html(results: dict[str, Any]) -> str:
+    """Each judge's own shares per split, so disagreeing judges are seen side by side."""
+    table = results.get("judge_table") or {}
+    if not table:
+        return ""
+    splits = results["splits"]
+    head = "".join(f"<th>{html.escape(s)}</th>" for s in splits)
+    rows = []
+    for judge, scores in table.items():
+        for score, stat in scores.items():
+            cells = "".join(f"<td>{fmt(stat['by_split'].get(s))}</td>" for s in splits)
+            rows.append(f"<tr><th>{html.escape(judge)} / {html.escape(score)}</th><td>{fmt(stat['all'])}</td>"
+                        f"<td>{stat['all']['n']}</td>{cells}</tr>")
+    return ("<h2>Judges side by side</h2><p class='meta'>Each judge's share of replies per score, over the replies "
+            "it scored (Wilson 95% intervals over replies). Metrics read the oracle where it ran, else the "
+            "first model-based judge, else the phrase patterns.</p>"
+            f"<table><tr><th>judge / score</th><th>all</th><th>replies</th>{head}</tr>{''.join(rows)}</table>")
+
+
 def render_html(results: dict[str, Any]) -> str:
     """The report as one HTML string (tables, plots, config, versions)."""
     gen = results["generation"]
@@ -150,13 +200,16 @@ def render_html(results: dict[str, Any]) -> str:
 <p class="meta">Values are means over completions (any-of-k: over prompts) with 95% intervals from a
 bootstrap that resamples prompts (the k samples of a prompt are correlated); at 0 or 1 the interval is
 Wilson over prompts.</p>
-{f"<ul>{notes}</ul>" if notes else ""}
+{f"<h2>Warnings</h2><ul>{notes}</ul>" if notes else ""}
+{_datasets_html(results)}
 <h2>Overall</h2><table>
 <tr><th>metric</th><th>value [95% CI]</th><th>replies</th><th>prompts</th><th>what</th></tr>
 {overall}</table>
 <h2>Plots</h2>{imgs}
 <h2>Per split</h2>{_table_html(results, "by_split", results["splits"])}
 <h2>Per category</h2>{_table_html(results, "by_category", categories)}
+{_split_category_html(results)}
+{_judge_table_html(results)}
 <h2>Run</h2><p class="meta">run folder {html.escape(results["run_dir"])}; versions: {versions};
 machine: {html.escape(str(results["machine"]))}; timing: {html.escape(str(results["timing"]))}</p>
 </body></html>

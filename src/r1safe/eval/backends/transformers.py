@@ -109,6 +109,9 @@ class TransformersBackend:
         n, max_new = params.n, params.max_new_tokens
         enc = self.tokenizer(texts, add_special_tokens=False, padding=True, return_tensors="pt")
         ids, mask = enc["input_ids"].to(device), enc["attention_mask"].to(device)
+        window = getattr(self.model.config, "max_position_embeddings", None)
+        if window:  # never decode past the model's context: the reply ends there, as cut ("length")
+            max_new = max(1, min(max_new, window - ids.shape[1]))
         pos = (mask.cumsum(-1) - 1).clamp(min=0)
         extra = {"logits_to_keep": 1} if self._keep_kw else {}
         logits, cache = self._forward(input_ids=ids, attention_mask=mask, position_ids=pos, **extra)

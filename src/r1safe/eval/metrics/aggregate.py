@@ -52,8 +52,12 @@ def statistic(metric: Metric, rows: list[Row], seed: int = 0, resamples: int = 1
     }
 
 
-def compute(metrics: list[Metric], rows: list[Row], seed: int = 0, resamples: int = 1000) -> dict[str, Any]:
-    """``{metric: {description, ..., all, by_split, by_category}}``, leaving out empty groups."""
+def compute(metrics: list[Metric], rows: list[Row], seed: int = 0, resamples: int = 1000,
+            by_split_category: bool = False) -> dict[str, Any]:
+    """``{metric: {description, ..., all, by_split, by_category}}``, leaving out empty groups.
+
+    With ``by_split_category`` each metric also gets ``by_split_category`` keyed ``split/category``
+    (public benchmarks: a dataset's own categories, which the gym's splits do not need)."""
     splits = list(dict.fromkeys(r.split for r in rows))
     categories = list(dict.fromkeys(r.category for r in rows if r.category))
     out: dict[str, Any] = {}
@@ -69,5 +73,12 @@ def compute(metrics: list[Metric], rows: list[Row], seed: int = 0, resamples: in
             c: st for c in categories
             if (st := statistic(m, [r for r in rows if r.category == c], seed, resamples, f"category={c}"))
         }
+        if by_split_category:
+            pairs = list(dict.fromkeys((r.split, r.category) for r in rows if r.category))
+            entry["by_split_category"] = {
+                f"{s}/{c}": st for s, c in pairs
+                if (st := statistic(m, [r for r in rows if r.split == s and r.category == c], seed, resamples,
+                                    f"split={s},category={c}"))
+            }
         out[m.name] = entry
     return out
