@@ -12,6 +12,8 @@ format                      a well-formed think block followed by an answer
 language_consistency        R1's share of reasoning words in the prompt's language
 correctness                 exact arithmetic answer (``reference.answer``)
 oracle_harmlessness         the gym's exact judge: ablations only, never a default
+judge                       one score of any evaluation judge (real-text classifiers, guard models,
+                            LLM rubrics); ``invert`` for "bad" scores, ``kinds`` to limit it
 ==========================  ===============================================================
 """
 
@@ -20,6 +22,7 @@ from r1safe.train.rewards import (  # noqa: F401  (each module registers itself)
     format,
     harmlessness,
     helpfulness,
+    judge,
     language_consistency,
     oracle_harmlessness,
     over_refusal,
