@@ -39,7 +39,8 @@ class Source:
     pass_as: str = "PATH"
 
     def how_to_pass(self) -> str:
-        return f"download {self.file} from {self.url} and pass --suite {self.name}={self.pass_as}"
+        terms = " (gated: accept its terms there first)" if self.gated else ""
+        return f"download {self.file} from {self.url}{terms} and pass --suite {self.name}={self.pass_as}"
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def user(content: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": content}]
 
 
-def reference(source: Source, source_id: Any, **extra: Any) -> dict[str, Any]:
+def reference(source: Source, source_id: Any, /, **extra: Any) -> dict[str, Any]:
     """What a record keeps about its origin: dataset, license and the row's id in the dataset."""
     return {"dataset": source.name, "license": source.license, "source_id": source_id, **extra}
 
