@@ -281,3 +281,37 @@ def test_gated_and_unreachable_fetch_errors() -> None:
     said = str(fetch_error(open_source, ConnectionError("Name or service not known\nmore")))
     assert said == ("advbench: could not fetch harmful_behaviors.csv (ConnectionError: Name or service not known); "
                     "download harmful_behaviors.csv from https://example.org/a.csv and pass --suite advbench=PATH")
+
+
+def test_no_path_with_a_reachable_source_fetches_the_same_rows(tmp_path: Path, monkeypatch) -> None:
+    """The fetch path, through ``datasets``, against a real HTTP server on loopback serving the fixture."""
+    import dataclasses
+    import functools
+    import http.server
+    import threading
+
+    import datasets
+
+    from r1safe.eval.datasets import xstest
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(FIXTURES))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
+            monkeypatch.delenv(var, raising=False)
+        monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", False)
+        monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "cache")
+        monkeypatch.setattr(datasets.config, "DOWNLOADED_DATASETS_PATH", tmp_path / "cache" / "downloads")
+        url = f"http://127.0.0.1:{server.server_port}/xstest.csv"
+        monkeypatch.setattr(xstest, "SOURCE", dataclasses.replace(xstest.SOURCE, url=url))
+        fetched = DATASETS.create("xstest")
+        assert [s.model_dump() for s in fetched] == [s.model_dump() for s in load("xstest")]
+        monkeypatch.setattr(xstest, "SOURCE", dataclasses.replace(xstest.SOURCE, url=url.replace("xstest", "gone")))
+        with pytest.raises(ConfigError, match=r"xstest: could not fetch xstest_prompts.csv \(.*\); download") as info:
+            DATASETS.create("xstest")
+        assert "\n" not in str(info.value)
+        assert any((tmp_path / "cache" / "downloads").iterdir())  # fetched into the test's cache, not the user's
+    finally:
+        server.shutdown()

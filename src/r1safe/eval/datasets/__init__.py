@@ -51,19 +51,17 @@ def load_suite(suite: str, splits: list[str] | None = None, limit: int | None = 
 
 def _load_entry(entry: str, files: dict[str, str], dataset_params: dict[str, dict[str, Any]],
                 gym_params: dict[str, Any]) -> list[Sample]:
-    name, _, path = entry.partition("=")
-    name, path = name.strip(), path.strip()
+    name, has_path, path = (part.strip() for part in entry.partition("="))
     if entry == "gym":
         return DATASETS.create("gym", **gym_params)
-    if not path and (entry.endswith(".jsonl") or Path(entry).is_file()):
+    if name in PUBLIC:
+        if has_path and not path:
+            raise ConfigError(f"suite entry {entry!r}: no path after '='")
+        return DATASETS.create(name, path=path or files.get(name) or None, **dataset_params.get(name, {}))
+    if not has_path and (entry.endswith(".jsonl") or Path(entry).is_file()):
         return DATASETS.create("jsonl", path=entry)
-    if name not in PUBLIC:
-        raise ConfigError(f"unknown suite {name!r}; use 'gym', the path of a .jsonl file of samples, "
-                          f"or a dataset ({', '.join(PUBLIC)}), optionally as name=PATH")
-    if "=" in entry and not path:
-        raise ConfigError(f"suite entry {entry!r}: no path after '='")
-    path = path or files.get(name) or None
-    return DATASETS.create(name, path=path, **dataset_params.get(name, {}))
+    raise ConfigError(f"unknown suite {name!r}; use 'gym', the path of a .jsonl file of samples, "
+                      f"or a dataset ({', '.join(PUBLIC)}), optionally as name=PATH")
 
 
 __all__ = ["DATASETS", "PUBLIC", "load_suite", "select"]

@@ -162,7 +162,7 @@ def fetch(source: Source) -> Table:
                           f"{source.how_to_pass()}")
     import datasets
 
-    suffix = Path(source.file).suffix.lower()
+    suffix = Path(source.hub_file or source.url).suffix.lower()
     options: dict[str, Any] = {"delimiter": "\t"} if suffix == ".tsv" else {}
     if suffix in (".csv", ".tsv"):
         options["keep_default_na"] = False
@@ -174,7 +174,8 @@ def fetch(source: Source) -> Table:
             ds = datasets.load_dataset(builder, data_files=source.url, split="train", **options)
     except Exception as err:  # any failure to reach or read the hub becomes the one line below
         raise fetch_error(source, err) from None
-    return Table(ds.to_list(), f"{source.hub_id or source.url}:{source.hub_file or source.file}")
+    origin = f"{source.hub_id}/{source.hub_file}" if source.hub_id and source.hub_file else source.url
+    return Table(ds.to_list(), origin)
 
 
 def fetch_error(source: Source, err: BaseException) -> ConfigError:
