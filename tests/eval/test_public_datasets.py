@@ -120,7 +120,7 @@ def test_sorry_bench_base_by_default_styles_as_wrappers_and_turns() -> None:
     assert multi.turns == 2 and [m["role"] for m in multi.prompt] == ["user", "user"]
     styled = load("sorry_bench", prompt_styles=["slang", "translate-zh-cn"])
     assert [(s.id, s.wrapper, s.language) for s in styled] == [
-        ("sorry_bench-slang-1", "slang", "en"), ("sorry_bench-translate-zh-cn-2", "translate-zh-cn", "zh-cn")]
+        ("sorry_bench-slang-1", "slang", "en"), ("sorry_bench-translate-zh-cn-2", "translate-zh-cn", "zh")]
     assert len(load("sorry_bench", prompt_styles="all")) == 5
     with pytest.raises(DataError, match=r"no rows of prompt_style role_play; present: base, slang"):
         load("sorry_bench", prompt_styles="role_play")

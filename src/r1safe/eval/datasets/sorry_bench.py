@@ -3,9 +3,10 @@ also rewritten in 20 linguistic styles (``prompt_style``: slang, role_play, tran
 
 Reads the JSONL rows (question_id, category, turns, prompt_style). Only the ``base`` style is kept
 by default; ``prompt_styles`` picks others (or ``"all"``), a non-base style being the sample's
-wrapper and a ``translate-xx`` style its language. A row with several ``turns`` becomes that many
-consecutive user messages (SORRY-Bench's public rows are all single-turn). The category is
-SORRY-Bench's category number as published.
+wrapper and a ``translate-xx`` style its language (``translate-zh-cn``: ``zh``). A row with
+several ``turns`` becomes that many consecutive user messages (SORRY-Bench's public rows are all
+single-turn). The category is SORRY-Bench's category number as published (its names differ
+between releases).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def _samples(table: Table, styles: list[str]) -> Iterator[tuple[int, Sample]]:
             id=f"sorry_bench-{question_id}" if style == "base" else f"sorry_bench-{style}-{question_id}",
             prompt=[{"role": "user", "content": t} for t in turns], split="sorry_bench", kind="harmful",
             category=text(table, row, data, "category"),
-            language=style.removeprefix("translate-") if style.startswith("translate-") else "en",
+            language=style.split("-")[1] if style.startswith("translate-") else "en",
             wrapper=None if style == "base" else style, turns=len(turns),
             reference=reference(SOURCE, question_id, prompt_style=style),
         )
