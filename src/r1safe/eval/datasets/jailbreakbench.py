@@ -63,5 +63,3 @@ def _samples(kind: str, table: Table) -> Iterator[tuple[int, Sample]]:
                                 target=text(table, row, data, "Target", optional=True),
                                 source=text(table, row, data, "Source", optional=True)),
         )
-
-
