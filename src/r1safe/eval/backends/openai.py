@@ -105,7 +105,8 @@ class OpenAIBackend:
     async def _post(self, client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
         data, problem = await post_chat(client, body, self.timeout, self.max_retries, self.backoff)
         if data is None:
-            raise R1SafeError(f"{self.base_url}/chat/completions {problem}; is the server running and --base-url right?")
+            raise R1SafeError(f"{self.base_url}/chat/completions {problem}; "
+                              "is the server running and --base-url right?")
         return data
 
 
