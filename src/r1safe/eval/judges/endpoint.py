@@ -101,14 +101,18 @@ class EndpointJudge:
         for (i, part, _), result in zip(flat, results, strict=True):
             if i in failed:
                 continue
+            if result.text is None:
+                failed[i] = f"{part}: {result.failure}"
+                continue
             try:
-                if result.text is None:
-                    raise UnreadableOutput(result.failure or "no reply")
                 scores[i].update(self.read(part, result.text))
             except UnreadableOutput as err:
                 failed[i] = f"{part}: {err}"
         for i, reason in failed.items():
             scores[i] = {**dict.fromkeys(self.score_names), "judge_failed": True}
             self.failures[reason] += 1
-            log.warning("judge %s failed on %s: %s", self.name, samples[i].id, reason)
+        if failed:
+            first = min(failed)
+            log.warning("judge %s failed on %d of %d replies (first, %s: %s)", self.name, len(failed), len(texts),
+                        samples[first].id, failed[first])
         return scores
