@@ -3,7 +3,9 @@
 Works with vLLM, SGLang, llama.cpp, TGI and hosted APIs. Each of the ``n`` samples is its own
 request (``n=1``, ``seed`` = run seed + sample index), so servers without ``n`` support work and a
 resumed run asks for the same samples. Requests run with bounded concurrency and a timeout, and
-are retried with exponential backoff on timeouts, connection errors, 429 and 5xx.
+are retried with exponential backoff on timeouts, connection errors, 429 and 5xx
+(:func:`r1safe.eval.chat_endpoint.post_chat`, shared with the endpoint judges); a request that
+still fails stops the run with one line.
 
 Reasoning servers (vLLM's reasoning parser, DeepSeek's API) return the reasoning apart in
 ``reasoning_content`` (or ``reasoning``); the reply is rebuilt as
@@ -22,8 +24,7 @@ import httpx
 
 from r1safe.errors import R1SafeError
 from r1safe.eval.backends.base import Batch, Completion, GenerationParams, Messages, with_opener
-
-RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+from r1safe.eval.chat_endpoint import post_chat
 
 
 def rebuild_reply(message: dict[str, Any], force_think: bool = True) -> str:
@@ -102,22 +103,11 @@ class OpenAIBackend:
                           completion_tokens=int(usage.get("completion_tokens") or 0))
 
     async def _post(self, client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
-        problem = ""
-        for attempt in range(self.max_retries + 1):
-            try:
-                response = await client.post("/chat/completions", json=body)
-                if response.status_code not in RETRY_STATUS:
-                    if response.status_code >= 400:
-                        raise R1SafeError(f"{self.base_url}/chat/completions answered "
-                                          f"{response.status_code}: {response.text[:200]}")
-                    return response.json()
-                problem = f"HTTP {response.status_code}"
-            except (httpx.TimeoutException, httpx.TransportError) as err:
-                problem = f"{type(err).__name__}: {err}"
-            if attempt < self.max_retries:
-                await asyncio.sleep(self.backoff * 2**attempt)
-        raise R1SafeError(f"{self.base_url}/chat/completions failed after {self.max_retries + 1} tries "
-                          f"({problem}); is the server running and --base-url right?")
+        data, problem = await post_chat(client, body, self.timeout, self.max_retries, self.backoff)
+        if data is None:
+            raise R1SafeError(f"{self.base_url}/chat/completions {problem}; "
+                              "is the server running and --base-url right?")
+        return data
 
 
 def make(**params: Any) -> OpenAIBackend:
