@@ -130,7 +130,7 @@ class LlamaGuardJudge(GuardJudge):
                  max_new_tokens: int = 20) -> None:
         self.tokenizer = tokenizer
         self.think_forced = think_forced
-        vocab = verdict_vocab(tokenizer, "", {"safe": ["safe", " safe"], "unsafe": ["unsafe", " unsafe"]})
+        vocab = verdict_vocab(tokenizer, "", {"safe": ["safe"], "unsafe": ["unsafe"]})
         self.generator = GuardGenerator(tokenizer, model, vocab, batch_size, max_new_tokens)
 
     def render_fallback(self, messages: Messages) -> str:
