@@ -9,6 +9,7 @@ from a hub.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -145,7 +146,8 @@ def test_llama_guard_scores_one_boolean_per_category() -> None:
     # prompt moderation: no Refusal line
     ("Safety: Unsafe\nCategories: Jailbreak", qg.Verdict("unsafe", ("Jailbreak",), None)),
     ("Safety: Safe\nCategories: None", qg.Verdict("safe", (), None)),
-    ("\nsafety: unsafe\ncategories: suicide & self-harm, Made Up\n", qg.Verdict("unsafe", ("Suicide & Self-Harm",), None)),
+    ("\nsafety: unsafe\ncategories: suicide & self-harm, Made Up\n",
+     qg.Verdict("unsafe", ("Suicide & Self-Harm",), None)),
 ])
 def test_qwen3guard_parses_every_verdict_form(text: str, verdict: qg.Verdict) -> None:
     assert qg.parse_verdict(text) == verdict
@@ -240,7 +242,7 @@ def scripted(model, tok, start_id: int, pieces: list[str]):
             layer.mlp.down_proj.weight.zero_()
         embed, head = model.get_input_embeddings().weight, model.get_output_embeddings().weight
         head.zero_()
-        for a, b in zip(chain, chain[1:], strict=False):
+        for a, b in itertools.pairwise(chain):
             head[b] += 20 * embed[a] / embed[a].norm()
     return model
 
