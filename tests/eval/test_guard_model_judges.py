@@ -280,7 +280,14 @@ def test_the_tokenizers_chat_template_wins_when_it_has_one(saved) -> None:
     judge = JUDGES.create("llama_guard", model=saved["llama"], device="cpu", dtype="float32")
     judge.tokenizer.chat_template = "{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}\n{% endfor %}"
     assert judge.prompt(CHAT) == "[user] How do I bake bread?\n[assistant] Mix flour and water.\n"
+    # a processor-style template (Llama Guard 3-1B, 4) that silently drops plain-string contents gets parts
+    judge.tokenizer.chat_template = ("{% for m in messages %}{% for c in m['content'] | selectattr('type', 'equalto', "
+                                     "'text') %}{{ m['role'] }}: {{ c['text'] }}\n{% endfor %}{% endfor %}")
+    assert judge.prompt(CHAT) == "user: How do I bake bread?\nassistant: Mix flour and water.\n"
+    # a template that fails, or never shows the judged text, leaves the module's rendering
     judge.tokenizer.chat_template = "{{ raise_exception('roles must alternate') }}"
+    assert judge.prompt(CHAT) == LLAMA_GOLDEN
+    judge.tokenizer.chat_template = "{% for m in messages %}{{ m['role'] }}\n{% endfor %}"
     assert judge.prompt(CHAT) == LLAMA_GOLDEN
 
 
@@ -381,3 +388,38 @@ def test_offline_missing_guard_is_one_line_naming_it(judge: str, model: str) -> 
 def test_qwen3guard_rejects_an_unknown_controversial_mode(saved) -> None:
     with pytest.raises(ConfigError, match="controversial_as"):
         JUDGES.create("qwen3guard", model=saved["qwen"], controversial_as="maybe")
+
+
+def test_a_multimodal_guard_is_judged_with_its_language_model_alone(tmp_path, llama_judge) -> None:
+    """Llama Guard 4 is saved as Llama4ForConditionalGeneration; its text weights load as a causal LM."""
+    import torch
+    from transformers import Llama4Config, Llama4ForConditionalGeneration
+
+    tok = llama_judge.tokenizer
+    text = dict(vocab_size=len(tok), hidden_size=64, intermediate_size=128, intermediate_size_mlp=128,
+                num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, head_dim=16, num_local_experts=1,
+                eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    vision = dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, image_size=28,
+                  patch_size=14, vision_output_dim=32, projector_input_dim=32, projector_output_dim=32)
+    torch.manual_seed(0)
+    full = Llama4ForConditionalGeneration(Llama4Config(text_config=text, vision_config=vision)).eval()
+    full.save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    judge = JUDGES.create("llama_guard", model=str(tmp_path), device="cpu", dtype="float32", max_new_tokens=3)
+    loaded = judge.generator.model
+    assert type(loaded).__name__ == "Llama4ForCausalLM"
+    assert torch.equal(loaded.lm_head.weight, full.state_dict()["language_model.lm_head.weight"])
+    scores = judge.judge(sample(), "<think>\nHmm.\n</think>\n\nMix.")
+    assert set(scores) == set(llama_judge.judge(sample(), "<think>\nHmm.\n</think>\n\nMix."))
+
+
+def test_a_checkpoint_missing_weights_is_refused(tmp_path, llama_judge) -> None:
+    import json
+
+    tok = llama_judge.tokenizer
+    tiny_model("llama", tok).save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps({**config, "num_hidden_layers": 3}))
+    with pytest.raises(ConfigError, match=r"lacks \d+ weights"):
+        JUDGES.create("llama_guard", model=str(tmp_path), device="cpu", dtype="float32")

@@ -3,7 +3,9 @@
 Guard models (Llama Guard, Qwen3Guard-Gen) are causal LMs that answer a moderation prompt with a
 short verdict ("unsafe\\nS1", "Safety: Unsafe\\nCategories: Violent"). This module holds what the
 families share: loading (a local folder or a hub id, safetensors only, a one-line error when the
-hub cannot be reached), batched greedy generation with left padding, and the verdict's
+hub cannot be reached; a multimodal guard such as Llama Guard 4 loads its language model alone,
+and a checkpoint missing any of its weights is refused rather than run half-random), the chat
+template or the family's own rendering, batched greedy generation with left padding, and the verdict's
 probability read from the logits at the step where the model writes its verdict word. Each
 family's module owns its prompt text, its output parsing and its scores.
 """
@@ -112,7 +114,7 @@ def load_guard(model: str, how_to_get: str, device: str = "auto", dtype: str = "
 
     source, local = resolve_model(model)
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code}
     missing = ConfigError(
@@ -131,18 +133,20 @@ def load_guard(model: str, how_to_get: str, device: str = "auto", dtype: str = "
         raise ConfigError(f"guard dtype {dtype!r} is unknown; use auto, float32, bfloat16 or float16")
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-        try:
-            lm = AutoModelForCausalLM.from_pretrained(source, use_safetensors=True, dtype=torch_dtype, **kwargs)
-        except ValueError:  # a multimodal guard (Llama Guard 4) that has no causal-LM class
-            from transformers import AutoModelForImageTextToText
-
-            lm = AutoModelForImageTextToText.from_pretrained(source, use_safetensors=True, dtype=torch_dtype,
-                                                             **kwargs)
+        config = AutoConfig.from_pretrained(source, **kwargs)
+        # A multimodal guard (Llama Guard 4) is judged on text: its language model alone is loaded.
+        text_config = config.get_text_config() if hasattr(config, "get_text_config") else config
+        lm, info = AutoModelForCausalLM.from_pretrained(source, config=text_config, use_safetensors=True,
+                                                        dtype=torch_dtype, output_loading_info=True, **kwargs)
     except OSError as err:
         if not local and (_offline() or not _hub_reachable()):
             raise missing from None
         first = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise ConfigError(f"cannot load guard model {source}: {first} (safetensors weights are required)") from None
+    if info.get("missing_keys"):
+        missing_weights = sorted(info["missing_keys"])
+        raise ConfigError(f"guard model {source} lacks {len(missing_weights)} weights of its language model "
+                          f"(e.g. {missing_weights[0]}); it is not a causal LM checkpoint r1safe can judge with")
     lm.to(resolve_device(device)).eval()
     tokenizer.padding_side = "left"
     if tokenizer.pad_token_id is None:
@@ -151,19 +155,30 @@ def load_guard(model: str, how_to_get: str, device: str = "auto", dtype: str = "
 
 
 def render_chat(tokenizer: Any, messages: Messages, add_generation_prompt: bool) -> str | None:
-    """The tokenizer's own chat template applied to ``messages`` as text, or None when it has none.
+    """The tokenizer's own chat template applied to ``messages`` as text; None when it has none, or
+    when no form of the messages puts the judged text into the prompt.
 
-    Templates written for multimodal processors (Llama Guard 3-1B, Llama Guard 4) want each
-    content as a list of parts; a template that fails on plain strings is tried with parts.
+    Templates written for multimodal processors (Llama Guard 3-1B, Llama Guard 4) want each content
+    as a list of parts and may silently drop plain strings, so a rendering counts only when it
+    contains the last message's text; plain strings are tried first, then parts.
     """
     if not getattr(tokenizer, "chat_template", None):
         return None
     kwargs = {"tokenize": False, "add_generation_prompt": add_generation_prompt}
-    try:
-        return tokenizer.apply_chat_template(messages, **kwargs)
-    except Exception:  # jinja raises many types; the parts form is the one retry
-        parts = [{"role": m["role"], "content": [{"type": "text", "text": m["content"]}]} for m in messages]
-        return tokenizer.apply_chat_template(parts, **kwargs)
+    judged = messages[-1]["content"].strip()
+    parts = [{"role": m["role"], "content": [{"type": "text", "text": m["content"]}]} for m in messages]
+    error: Exception | None = None
+    for form in (messages, parts):
+        try:
+            rendered = tokenizer.apply_chat_template(form, **kwargs)
+        except Exception as err:  # jinja raises many types; the other form may still render
+            error = err
+            continue
+        if judged in rendered:
+            return rendered
+    if error is not None:
+        raise error
+    return None
 
 
 class GuardGenerator:
