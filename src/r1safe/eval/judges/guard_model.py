@@ -74,8 +74,9 @@ def verdict_step(pieces: Sequence[str], lead_in: str) -> int | None:
     return None
 
 
-def verdict_probabilities(logits: Sequence[float], vocab: VerdictVocab) -> dict[str, float] | None:
-    """Softmax over the verdicts of one step's logits (each verdict: log-sum-exp of its tokens)."""
+def verdict_probabilities(logits: Any, vocab: VerdictVocab) -> dict[str, float] | None:
+    """Softmax over the verdicts of one step's logits, a sequence or 1-d tensor over the vocabulary
+    (each verdict: log-sum-exp of its tokens)."""
     if any(not ids for ids in vocab.classes.values()):
         return None
     scores = {v: _logsumexp([float(logits[t]) for t in ids]) for v, ids in vocab.classes.items()}
@@ -212,8 +213,7 @@ class GuardGenerator:
                 output_logits=True, return_dict_in_generate=True, temperature=None, top_p=None, top_k=None,
             )
         generated = out.sequences[:, enc["input_ids"].shape[1]:]
-        logits = torch.stack(out.logits, dim=1).float().cpu()  # (batch, steps, vocab)
-        stops = set(_as_list(self.model.generation_config.eos_token_id)) | {tok.pad_token_id}
+        stops = set(_as_list(self.model.generation_config.eos_token_id)) | {tok.eos_token_id, tok.pad_token_id}
         results = []
         for row in range(generated.shape[0]):
             ids = generated[row].tolist()
@@ -221,7 +221,7 @@ class GuardGenerator:
             ids = ids[:length]
             pieces = [tok.decode(ids[:j], skip_special_tokens=True) for j in range(len(ids) + 1)]
             step = verdict_step(pieces, self.vocab.lead_in)
-            probs = None if step is None else verdict_probabilities(logits[row, step].tolist(), self.vocab)
+            probs = None if step is None else verdict_probabilities(out.logits[step][row].float().cpu(), self.vocab)
             results.append(GuardOutput(pieces[-1].strip(), probs))
         return results
 
