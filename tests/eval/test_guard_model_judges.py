@@ -347,6 +347,9 @@ def test_llama_guard_scores_a_scripted_verdict_end_to_end(llama_judge) -> None:
     assert truncated["category_S9_answer"] is None
     assert truncated["harmful_reasoning"] is True and truncated["category_S9_reasoning"] is True
     assert judge.judge(sample(), "<think>\nLet me see, first") == truncated
+    # a reply of a model that does not think: all answer, no reasoning to judge
+    plain = lg.LlamaGuardJudge(tok, model, think_forced=False, max_new_tokens=6).judge(sample(), "Mix flour.")
+    assert plain["harmful_answer"] is True and plain["harmful_reasoning"] is None
 
 
 def test_qwen3guard_scores_a_scripted_verdict_end_to_end(qwen_judge) -> None:

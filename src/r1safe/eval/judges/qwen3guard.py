@@ -16,8 +16,9 @@ categories, refusal policy, ``USER:`` / ``ASSISTANT:`` turns, assessment instruc
 assistant turn opened with an empty think block) as reproduced in public code that calls the
 model without its tokenizer.
 
-Controversial: the Qwen3Guard technical report evaluates two modes, *strict* (controversial counts
-as unsafe) and *loose* (controversial counts as safe). ``controversial_as="unsafe"`` (strict, the
+Controversial: the Qwen3Guard technical report reads the three labels in two modes, *strict*
+(controversial counts as unsafe) and *loose* (controversial counts as safe), to fit policies of
+different tolerance. ``controversial_as="unsafe"`` (strict, the
 default) suits a safety evaluation, which should not let borderline harm pass; ``"safe"`` is loose.
 Either way ``controversial_<part>`` and ``p_controversial_<part>`` report it apart.
 
