@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _measure import machine
-from language_id_corpus import SENTENCES
+from language_id_corpus import SENTENCES, SHORT
 from r1safe.text import language_id
 
 Identify = Callable[[str], list[tuple[str, float]]]
@@ -95,6 +95,12 @@ def load(name: str, build: Callable[[], Identify]) -> tuple[Identify, float] | N
     return identify, time.perf_counter() - t0
 
 
+def short_accuracy(identify: Identify) -> float:
+    """Accuracy on one-to-four-word reasoning fillers, the identifier alone."""
+    items = [(lang, s) for lang, frags in SHORT.items() for s in frags]
+    return sum(bool(found := identify(s)) and found[0][0] == lang for lang, s in items) / len(items)
+
+
 def sentence_accuracy(identify: Identify) -> tuple[dict[str, float], float, float]:
     """Per-language accuracy, overall accuracy and sentences per second."""
     items = [(lang, s) for lang, sents in SENTENCES.items() for s in sents]
@@ -131,6 +137,21 @@ def mixed_passages(seed: int = 0) -> list[tuple[str, str, float]]:
     return out
 
 
+def interjection_passages(seed: int = 0) -> list[tuple[str, str, float]]:
+    """(main language, passage, true share): pure passages with two English fillers ("Wait.", "Hmm.") put in."""
+    rng = random.Random(seed)
+    out = []
+    for main in ("fr", "de", "ru"):
+        for _ in range(4):
+            labelled = [(main, s) for s in SENTENCES[main]]
+            for filler in rng.sample(SHORT["en"], 2):
+                labelled.insert(rng.randrange(1, len(labelled)), ("en", filler))
+            words = [(lang, language_id.count_words(s)) for lang, s in labelled]
+            share = sum(n for lang, n in words if lang == main) / sum(n for _, n in words)
+            out.append((main, " ".join(s for _, s in labelled), share))
+    return out
+
+
 def mixing_accuracy(identify: Identify, passages: list[tuple[str, str, float]]) -> tuple[float, float, float, float]:
     """Mean absolute share error, mixed passages caught, pure passages called mixed, passages per second."""
     errors, caught, mixed, alarms, pure = [], 0, 0, 0, 0
@@ -148,7 +169,8 @@ def mixing_accuracy(identify: Identify, passages: list[tuple[str, str, float]]) 
             pure += 1
             alarms += share < 1.0
     speed = len(passages) / (time.perf_counter() - t0)
-    return sum(errors) / len(errors), caught / mixed, alarms / pure, speed
+    rate = lambda hits, n: hits / n if n else float("nan")  # noqa: E731
+    return sum(errors) / len(errors), rate(caught, mixed), rate(alarms, pure), speed
 
 
 def main() -> None:
@@ -171,6 +193,9 @@ def main() -> None:
     print(f"  {'overall':<15}" + "".join(f"{results[n][1]:>17.1%}" for n in names))
     print(f"  {'sentences/s':<15}" + "".join(f"{results[n][2]:>17,.0f}" for n in names))
     print(f"  {'load s':<15}" + "".join(f"{loaded[n][1]:>17.2f}" for n in names))
+    n_short = sum(len(f) for f in SHORT.values())
+    print(f"  {'1-4 words':<15}" + "".join(f"{short_accuracy(loaded[n][0]):>17.0%}" for n in names)
+          + f"   ({n_short} reasoning fillers in {len(SHORT)} languages)")
 
     passages = mixed_passages()
     n_mixed = sum(share < 1.0 for *_, share in passages)
@@ -182,6 +207,12 @@ def main() -> None:
         cells = (f"{mixing[n][i]:>17.3f}" if i == 0 else f"{mixing[n][i]:>17.0%}" if i < 3
                  else f"{mixing[n][i]:>17,.0f}" for n in names)
         print(f"  {label:<22}" + "".join(cells))
+    fillers = interjection_passages()
+    print(f"\nmixing by fillers only ({len(fillers)} fr/de/ru passages, each with two 1-4 word English fillers;"
+          " by design a segment under 3 words takes its neighbours' language, so those are missed)")
+    missed = {n: mixing_accuracy(loaded[n][0], fillers) for n in names}
+    print(f"  {'share abs. error':<22}" + "".join(f"{missed[n][0]:>17.3f}" for n in names))
+    print(f"  {'mixed caught':<22}" + "".join(f"{missed[n][1]:>17.0%}" for n in names))
 
 
 if __name__ == "__main__":

@@ -234,3 +234,12 @@ SENTENCES: dict[str, list[str]] = {
         "נראה נכון.",
     ],
 }
+
+SHORT: dict[str, list[str]] = {
+    "en": ["Wait.", "Hmm.", "Okay.", "Let me think.", "So the answer is 42.", "Right.", "But wait,", "Yes.", "Alternatively,", "Let me see."],
+    "fr": ["Attends.", "Bon.", "D'accord.", "Réfléchissons.", "Donc la réponse est 42.", "Voyons voir.", "Mais attends,", "Oui.", "Sinon,", "Je vois."],
+    "de": ["Moment.", "Gut.", "Also.", "Lass mich nachdenken.", "Die Antwort ist also 42.", "Mal sehen.", "Aber warte,", "Ja.", "Oder,", "Genau."],
+    "ru": ["Подожди.", "Хорошо.", "Итак,", "Дай подумать.", "Значит, ответ 42.", "Посмотрим.", "Но подожди,", "Да.", "Или,", "Верно."],
+}
+"""Reasoning fillers of one to four words, the hard case: no identifier reads them reliably, which is why
+:mod:`r1safe.text.language_id` gives a segment under three words its neighbours' language."""

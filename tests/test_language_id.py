@@ -63,6 +63,8 @@ def test_code_words_numbers_and_acronyms_are_neutral() -> None:
     assert language_consistency(text, "de") == 1.0
     ru = "Пользователь хочет запустить Python и bash 2 раза."
     assert language_consistency(ru, "ru") == 1.0 and count_words(ru) == 5
+    assert count_words("до\u0301ма") == 1  # a stress mark stays inside its word
+    assert count_words("𝐀𝐁𝐂 ܐܒܓ") == 0  # mathematical letters and scripts without a language here are neutral
 
 
 def known_share(main: str, parts: list[tuple[str, str]]) -> float:

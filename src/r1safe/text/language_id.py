@@ -72,13 +72,17 @@ _UNSPACED = frozenset({"HAN", "KANA", "THAI", "LAO", "KHMER", "MYANMAR"})
 _SENTENCE_END = re.compile(r"(?<=[.!?;:…।॥؟۔])\s+|(?<=[。！？；：])|\n+")
 _WORD_JOINERS = frozenset("'’-_\u200c\u200d")
 _FALLBACK = {**SHARED_SCRIPT_DEFAULT, "HAN": "zh"}
+KNOWN_SCRIPTS = frozenset({*SCRIPT_LANGUAGE, *SHARED_SCRIPT_DEFAULT, "HAN"})
 MIN_HAN_CHARS = 6
 """A Han run without Kana this long is Chinese; a shorter one takes its neighbours' language (ja or zh)."""
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def script_of(char: str) -> str | None:
-    """The Unicode script of a letter or mark (``LATIN``, ``HAN``, ``KANA``, ...); None otherwise."""
+    """The script of a letter or mark (``LATIN``, ``HAN``, ``KANA``, ...) among :data:`KNOWN_SCRIPTS`, else None.
+
+    Letters of other scripts (Syriac, N'Ko, mathematical letters, ...) are neutral, like digits.
+    """
     if not unicodedata.category(char).startswith(("L", "M")):
         return None
     name = unicodedata.name(char, "")
@@ -89,7 +93,7 @@ def script_of(char: str) -> str | None:
         return "KANA" if "KATAKANA" in name or "HIRAGANA" in name else None
     if first == "FULLWIDTH":
         return "LATIN" if "LATIN" in name else None
-    return first or None
+    return first if first in KNOWN_SCRIPTS else None
 
 
 @dataclass(frozen=True)
@@ -130,8 +134,8 @@ def _tokens(sentence: str) -> list[tuple[int, int, str | None]]:
             s = script_of(sentence[j])
             if s is not None and s not in _UNSPACED and (script is None or s == script):
                 script = script or s
-            elif not (sentence[j].isdigit() or (sentence[j] in _WORD_JOINERS and j + 1 < n
-                                                   and script_of(sentence[j + 1]) == script)):
+            elif not (sentence[j].isdigit() or unicodedata.category(sentence[j]).startswith("M")
+                      or (sentence[j] in _WORD_JOINERS and j + 1 < n and script_of(sentence[j + 1]) == script)):
                 break
             j += 1
         out.append((i, j, script))
@@ -214,8 +218,7 @@ def segments(text: str, expected: str | None = None, *, identify: Identify | Non
             elif run.script in SHARED_SCRIPT_DEFAULT:
                 found.append((piece, run.script, run.words, *_guess(piece, run.words, expected, identify)))
             else:
-                lang = SCRIPT_LANGUAGE.get(run.script, run.script.lower())
-                found.append((piece, run.script, run.words, lang, True))
+                found.append((piece, run.script, run.words, SCRIPT_LANGUAGE[run.script], True))
     return [Segment(piece, script, words, lang or _fill(found, i, expected), sure)
             for i, (piece, script, words, lang, sure) in enumerate(found)]
 
