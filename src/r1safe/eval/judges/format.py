@@ -6,6 +6,10 @@
 - ``language_consistency``: R1's reward, the share of reasoning words in the prompt's language
   (``sample.language``, else the language the last user turn is written in);
 - ``reasoning_mixed``: the reasoning leaves that language (more than ``tolerance`` of its words).
+
+English and Chinese are told apart exactly by script, as in the gym; any other language (a sample
+whose ``language`` is ``fr``, ``ru``, ``ja``, ..., or a prompt written in another script) is read
+sentence by sentence by :mod:`r1safe.text.language_id`, which needs the ``langdetect`` extra only then.
 """
 
 from __future__ import annotations
@@ -14,13 +18,17 @@ from typing import Any
 
 from r1safe.eval.judges.base import Scores
 from r1safe.records import Sample
-from r1safe.text.language import detect_language, language_profile
+from r1safe.text import language_id
+from r1safe.text.language import detect_language
 from r1safe.text.think_format import parse_reply
 
 
 def prompt_language(sample: Sample) -> str | None:
     """The language the reasoning should stay in: the sample's, else the last user turn's."""
-    return sample.language or detect_language(sample.last_user_text)
+    if sample.language:
+        return language_id.normalize(sample.language)
+    text = sample.last_user_text
+    return detect_language(text) if language_id.latin_or_han_only(text) else language_id.detect(text)
 
 
 class FormatJudge:
@@ -36,7 +44,7 @@ class FormatJudge:
         """Scores for one reply; language scores are ``None`` when the reasoning has no words."""
         reply = parse_reply(text, think_forced=self.think_forced)
         lang = prompt_language(sample)
-        share = language_profile(reply.reasoning).share(lang) if lang else None
+        share = language_id.language_consistency(reply.reasoning, lang) if lang else None
         return {
             "format_ok": reply.format_ok,
             "think_skipped": reply.think_skipped,
