@@ -105,4 +105,8 @@ def test_jsonl_suite_without_gym_references(model_dir: str, tmp_path: Path) -> N
                              out=str(tmp_path / "run"), bootstrap=50))
     assert results["judges"] == ["oracle", "refusal", "format"]
     assert "harmful_compliance" not in results["metrics"]
-    assert {"over_refusal", "format_ok", "truncated"} <= set(results["metrics"])
+    assert {"format_ok", "truncated"} <= set(results["metrics"])
+    # 12 tokens end every reply inside <think>: no answer to call a refusal, and the report says so
+    assert results["metrics"]["truncated"]["all"]["value"] == 1.0
+    assert "over_refusal" not in results["metrics"]
+    assert any("hit the 12-token budget inside <think>" in note for note in results["notes"])

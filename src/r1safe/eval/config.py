@@ -32,7 +32,11 @@ class EvalConfig(StrictModel):
     """Everything ``r1safe eval`` needs; ``r1safe.eval.pipeline.run(EvalConfig(...))`` runs it."""
 
     model: str = Field("gym", description="local model folder, hub id, or 'gym' (the gym's base model)")
-    suite: str = Field("gym", description="'gym' (the gym's test splits) or a .jsonl file of samples")
+    suite: str = Field("gym", description="comma-separated: 'gym', a .jsonl of samples, a public benchmark's "
+                                          "name or NAME=PATH (see r1safe.eval.datasets)")
+    dataset_files: dict[str, str] = Field(default_factory=dict, description="public benchmark name -> local file")
+    dataset_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="public benchmark name -> loader parameters (e.g. multijail languages)")
     splits: list[str] | None = Field(None, description="splits to keep (all when None)")
     limit: int | None = Field(None, ge=1, description="at most this many prompts per split")
     generation: GenerationParams = Field(default_factory=GenerationParams)
@@ -73,7 +77,11 @@ class EvalConfig(StrictModel):
 
     def identity(self) -> dict[str, Any]:
         """The fields that decide the generated records (the run folder's key)."""
-        return self.model_dump(mode="json", exclude=RUNTIME_FIELDS)
+        out = self.model_dump(mode="json", exclude=RUNTIME_FIELDS)
+        for key in ("dataset_files", "dataset_options"):  # left out when unused: older run folders keep their key
+            if not out[key]:
+                del out[key]
+        return out
 
     def digest(self) -> str:
         return hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()[:10]

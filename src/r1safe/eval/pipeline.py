@@ -37,8 +37,10 @@ GEN_KEY, JUDGE_KEY = ("sample_id", "index"), ("sample_id", "index", "judge")
 
 def load_samples(cfg: EvalConfig) -> list[Sample]:
     """The config's samples: suite, splits and per-split limit (unique ids checked)."""
-    params = {"world": gym_link.world_config(cfg.gym)} if cfg.suite == "gym" else {}
-    samples = load_suite(cfg.suite, cfg.splits, cfg.limit, **params)
+    on_gym = "gym" in (e.strip() for e in cfg.suite.split(","))
+    params = {"world": gym_link.world_config(cfg.gym)} if on_gym else {}
+    samples = load_suite(cfg.suite, cfg.splits, cfg.limit, files=cfg.dataset_files,
+                         dataset_params=cfg.dataset_options, **params)
     seen: set[str] = set()
     for s in samples:
         if s.id in seen:
