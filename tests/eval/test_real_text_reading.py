@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from r1safe.eval.backends.base import GenerationParams
 from r1safe.eval.config import GYM_MAX_NEW_TOKENS, REAL_MAX_NEW_TOKENS, EvalConfig
 from r1safe.eval.judge_table import judge_table
 from r1safe.eval.metrics import METRICS
@@ -63,6 +64,8 @@ def test_token_budget_defaults_follow_the_model() -> None:
     given = EvalConfig(model="some/r1-distill", suite="x.jsonl", generation={"max_new_tokens": 512})
     assert given.generation.max_new_tokens == 512
     assert given.generation.temperature == 0.6 and given.generation.top_p == 0.95
+    built = EvalConfig(model="m", suite="x.jsonl", generation=GenerationParams(n=2, max_new_tokens=32))
+    assert (built.generation.n, built.generation.max_new_tokens) == (2, 32)
 
 
 def test_replies_without_an_answer_are_warned_about() -> None:

@@ -61,7 +61,9 @@ class EvalConfig(StrictModel):
         if not isinstance(data, dict):
             return data
         generation = data.get("generation")
-        generation = dict(generation) if isinstance(generation, dict) else {}
+        if generation is not None and not isinstance(generation, dict):
+            return data  # a built GenerationParams already holds its budget
+        generation = dict(generation or {})
         if generation.get("max_new_tokens") is None:
             on_gym = data.get("model", "gym") == "gym" or data.get("suite", "gym") == "gym"
             generation["max_new_tokens"] = GYM_MAX_NEW_TOKENS if on_gym else REAL_MAX_NEW_TOKENS
