@@ -94,3 +94,12 @@ def test_judge_table_keeps_every_judge_apart() -> None:
     assert table["refusal_clf"]["refused"]["all"]["value"] == 1.0
     assert "p_refused" not in table["refusal_clf"]  # probabilities are not shares
     assert "llama_guard" not in table  # scored nothing
+
+
+def test_secrets_stay_out_of_the_saved_config() -> None:
+    cfg = EvalConfig(model="m", suite="x.jsonl", judge_options={"strongreject": {"api_key": "sk-1", "model": "j"}},
+                     backend_options={"api_key": "sk-2", "timeout": 5})
+    saved = cfg.saved()
+    assert saved["judge_options"] == {"strongreject": {"model": "j"}}
+    assert saved["backend_options"] == {"timeout": 5}
+    assert "sk-" not in str(saved) and "sk-" not in str(cfg.identity())

@@ -204,7 +204,7 @@ def run(config: EvalConfig) -> dict[str, Any]:
     if pending:
         backend, model_source = make_backend(cfg)
     manifest = {
-        **(old or {}), "status": "running", "identity": cfg.identity(), "config": cfg.model_dump(mode="json"),
+        **(old or {}), "status": "running", "identity": cfg.identity(), "config": cfg.saved(),
         "model": {"name": cfg.model, "source": str(getattr(backend, "source", model_source)),
                   "backend": cfg.backend},
         "seed": cfg.generation.seed, "versions": versions(), "expected": len(samples) * n,
@@ -247,7 +247,7 @@ def finish(rundir: log.RunDir, cfg: EvalConfig, samples: list[Sample], judge_nam
         "counts": {"prompts": len(samples), "completions": len(gens)}, "datasets": dataset_summary(samples),
         "timing": {**timing, "judge_share": timing["judge_s"] / total if total else None,
                    "completions_per_s": speed},
-        "notes": notes + reply_warnings(gens, cfg), "config": cfg.model_dump(mode="json"),
+        "notes": notes + reply_warnings(gens, cfg), "config": cfg.saved(),
         "versions": versions(), "machine": machine(),
         "run_dir": str(rundir.root), "created": manifest.get("created"), "finished": log.now(),
         "metrics": metrics, "judge_table": judge_table(rows, judge_names),
@@ -294,5 +294,5 @@ def rescore(run_dir: str | Path, judges: list[str] | None = None,
         fresh.extend(_judge_batch(judge_objs, [by_id[g.sample_id] for g in part], part))
     rundir.replace(log.JUDGEMENTS, fresh)
     timing["judge_s"] = time.perf_counter() - t0
-    rundir.write_manifest({**manifest, "config": cfg.model_dump(mode="json"), "identity": cfg.identity()})
+    rundir.write_manifest({**manifest, "config": cfg.saved(), "identity": cfg.identity()})
     return finish(rundir, cfg, samples, [j.name for j in judge_objs], timing, notes)
