@@ -87,8 +87,9 @@ def suite(suite: str, splits: Names = None, limit: int | None = None, epochs: in
           think_forced: bool = False) -> Task:
     """Any ``r1safe eval --suite`` value: ``gym``, a ``.jsonl`` file, a dataset name (or, once the
     suite reader takes them, ``name=PATH`` entries separated by commas)."""
-    default = GYM_JUDGES if suite == "gym" else DEFAULT_JUDGES
-    params = {"world": gym_link.world_config(None)} if suite == "gym" else {}
+    has_gym = "gym" in [entry.strip() for entry in suite.split(",")]
+    default = GYM_JUDGES if has_gym else DEFAULT_JUDGES
+    params = {"world": gym_link.world_config(None)} if has_gym else {}
     samples = load_suite(suite, names(splits, "splits"), limit, **params)
     return r1safe_task(samples, suite, epochs=epochs, judges=judges, judge_options=judge_options,
                        think_forced=think_forced, default_judges=default)
