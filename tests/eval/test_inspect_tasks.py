@@ -17,6 +17,7 @@ import pytest
 pytest.importorskip("inspect_ai")
 
 from inspect_ai import eval as inspect_eval
+from inspect_ai import score as inspect_score
 from inspect_ai.log import EvalLog
 from inspect_ai.model import (
     ChatMessageAssistant,
@@ -26,7 +27,7 @@ from inspect_ai.model import (
     ModelUsage,
     get_model,
 )
-from inspect_ai.util import registry_info
+from inspect_ai.util import registry_create, registry_info
 
 from r1safe import inspect_tasks
 from r1safe.errors import ConfigError
@@ -156,6 +157,14 @@ def test_jsonl_task_runs_k_epochs_and_leaves_inapplicable_scores_out(tmp_path):
     assert reasoning.metrics["mean"].value == pytest.approx(1 / 2)
     assert (reasoning.scored_samples, reasoning.unscored_samples) == (2, 1)
     assert metric(log, "format", "format_ok").metrics["mean"].value == pytest.approx(2 / 3)
+
+    # `inspect score LOG --scorer r1safe/refusal` rebuilds a scorer from the options the log records
+    assert [(s.name, s.options) for s in log.eval.scorers] == [("refusal", {"think_forced": False}),
+                                                               ("format", {"think_forced": False})]
+    rebuilt = [registry_create("scorer", f"r1safe/{s.name}", **s.options) for s in log.eval.scorers]
+    rescored = inspect_score(log, rebuilt, action="overwrite", display="none")
+    assert [(s.name, s.metrics["mean"].value) for s in rescored.results.scores] == \
+        [(s.name, s.metrics["mean"].value) for s in log.results.scores]
 
 
 def test_think_forced_reads_a_reply_without_close_tag_as_unfinished_reasoning(tmp_path):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from inspect_ai.dataset import Sample as InspectSample
@@ -94,8 +95,6 @@ def score_value(scores: Scores) -> dict[str, float]:
 
 def build_judge(name: str, think_forced: bool, options: dict[str, Any]) -> Judge:
     """Judge ``name`` built with ``options``; ``think_forced`` is given to judges that take it."""
-    if name not in JUDGES:
-        raise ConfigError(f"unknown judge {name!r}; known: {', '.join(JUDGES.names())}")
     if "think_forced" in options:
         return JUDGES.create(name, **options)
     try:
@@ -106,6 +105,30 @@ def build_judge(name: str, think_forced: bool, options: dict[str, Any]) -> Judge
         return JUDGES.create(name, **options)
 
 
+def judge_scorer(name: str) -> Callable[..., Scorer]:
+    """The inspect scorer factory of judge ``name``, registered as ``r1safe/<name>``: called with
+    ``think_forced`` and the judge's options, it builds the judge and returns the scorer. Every
+    judge is registered when this module is imported, so ``inspect score`` rebuilds a log's
+    scorers from their names and options."""
+
+    @scorer(metrics={"*": [mean(), stderr()]}, name=name)
+    def factory(think_forced: bool = False, **options: Any) -> Scorer:
+        judge = build_judge(name, think_forced, options)
+        lock = threading.Lock()
+
+        def run_judge(sample: Sample, text: str) -> Scores:
+            with lock:
+                return judge.judge(sample, text)
+
+        async def score(state: TaskState, target: Target) -> Score:
+            scores = await asyncio.to_thread(run_judge, from_task_state(state), reply_text(state.output))
+            return Score(value=score_value(scores))
+
+        return score
+
+    return factory
+
+
 def r1safe_judge(name: str, think_forced: bool = False, **options: Any) -> Scorer:
     """Judge ``name`` of r1safe as an inspect scorer named after it.
 
@@ -114,20 +137,11 @@ def r1safe_judge(name: str, think_forced: bool = False, **options: Any) -> Score
     block itself, so a reply without ``</think>`` is unfinished reasoning rather than an answer.
     The judge runs in a worker thread, one reply at a time, so model generation goes on meanwhile.
     """
-    judge = build_judge(name, think_forced, options)
-    lock = threading.Lock()
+    if name not in JUDGES:
+        raise ConfigError(f"unknown judge {name!r}; known: {', '.join(JUDGES.names())}")
+    factory = SCORERS.get(name) or judge_scorer(name)
+    return factory(think_forced=think_forced, **options)
 
-    def run_judge(sample: Sample, text: str) -> Scores:
-        with lock:
-            return judge.judge(sample, text)
 
-    @scorer(metrics={"*": [mean(), stderr()]}, name=name)
-    def judge_scorer(**params: Any) -> Scorer:
-        async def score(state: TaskState, target: Target) -> Score:
-            text = reply_text(state.output)
-            scores = await asyncio.to_thread(run_judge, from_task_state(state), text)
-            return Score(value=score_value(scores))
-
-        return score
-
-    return judge_scorer(think_forced=think_forced, **options)
+# Every registered judge's scorer factory, registered with inspect at import.
+SCORERS = {name: judge_scorer(name) for name in JUDGES.names()}
