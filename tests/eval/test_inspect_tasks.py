@@ -10,6 +10,7 @@ import sys
 import textwrap
 import tomllib
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -262,12 +263,14 @@ def test_the_entry_point_makes_tasks_resolvable_by_name(tmp_path):
     assert any(r.startswith("inspect-ai") for r in project["optional-dependencies"]["inspect"])
     assert any(r.startswith("inspect-ai") for r in project["optional-dependencies"]["dev"])
 
-    # A distribution that declares only this entry point, so a fresh interpreter finds the tasks
-    # the way `inspect eval r1safe/jsonl` does, whichever r1safe build is installed.
+    # When the installed r1safe was built before the entry point existed, a distribution that declares
+    # only this entry point stands in for it (two declarations of one name would hide the tasks), so a
+    # fresh interpreter finds the tasks the way `inspect eval r1safe/jsonl` does.
     dist = tmp_path / "site" / "r1safe_entry-0.dist-info"
     dist.mkdir(parents=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: r1safe-entry\nVersion: 0\n", encoding="utf-8")
-    (dist / "entry_points.txt").write_text(f"[inspect_ai]\nr1safe = {entry['r1safe']}\n", encoding="utf-8")
+    if not any(e.name == "r1safe" for e in entry_points(group="inspect_ai")):
+        (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: r1safe-entry\nVersion: 0\n", encoding="utf-8")
+        (dist / "entry_points.txt").write_text(f"[inspect_ai]\nr1safe = {entry['r1safe']}\n", encoding="utf-8")
     path = write_jsonl(tmp_path / "one.jsonl", [{"id": "q", "prompt": "Hi?", "split": "benign"}])
     script = textwrap.dedent(f"""
         from inspect_ai import eval
@@ -280,7 +283,9 @@ def test_the_entry_point_makes_tasks_resolvable_by_name(tmp_path):
         refused = [s for s in log.results.scores if s.scorer == "refusal" and s.name == "refused"][0]
         print(log.status, log.eval.task, refused.metrics["mean"].value)
     """)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(tmp_path / "site")])}
+    # r1safe itself comes from the install (editable in a checkout): inspect namespaces a task by its
+    # installed package, and a module reached through PYTHONPATH instead gets no `r1safe/` prefix.
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["success", "r1safe/jsonl", "1.0"]
