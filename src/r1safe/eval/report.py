@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from r1safe.eval.log import atomic_write_text
+from r1safe.files import atomic_write_text
 
 # The terminal's per-split table keeps to these (short labels, fits 80 columns); the HTML has all.
 TERMINAL = {"refusal": "refuse",

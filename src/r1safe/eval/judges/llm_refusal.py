@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from r1safe.eval.chat_endpoint import Messages
+from r1safe.backends.chat_endpoint import Messages
 from r1safe.eval.judges.base import Scores
 from r1safe.eval.judges.endpoint import EndpointJudge, UnreadableOutput, answer_of, target_prompt
 from r1safe.records import Sample

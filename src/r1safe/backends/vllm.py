@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from r1safe.backends.base import THINK_OPENER, Completion, GenerationParams, Messages, with_opener
 from r1safe.errors import R1SafeError
-from r1safe.eval.backends.base import THINK_OPENER, Completion, GenerationParams, Messages, with_opener
 
 
 def _import_vllm() -> Any:
@@ -32,7 +32,7 @@ class VLLMBackend:
     def __init__(self, model: str, dtype: str = "auto", gpu_memory_utilization: float = 0.85,
                  max_model_len: int | None = None, batch_size: int = 256) -> None:
         vllm = _import_vllm()
-        from r1safe.eval.backends.loading import resolve_model
+        from r1safe.backends.loading import resolve_model
 
         source, _ = resolve_model(model)
         self._vllm = vllm

@@ -52,7 +52,7 @@ BACKENDS: Registry[Backend] = Registry("backend")
 # Built-in backends are registered lazily here (torch, httpx and vllm load on first use). A new
 # backend is one file that defines its class and registers itself with ``@BACKENDS.register``.
 for _name in ("transformers", "openai", "vllm"):
-    BACKENDS.register_lazy(_name, f"r1safe.eval.backends.{_name}")
+    BACKENDS.register_lazy(_name, f"r1safe.backends.{_name}")
 
 
 # ---------------------------------------------------------------------------------------------
