@@ -8,6 +8,7 @@ carry two. Nothing is downloaded.
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 from pathlib import Path
@@ -165,6 +166,20 @@ def test_a_gpu_that_is_not_there_is_one_line(tiny_model: str) -> None:
         pytest.skip("vLLM sees a GPU here")
     with pytest.raises(ConfigError, match=r"device 'cuda' asked for, but vLLM sees no GPU here") as info:
         BACKENDS.create("vllm", model=tiny_model, device="cuda")
+    assert "\n" not in str(info.value)
+
+
+def test_an_unsupported_cpu_head_size_is_one_line(tmp_path) -> None:
+    """vLLM's CPU attention has no kernel for head size 16 (the micro gym's): refused before the engine starts."""
+    pytest.importorskip("vllm")
+    from vllm.platforms import current_platform
+
+    if current_platform.device_type != "cpu":
+        pytest.skip("not vLLM's CPU build")
+    (tmp_path / "config.json").write_text(json.dumps(
+        {"model_type": "qwen2", "hidden_size": 32, "num_attention_heads": 2, "num_key_value_heads": 1}))
+    with pytest.raises(ConfigError, match=r"head size 16 is not supported by vLLM's CPU attention") as info:
+        BACKENDS.create("vllm", model=str(tmp_path))
     assert "\n" not in str(info.value)
 
 

@@ -127,11 +127,11 @@ class VLLMBackend:
             args["kv_cache_memory_bytes"] = int(kv_cache_gib * (1 << 30))
         try:
             self.llm = vllm.LLM(**args)
-        except (RuntimeError, ValueError) as err:
+        except (RuntimeError, ValueError, OSError) as err:
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise R1SafeError(f"vLLM could not start its engine for {source}: {first} (its log above says why; "
-                              "a script that builds this backend needs an `if __name__ == \"__main__\":` "
-                              "guard)") from None
+            raise R1SafeError(f"vLLM could not start its engine for {source}: {first} (vLLM's log above says "
+                              "why; a script without an `if __name__ == \"__main__\":` guard cannot start it)"
+                              ) from None
         self._vllm = vllm
         self.source = source
         self.device = kind
