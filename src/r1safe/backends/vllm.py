@@ -99,7 +99,7 @@ class VLLMBackend:
 
     name = "vllm"
 
-    def __init__(self, model: str = "gym", dtype: str = "auto", device: str | None = None,
+    def __init__(self, model: str, dtype: str = "auto", device: str | None = None,
                  max_model_len: int | None = None, gpu_memory_utilization: float = 0.85,
                  kv_cache_gib: float | None = None, enforce_eager: bool | None = None,
                  batch_size: int = 256, **engine_args: Any) -> None:
