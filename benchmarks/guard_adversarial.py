@@ -184,7 +184,7 @@ def main() -> None:
     for scope in args.scopes.split(","):
         classifier = None
         if scope == "seen":
-            from r1safe.guard.training import gym_classifier
+            from r1safe.eval.classifier.training import gym_classifier
             from r1safe.paths import cache_dir
 
             gym_classifier("seen")
