@@ -150,8 +150,11 @@ def main() -> None:
     by_source: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
         by_source.setdefault(r.source, []).append(i)
+    by_source["wildguardtest 3/3"] = [i for i in by_source.get("wildguardtest", []) if rows[i].unanimous]
     by_source["all"] = list(range(len(rows)))
     for source, idx in sorted(by_source.items(), key=lambda kv: (kv[0] == "all", kv[0])):
+        if not idx:
+            continue
         n = len(idx)
         gold = [rows[i].refused for i in idx]
         a = sum(learned[i] == g for i, g in zip(idx, gold, strict=True))
@@ -159,6 +162,7 @@ def main() -> None:
         print(f"{source:18} {n:5d} {100 * sum(gold) / n:6.1f}%  {cell(a, n):>24}  {cell(b, n):>24}")
     if args.split == "test":
         print("(never trained on: every row above; WildGuardTest and JailbreakEval are never trained on at all)")
+    print("(wildguardtest 3/3: the rows whose three annotators all agreed on the refusal label)")
 
     chat = [i for i, r in enumerate(rows) if r.source == "chatgpt-refusals"]
     if chat:

@@ -12,7 +12,7 @@ into :class:`LabelledAnswer` rows with one three-class label, and fixes the spli
   answers and deflections, so those rows are left out.
 - ``wildguardtest`` (odc-by, gated for research): ``response_refusal_label``.
 
-Permissive (MIT) sets are split 70/15/15 into train/dev/test, stratified by label; the others
+Permissive (MIT) sets are split about 70/15/15 into train/dev/test; the others
 are evaluation only: WildGuardTest one third dev, two thirds test, the JailbreakEval sets test.
 Split by a hash of the prompt, so every answer to one prompt lands on one side.
 """
@@ -61,6 +61,7 @@ class LabelledAnswer:
     answer: str
     label: int  # index into CLASSES
     split: str  # "train" | "dev" | "test"
+    unanimous: bool | None = None  # all annotators agreed on the refusal label (where the source says)
 
     @property
     def refused(self) -> bool:
@@ -98,30 +99,32 @@ def _need(path: Path) -> Path:
     return path
 
 
-def _raw_rows(data: Path) -> Iterator[tuple[str, str, str, int]]:
-    """(source, prompt, answer, label) of every usable labelled row."""
+def _raw_rows(data: Path) -> Iterator[tuple[str, str, str, int, bool | None]]:
+    """(source, prompt, answer, label, annotators unanimous) of every usable labelled row."""
     for row in json.loads(_need(data / "chatgpt-refusals" / "all_hand_labeled.json").read_text(encoding="utf-8")):
         if row["tone"] in _TONE:
-            yield "chatgpt-refusals", row["prompt"], row["response"], _TONE[row["tone"]]
+            yield "chatgpt-refusals", row["prompt"], row["response"], _TONE[row["tone"]], None
     for name in ("refusal.csv", "refusal_extra.csv"):
         for row in _read_csv(_need(data / "pyrit-scorer-evals" / "refusal_scorer" / name)):
             label = FULL_REFUSAL if row["human_score"].strip() == "1" else COMPLIANCE
-            yield "pyrit-refusal", row["objective"], row["assistant_response"], label
+            yield "pyrit-refusal", row["objective"], row["assistant_response"], label, None
     for path in sorted(_need(data / "pyrit-scorer-evals" / "objective").glob("*.csv")):
         for row in _read_csv(path):
             if row["human_score"].strip() == "1":
-                yield "pyrit-objective", row["objective"], row["assistant_response"], COMPLIANCE
+                yield "pyrit-objective", row["objective"], row["assistant_response"], COMPLIANCE, None
     import pandas as pd
 
     for name, source in (("JAILJUDGEmini.csv", "jailjudge"), ("Safe-RLHFmini.csv", "safe-rlhf")):
         table = pd.read_csv(_need(data / "jailbreakeval" / name))
         for question, answer, label in zip(table["question"], table["answer"], table["label"], strict=True):
             if label == 1 and isinstance(answer, str):
-                yield source, str(question), answer, COMPLIANCE
+                yield source, str(question), answer, COMPLIANCE, None
     frame = pd.read_parquet(_need(data / "wildguardtest" / "wildguardtest.parquet"))
-    for prompt, answer, label in zip(frame["prompt"], frame["response"], frame["response_refusal_label"], strict=True):
+    columns = ("prompt", "response", "response_refusal_label", "response_refusal_agreement")
+    for prompt, answer, label, agreement in zip(*(frame[c] for c in columns), strict=True):
         if label in ("refusal", "compliance"):
-            yield "wildguardtest", prompt, answer, FULL_REFUSAL if label == "refusal" else COMPLIANCE
+            unanimous = bool(agreement == 3) if agreement == agreement else None  # NaN: not recorded
+            yield "wildguardtest", prompt, answer, FULL_REFUSAL if label == "refusal" else COMPLIANCE, unanimous
 
 
 def _split(source: str, prompt: str) -> str:
@@ -140,12 +143,12 @@ def load_labelled(data_dir: Path | None = None, safe_rlhf_limit: int = 200) -> l
     if not data.is_dir():
         raise DataError(f"{data}: shared data folder not found; set {DATA_ENV} to it")
     rows, seen_safe = [], set()
-    for source, prompt, answer, label in _raw_rows(data):
+    for source, prompt, answer, label, unanimous in _raw_rows(data):
         if not answer or not answer.strip():
             continue
         if source == "safe-rlhf":
             if prompt in seen_safe or len(seen_safe) >= safe_rlhf_limit:
                 continue
             seen_safe.add(prompt)
-        rows.append(LabelledAnswer(source, prompt, answer, label, _split(source, prompt)))
+        rows.append(LabelledAnswer(source, prompt, answer, label, _split(source, prompt), unanimous))
     return rows
