@@ -183,6 +183,7 @@ def write_head(state: dict[str, torch.Tensor], config: dict[str, Any], out: Path
     """Write ``head.safetensors`` and ``config.json`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     save_file(state, str(out / "head.safetensors"))
+    (out / "head.safetensors").chmod(0o644)  # safetensors writes 0600; the package must be readable by all
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
