@@ -15,7 +15,9 @@ answers invented for this benchmark; no human-labelled Chinese data is available
 speed in completions per second on this CPU.
 
 Embeddings of the labelled rows come from the training cache (the same encoder on the same clipped
-text, so the same features the judge computes; the script checks this on a few rows).
+text, so the same features the judge computes; the script checks this on a few rows). On a cold
+cache the first run encodes the ~2,000 test answers, about 10-20 minutes on two busy cores.
+Exit code 2 with one line when the data folder or the encoder package is missing.
 """
 
 from __future__ import annotations
@@ -126,13 +128,15 @@ def main() -> None:
 
     data = Path(args.data) if args.data else default_data_dir()
     if not data.is_dir():
-        sys.exit(f"refusal_judge_agreement: no labelled data at {data}; put shared/data beside the repo or set "
-                 f"{DATA_ENV}")
+        print(f"refusal_judge_agreement: no labelled data at {data}; put shared/data beside the repo or set "
+              f"{DATA_ENV}", file=sys.stderr)
+        sys.exit(2)
     try:
         head = RefusalHead(args.head)
         rows = [r for r in load_labelled(data) if r.split == args.split]
     except R1SafeError as err:
-        sys.exit(f"refusal_judge_agreement: {err}")
+        print(f"refusal_judge_agreement: {err}", file=sys.stderr)
+        sys.exit(2)
     encoder, max_chars, threshold = head.config["encoder"]["name"], head.max_chars, head.config.get("threshold", 0.5)
     print(f"head: {head.config['encoder']} max_chars={max_chars} hidden={head.config['hidden']}")
     print(f"trained on: {head.config['training']['rows']}")

@@ -62,10 +62,14 @@ class RefusalHead:
         self.config: dict[str, Any] = json.loads(config_path.read_text(encoding="utf-8"))
         if self.config.get("format") != HEAD_FORMAT:
             raise ConfigError(f"{config_path}: format is {self.config.get('format')!r}, expected {HEAD_FORMAT!r}")
-        tensors = load_file(str(weights_path))
-        self.mean, self.std = tensors.pop("feature_mean"), tensors.pop("feature_std")
-        self.mlp = build_mlp(self.mean.numel(), int(self.config["hidden"]))
-        self.mlp.load_state_dict(tensors)
+        try:
+            tensors = load_file(str(weights_path))
+            self.mean, self.std = tensors.pop("feature_mean"), tensors.pop("feature_std")
+            self.mlp = build_mlp(self.mean.numel(), int(self.config["hidden"]))
+            self.mlp.load_state_dict(tensors)
+        except (KeyError, RuntimeError, ValueError) as err:
+            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise ConfigError(f"{weights_path}: does not match config.json ({reason})") from None
         self.mlp.eval()
         self.max_chars = int(self.config["max_chars"])
         self.encoder = encoder or _encoder(self.config["encoder"])
