@@ -79,6 +79,15 @@ def iter_generate(backend: Backend, prompts: list[Messages], params: GenerationP
         yield idx, backend.generate([prompts[i] for i in idx], params)
 
 
+def collect(batches: Iterator[Batch], n_prompts: int) -> list[list[Completion]]:
+    """The completions of ``batches`` (as ``generate_iter`` yields them) back in prompt order."""
+    out: list[list[Completion]] = [[] for _ in range(n_prompts)]
+    for idx, batch in batches:
+        for i, completions in zip(idx, batch, strict=True):
+            out[i] = completions
+    return out
+
+
 def sample_seed(seed: int, prompt_key: str, index: int) -> int:
     """A 63-bit seed for sample ``index`` of one prompt: the same whatever the batch it lands in."""
     digest = hashlib.blake2b(f"{seed}\x1f{index}\x1f{prompt_key}".encode(), digest_size=8).digest()

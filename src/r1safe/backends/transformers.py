@@ -21,6 +21,7 @@ from r1safe.backends.base import (
     Completion,
     GenerationParams,
     Messages,
+    collect,
     sample_seed,
     with_opener,
 )
@@ -71,11 +72,7 @@ class TransformersBackend:
 
     def generate(self, prompts: list[Messages], params: GenerationParams) -> list[list[Completion]]:
         """``params.n`` completions per prompt, in prompt order (see the module doc)."""
-        out: list[list[Completion]] = [[] for _ in prompts]
-        for idx, batch in self.generate_iter(prompts, params):
-            for i, completions in zip(idx, batch, strict=True):
-                out[i] = completions
-        return out
+        return collect(self.generate_iter(prompts, params), len(prompts))
 
     def generate_iter(self, prompts: list[Messages], params: GenerationParams) -> Iterator[Batch]:
         """Yield (prompt indices, completions) per batch, shortest-first groups of similar length."""

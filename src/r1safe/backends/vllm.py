@@ -34,6 +34,7 @@ from r1safe.backends.base import (
     Completion,
     GenerationParams,
     Messages,
+    collect,
     sample_seed,
     with_opener,
 )
@@ -152,11 +153,7 @@ class VLLMBackend:
 
     def generate(self, prompts: list[Messages], params: GenerationParams) -> list[list[Completion]]:
         """``params.n`` completions per prompt, in prompt order."""
-        out: list[list[Completion]] = [[] for _ in prompts]
-        for idx, batch in self.generate_iter(prompts, params):
-            for i, completions in zip(idx, batch, strict=True):
-                out[i] = completions
-        return out
+        return collect(self.generate_iter(prompts, params), len(prompts))
 
     def generate_iter(self, prompts: list[Messages], params: GenerationParams) -> Iterator[Batch]:
         """Yield (prompt indices, completions) for about ``batch_size`` sequences at a time, in order."""

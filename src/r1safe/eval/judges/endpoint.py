@@ -60,6 +60,16 @@ def answer_of(reply: ParsedReply) -> str | None:
     return reply.answer if reply.has_close or reply.answer else None
 
 
+def judged_parts(reply: ParsedReply, with_reasoning: bool) -> dict[str, str]:
+    """``{"answer": …, "reasoning": …}``: the answer unless the think block never closed, and the
+    reasoning when asked for and present."""
+    answer = answer_of(reply)
+    parts = {"answer": answer} if answer is not None else {}
+    if with_reasoning and reply.reasoning:
+        parts["reasoning"] = reply.reasoning
+    return parts
+
+
 class EndpointJudge:
     """Base of the endpoint judges (see the module doc)."""
 
