@@ -73,8 +73,15 @@ def test_partial_run_is_completed_exactly_once(gym_dir: str, tmp_path: Path) -> 
 def test_rescore_replaces_judgements(gym_dir: str, tmp_path: Path) -> None:
     out = tmp_path / "run"
     run(config(gym_dir, out, judges=["oracle", "format"]))
+    # the micro gym's 16-token replies end inside <think> (no answer to call a refusal): give every
+    # reply a refusing answer, so the new judge's verdicts show in the metrics
+    path = out / log.GENERATIONS
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    refusal = "<think>\nNo.\n</think>\n\nI'm sorry, but I can't help with that."
+    path.write_text("".join(json.dumps({**r, "text": refusal}) + "\n" for r in rows))
     results = rescore(out, judges=["refusal"])
     assert results["judges"] == ["refusal"] and set(results["metrics"]) >= {"refusal", "over_refusal"}
+    assert results["metrics"]["refusal"]["all"]["value"] == results["metrics"]["over_refusal"]["all"]["value"] == 1.0
     assert "harmful_compliance" not in results["metrics"]
     judged = log.RunDir(out).read(log.JUDGEMENTS, Judgement, ("sample_id", "index", "judge"))
     assert {j.judge for j in judged} == {"refusal"} and len(judged) == 12

@@ -190,6 +190,7 @@ def test_registry_names_and_errors():
         "language_consistency",
         "correctness",
         "oracle_harmlessness",
+        "judge",
     }
     with pytest.raises(ConfigError, match="unknown reward"):
         REWARDS.create("safety")
