@@ -31,10 +31,10 @@ class RewardSpec(StrictModel):
     @field_validator("name")
     @classmethod
     def _known(cls, name: str) -> str:
-        from r1safe.train.rewards import REWARD_CLASSES
+        from r1safe.train.rewards import REWARDS
 
-        if name not in REWARD_CLASSES:
-            raise ValueError(f"unknown reward {name!r}; known: {', '.join(sorted(REWARD_CLASSES))}")
+        if name not in REWARDS:
+            raise ValueError(f"unknown reward {name!r}; known: {', '.join(REWARDS.names())}")
         return name
 
     @field_validator("weight")
