@@ -147,7 +147,7 @@ def main() -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    from r1safe.eval.backends import BACKENDS, GenerationParams
+    from r1safe.backends import BACKENDS, GenerationParams
     from r1safe.eval.judges import JUDGES, judge_all
     from r1safe.eval.pipeline import DEFAULT_JUDGES
     from r1safe.gym.world import WorldConfig, build_world

@@ -155,7 +155,8 @@ def run_scope(scope: str, classifier: str | None, seed: int) -> None:
         lines["classifier"] = classifier  # type: ignore[assignment]
     policy.write_text(json.dumps(lines))
     up, gp = free_port(), free_port()
-    with spawn_upstream(up), spawn_guard(gp, f"http://127.0.0.1:{up}/v1", str(tmp / "audit.sqlite"), str(policy)):
+    guard = spawn_guard("r1safe.cli.main", gp, f"http://127.0.0.1:{up}/v1", str(tmp / "audit.sqlite"), str(policy))
+    with spawn_upstream(up), guard:
         url = f"http://127.0.0.1:{gp}/v1"
         harmful = asyncio.run(send(url, harmful_jobs))
         border = asyncio.run(send(url, border_jobs))
@@ -183,7 +184,7 @@ def main() -> None:
     for scope in args.scopes.split(","):
         classifier = None
         if scope == "seen":
-            from r1safe.guard.training import gym_classifier
+            from r1safe.eval.classifier.training import gym_classifier
             from r1safe.paths import cache_dir
 
             gym_classifier("seen")

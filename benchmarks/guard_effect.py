@@ -42,7 +42,7 @@ def cell(metrics: dict[str, Any], name: str, split: str) -> str:
 
 
 def evaluate(model: str, gym: str | None, out: Path, args: argparse.Namespace, url: str | None) -> dict[str, Any]:
-    from r1safe.eval.backends.base import GenerationParams
+    from r1safe.backends.base import GenerationParams
     from r1safe.eval.config import EvalConfig
     from r1safe.eval.pipeline import run
 
@@ -84,8 +84,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from r1safe.eval import gym_link
+    from r1safe.eval.classifier.training import gym_data, train_classifier
     from r1safe.guard.testing import free_port, machine, spawn_guard
-    from r1safe.guard.training import gym_data, train_classifier
     from r1safe.gym.world import TEST_SPLITS, WorldConfig, build_world
 
     print(f"machine: {machine()}")
@@ -116,7 +116,7 @@ def main() -> None:
         for j, (label, path) in enumerate(zip(variants, policies, strict=True)):
             port = free_port()
             audit = str(tmp / f"audit-{i}-{j}.sqlite")
-            with spawn_guard(port, None, audit, str(path), ["--model", model]) as _:
+            with spawn_guard("r1safe.cli.main", port, None, audit, str(path), ["--model", model]) as _:
                 columns[label] = evaluate(
                     model, args.gym, tmp / f"guarded-{i}-{j}", args, f"http://127.0.0.1:{port}/v1"
                 )

@@ -94,7 +94,7 @@ def main() -> None:
     audit = tmp / "audit.sqlite"
     with (
         spawn_upstream(up_port) as _,
-        spawn_guard(guard_port, f"http://127.0.0.1:{up_port}/v1", str(audit), str(policy)),
+        spawn_guard("r1safe.cli.main", guard_port, f"http://127.0.0.1:{up_port}/v1", str(audit), str(policy)),
     ):
         up, guard = f"http://127.0.0.1:{up_port}/v1", f"http://127.0.0.1:{guard_port}/v1"
         asyncio.run(fire(up, bodies[:64], 8))  # warm both

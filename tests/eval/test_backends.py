@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from r1safe.backends import BACKENDS, GenerationParams
+from r1safe.backends.openai import rebuild_reply
 from r1safe.errors import ConfigError, R1SafeError
-from r1safe.eval.backends import BACKENDS, GenerationParams
-from r1safe.eval.backends.openai import rebuild_reply
 from r1safe.text.think_format import parse_reply
 
 
@@ -169,7 +169,7 @@ def test_rebuild_reply_forms() -> None:
 def test_nucleus_shortcut_picks_the_same_tokens_as_a_full_sort(monkeypatch) -> None:
     import torch
 
-    import r1safe.eval.backends.transformers as tb
+    import r1safe.backends.transformers as tb
 
     g = torch.Generator().manual_seed(0)
     peaked = torch.randn(200, 2000, generator=g) * 6  # nucleus inside the top 64: the shortcut runs

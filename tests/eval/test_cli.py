@@ -37,6 +37,10 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], out: Path, pat
     (["--judge", "oracle,vibes"], "unknown judge 'vibes'"),
     (["--judge-option", "model=x"], "--judge-option 'model=x': expected JUDGE.KEY=VALUE"),
     (["--backend-option", "device"], "--backend-option 'device': expected KEY=VALUE"),
+    (["--suite", "harmbench"], "harmbench: no local file and the hub is offline (HF_HUB_OFFLINE); download "
+                               "harmbench_behaviors_text_all.csv from https://"),
+    (["--suite", "wildjailbreak"], "(gated: accept its terms there first)"),
+    (["--suite", "xstest=/nonexistent.csv"], "/nonexistent.csv: no such dataset file"),
 ])
 def test_bad_options(gym_dir: str, tmp_path: Path, args: list[str], pattern: str) -> None:
     out = tmp_path / "run"

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
+from r1safe.backends import BACKENDS, GenerationParams
 from r1safe.errors import ConfigError, R1SafeError
-from r1safe.eval.backends import BACKENDS, GenerationParams
 from r1safe.eval.judges.base import JUDGES
 from r1safe.eval.judges.strongreject import parse_rubric, strongreject_score
 from r1safe.eval.metrics.base import METRICS, Row

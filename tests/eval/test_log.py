@@ -9,6 +9,7 @@ import pytest
 
 from r1safe.errors import ConfigError, DataError
 from r1safe.eval import log
+from r1safe.files import atomic_write_text
 from r1safe.records import Generation
 
 
@@ -64,6 +65,6 @@ def test_identity_mismatch_names_the_fields(tmp_path: Path) -> None:
 
 def test_atomic_write_leaves_no_temp_files(tmp_path: Path) -> None:
     target = tmp_path / "results.json"
-    log.atomic_write_text(target, "{}")
+    atomic_write_text(target, "{}")
     assert target.read_text() == "{}" and [p.name for p in tmp_path.iterdir()] == ["results.json"]
     assert oct(target.stat().st_mode & 0o777) != "0o600"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from r1safe.eval.backends.base import GenerationParams
+from r1safe.backends.base import GenerationParams
 from r1safe.eval.config import GYM_MAX_NEW_TOKENS, REAL_MAX_NEW_TOKENS, EvalConfig
 from r1safe.eval.judge_table import judge_table
 from r1safe.eval.metrics import METRICS

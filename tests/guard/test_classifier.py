@@ -9,8 +9,9 @@ from typer.testing import CliRunner
 
 from r1safe.cli.main import app
 from r1safe.errors import DataError
-from r1safe.guard.classifier import GuardClassifier, GuardClassifierJudge
-from r1safe.guard.training import read_jsonl
+from r1safe.eval.classifier.judge import GuardClassifierJudge
+from r1safe.eval.classifier.model import GuardClassifier
+from r1safe.eval.classifier.training import read_jsonl
 from r1safe.records import Sample
 
 pytestmark = pytest.mark.timeout(60)

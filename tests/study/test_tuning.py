@@ -3,8 +3,7 @@
 import json
 
 from r1safe.gym.build import micro_config
-from r1safe.study.config import StudyConfig
-from r1safe.study.runner import recipe_path
+from r1safe.study.config import StudyConfig, recipe_path
 from r1safe.study.tuning import LR_SCALES, REFERENCE_LR, choose, score, tune, variant
 from r1safe.train.recipe import load_recipe
 

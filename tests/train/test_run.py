@@ -85,7 +85,7 @@ def test_monitors_log_to_metrics_and_plots(micro_run):
 
 
 def test_checkpoints_are_read_by_the_eval_backend(micro_run, micro_gym):
-    from r1safe.eval.backends.base import BACKENDS, GenerationParams
+    from r1safe.backends.base import BACKENDS, GenerationParams
 
     result, _, _ = micro_run
     backend = BACKENDS.create("transformers", model=str(result.final_model))

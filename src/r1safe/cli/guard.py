@@ -26,7 +26,7 @@ def train(
 ) -> None:
     """Train on --data files and/or --gym data; use the result with `classifier: OUT` in a policy."""
     from r1safe.errors import ConfigError
-    from r1safe.guard.training import gym_data, read_jsonl, train_classifier
+    from r1safe.eval.classifier.training import gym_data, read_jsonl, train_classifier
 
     if scope not in ("all", "seen"):
         raise ConfigError(f"--scope {scope!r}: use 'all' or 'seen'")

@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
+from r1safe.backends.base import GenerationParams
 from r1safe.config import StrictModel
-from r1safe.eval.backends.base import GenerationParams
 
 # R1's evaluation budget ("maximum generation length of 32,768 tokens") and the gym's replies' size.
 REAL_MAX_NEW_TOKENS = 32_768

@@ -63,9 +63,9 @@ def base_model_dir(gym: str | None) -> str:
     root = gym_root(gym)
     if root is not None:
         return str(root / "base_model")
-    from r1safe.eval.backends.loading import gym_model_dir
+    from r1safe.gym.build import default_gym
 
-    return gym_model_dir()
+    return str(default_gym().model_dir)
 
 
 def proxy_rm_path(gym: str | None, build: bool = False) -> Path | None:

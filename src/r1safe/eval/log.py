@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,10 +28,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from r1safe.errors import ConfigError, DataError
+from r1safe.files import atomic_write_jsonl, atomic_write_text
 
 LOG_VERSION = 1
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 M = TypeVar("M", bound=BaseModel)
 
 MANIFEST, SAMPLES = "manifest.json", "samples.jsonl"
@@ -43,27 +41,6 @@ RECORDS, RESULTS, REPORT = "records.jsonl", "results.json", "report.html"
 def now() -> str:
     """The current UTC time, ISO 8601, to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace`` (never half-written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
-    """Write JSON rows to ``path`` atomically."""
-    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
 def cut_torn_tail(path: Path) -> int:

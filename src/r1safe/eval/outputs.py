@@ -9,24 +9,10 @@ from __future__ import annotations
 import os
 import platform
 import sys
-from importlib import metadata
 from typing import Any
 
 from r1safe.eval.metrics import Row
 from r1safe.records import Generation, Judgement, Sample
-
-PACKAGES = ("r1safe", "torch", "transformers", "trl", "tokenizers", "numpy", "pydantic", "httpx", "vllm")
-
-
-def versions() -> dict[str, str | None]:
-    """Installed versions of the packages that shape results (None when not installed)."""
-    out: dict[str, str | None] = {"python": sys.version.split()[0]}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
 
 
 def cpu_model() -> str:

@@ -17,15 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from r1safe import __version__
+from r1safe.backends.base import BACKENDS, Backend, iter_generate
 from r1safe.errors import ConfigError, DataError
 from r1safe.eval import gym_link, log
-from r1safe.eval.backends.base import BACKENDS, Backend, iter_generate
 from r1safe.eval.config import EvalConfig
 from r1safe.eval.datasets import load_suite
 from r1safe.eval.judge_table import judge_table
 from r1safe.eval.judges.base import JUDGES, Judge, judge_all
 from r1safe.eval.metrics import all_metrics, compute
-from r1safe.eval.outputs import build_rows, dataset_summary, machine, records, versions
+from r1safe.eval.outputs import build_rows, dataset_summary, machine, records
+from r1safe.files import atomic_write_jsonl, atomic_write_text, versions
 from r1safe.records import Generation, Judgement, Sample
 from r1safe.text.think_format import THINK_CLOSE
 
@@ -212,7 +213,7 @@ def run(config: EvalConfig) -> dict[str, Any]:
     }
     rundir.write_manifest(manifest)
     if not rundir.path(log.SAMPLES).is_file():
-        log.atomic_write_jsonl(rundir.path(log.SAMPLES), (s.model_dump(mode="json") for s in samples))
+        atomic_write_jsonl(rundir.path(log.SAMPLES), (s.model_dump(mode="json") for s in samples))
     if backend is not None:
         _generate(cfg, rundir, backend, judges, pending, have, len(samples) * n, timing)
         gens = rundir.read(log.GENERATIONS, Generation, GEN_KEY)
@@ -252,12 +253,12 @@ def finish(rundir: log.RunDir, cfg: EvalConfig, samples: list[Sample], judge_nam
         "run_dir": str(rundir.root), "created": manifest.get("created"), "finished": log.now(),
         "metrics": metrics, "judge_table": judge_table(rows, judge_names),
     }
-    log.atomic_write_jsonl(rundir.path(log.RECORDS), records(samples, gens, rows))
+    atomic_write_jsonl(rundir.path(log.RECORDS), records(samples, gens, rows))
     if cfg.report:
         from r1safe.eval.report import write_html
 
         write_html(results, rundir.path(log.REPORT))
-    log.atomic_write_text(rundir.path(log.RESULTS), json.dumps(results, indent=2, ensure_ascii=False))
+    atomic_write_text(rundir.path(log.RESULTS), json.dumps(results, indent=2, ensure_ascii=False))
     rundir.set_status("complete", finished=results["finished"])
     return results
 

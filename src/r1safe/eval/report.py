@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from r1safe.eval.log import atomic_write_text
+from r1safe.files import atomic_write_text
 
 # The terminal's per-split table keeps to these (short labels, fits 80 columns); the HTML has all.
 TERMINAL = {"refusal": "refuse",
@@ -32,6 +32,11 @@ def fmt(stat: dict[str, Any] | None, digits: int = 2) -> str:
     return f"{stat['value']:.{digits}f}{inner}"
 
 
+def suite_names(suite: str) -> str:
+    """``harmbench,xstest`` for ``harmbench=/long/path.csv,xstest=/other.csv`` (paths stay in the report)."""
+    return ",".join(Path(e.split("=", 1)[0]).name for e in suite.split(",") if e.strip())
+
+
 def _metric_names(results: dict[str, Any]) -> list[str]:
     return list(results["metrics"])  # already in report order (r1safe.eval.metrics.ORDER)
 
@@ -44,8 +49,8 @@ def print_table(results: dict[str, Any], console: Any = None) -> None:
     console = console or Console()
     splits = results["splits"]
     gen = results["generation"]
-    title = (f"{results['model'].get('name')} on {results['suite']}: {results['counts']['prompts']} prompts, "
-             f"k={gen['n']}, T={gen['temperature']}, seed={results['seed']}")
+    title = (f"{results['model'].get('name')} on {suite_names(results['suite'])}: "
+             f"{results['counts']['prompts']} prompts, k={gen['n']}, T={gen['temperature']}, seed={results['seed']}")
     overall = Table(title=title, caption="95% CI: bootstrap over prompts (Wilson over prompts at 0 or 1)")
     for col in ("metric", "value", "95% CI", "replies", "prompts"):
         overall.add_column(col, no_wrap=True, justify="left" if col == "metric" else "right")

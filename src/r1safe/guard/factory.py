@@ -31,10 +31,16 @@ def build_upstream(
     if upstream_url:
         api_key = os.environ.get("R1SAFE_UPSTREAM_KEY")
         return HTTPUpstream(upstream_url, upstream_model, api_key, timeout_s), upstream_model or "upstream"
-    from r1safe.eval.backends import BACKENDS
+    from r1safe.backends import BACKENDS
 
+    if model == "gym":
+        from r1safe.gym.build import default_gym
+
+        model = str(default_gym().model_dir)
+        served = "gym"
+    else:
+        served = Path(model).name
     backend = BACKENDS.create("transformers", model=model, batch_size=batch_size)
-    served = "gym" if model == "gym" else Path(model).name
     return BackendUpstream(backend, served, timeout_s), served
 
 

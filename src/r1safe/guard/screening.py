@@ -14,8 +14,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from r1safe.eval.classifier.model import GuardClassifier
+from r1safe.eval.classifier.training import resolve_classifier
 from r1safe.eval.judges.base import JUDGES, Judge
-from r1safe.guard.classifier import GuardClassifier, resolve_classifier
 from r1safe.guard.normalize import variants
 from r1safe.guard.policy import GuardPolicy
 from r1safe.records import Sample

@@ -214,14 +214,16 @@ def spawn_upstream(port: int, behaviour: str = "comply") -> Any:
 
 
 def spawn_guard(
-    port: int, upstream_url: str | None, audit: str, policy: str | None = None, extra: list[str] | None = None
+    cli_module: str, port: int, upstream_url: str | None, audit: str, policy: str | None = None,
+    extra: list[str] | None = None,
 ) -> Any:
-    """``r1safe serve`` in its own process, without auth, in front of ``upstream_url`` (or, with
-    None, of the model that ``extra`` names with ``--model``)."""
+    """``python -m <cli_module> serve`` (the caller names the CLI, which sits above the guard) in its
+    own process, without auth, in front of ``upstream_url`` (or, with None, of the model that
+    ``extra`` names with ``--model``)."""
     upstream = ["--upstream", upstream_url] if upstream_url else []
     args = [
-        "-c",
-        "from r1safe.cli.main import app; app()",
+        "-m",
+        cli_module,
         "serve",
         *upstream,
         "--port",

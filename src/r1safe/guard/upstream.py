@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from r1safe.eval.backends.base import Backend, GenerationParams
+from r1safe.backends.base import Backend, GenerationParams
 
 
 class UpstreamError(Exception):

@@ -40,7 +40,7 @@ def reward_model_check(world: World, root: Path) -> dict[str, dict[str, float]]:
 
 def base_model_check(world: World, model_dir: Path, seed: int, per_split: int = 16) -> dict[str, dict[str, Any]]:
     """Oracle rates of the base model's replies on a few prompts of each test split."""
-    from r1safe.eval.backends.base import BACKENDS, GenerationParams
+    from r1safe.backends.base import BACKENDS, GenerationParams
 
     backend = BACKENDS.create("transformers", model=str(model_dir))
     out: dict[str, dict[str, Any]] = {}

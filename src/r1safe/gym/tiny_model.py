@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from r1safe.config import StrictModel
+from r1safe.trainer_args import checkpointing_args
 
 
 class TinyModelConfig(StrictModel):
@@ -161,7 +162,7 @@ def pretrain(model: Any, tokenizer: Any, rows: list[dict[str, Any]], cfg: TinyMo
         warmup_steps=0.05,
         max_length=cfg.max_length, use_cpu=True, report_to=[], save_strategy="no", logging_steps=0.05,
         seed=seed, data_seed=seed, disable_tqdm=True, dataset_num_proc=None, weight_decay=0.01,
-        activation_checkpointing=False, gradient_checkpointing=None,  # TRL turns it on; recomputing costs CPU time
+        **checkpointing_args(False),  # TRL turns it on; recomputing costs CPU time
     )
     trainer = TinyModelSFTTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer,
                                   callbacks=[StepReporter()])

@@ -40,8 +40,7 @@ def final_gaps(curves: dict[str, dict[str, list[float]]], arm: str) -> dict[str,
 
 def oracle_uses(cfg: StudyConfig) -> list[str]:
     """Where an arm's recipe reads the gym oracle (privileged truth no real run has), one line each."""
-    from r1safe.study.config import RECIPE_ARMS
-    from r1safe.study.runner import recipe_path
+    from r1safe.study.config import RECIPE_ARMS, recipe_path
     from r1safe.train.recipe import load_recipe
 
     notes = []
@@ -98,7 +97,8 @@ def aggregate(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[
     ``gyms`` maps each seed to its gym build; the first seed's stands for the world (splits,
     held-out sets) and is the one whose build report is quoted.
     """
-    from r1safe.eval.outputs import machine, versions
+    from r1safe.eval.outputs import machine
+    from r1safe.files import versions
 
     arms = list(dict.fromkeys(arm for arm, _ in done))
     records = {key: eval_records(info["eval_dir"]) for key, info in done.items()}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 
+import r1safe
 from r1safe.config import StrictModel
+from r1safe.errors import ConfigError
 from r1safe.gym.build import GymConfig
 from r1safe.gym.tiny_model import TinyModelConfig
 
@@ -79,3 +82,11 @@ def study_config(mode: str, seeds: int | list[int], **fields: object) -> StudyCo
         base = {"mode": "quick", "samples": 2, "limit": 16, "out": "studies/quick"}
     base["seeds"] = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     return StudyConfig(**{**base, **{k: v for k, v in fields.items() if v is not None}})
+
+
+def recipe_path(name: str) -> Path:
+    """The shipped gym recipe ``recipes/gym/<name>.yaml`` of this checkout."""
+    path = Path(r1safe.__file__).resolve().parents[2] / "recipes" / "gym" / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"{path}: shipped recipe not found; run from a source checkout (pip install -e .)")
+    return path

@@ -37,7 +37,7 @@ def distill(teacher_dir: Path, gym: GymArtifacts, cfg: DistillConfig, seed: int,
     """Generate, filter, train the student into ``out/model``; returns its compute and data stats."""
     from transformers import AutoTokenizer
 
-    from r1safe.eval.backends.base import BACKENDS, GenerationParams
+    from r1safe.backends.base import BACKENDS, GenerationParams
     from r1safe.gym.reward_models import load_reward_model
     from r1safe.gym.tiny_model import build_model, pretrain
     from r1safe.train.monitors.compute import Compute, count_params

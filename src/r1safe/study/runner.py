@@ -15,23 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import r1safe
 from r1safe.errors import ConfigError
-from r1safe.eval.log import atomic_write_text as write_atomic
+from r1safe.files import atomic_write_text
 from r1safe.gym.build import GymArtifacts, build_gym
-from r1safe.study.config import BUILTIN_ARMS, RECIPE_ARMS, StudyConfig
+from r1safe.study.config import BUILTIN_ARMS, RECIPE_ARMS, StudyConfig, recipe_path
 
 Progress = Callable[[str], None]
 RESULTS_VERSION = 1
 RL_ARMS = ("rl", "hybrid")
-
-
-def recipe_path(name: str) -> Path:
-    """The shipped gym recipe ``recipes/gym/<name>.yaml`` of this checkout."""
-    path = Path(r1safe.__file__).resolve().parents[2] / "recipes" / "gym" / f"{name}.yaml"
-    if not path.is_file():
-        raise ConfigError(f"{path}: shipped recipe not found; run from a source checkout (pip install -e .)")
-    return path
 
 
 def _train(arm: str, recipe: Path, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path,
@@ -65,7 +56,7 @@ def train_arm(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Pat
 def evaluate_arm(model_dir: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path,
                  splits: list[str] | None = None) -> dict[str, Any]:
     """Evaluate ``model_dir`` on the gym's test splits (or ``splits``) at the study's settings."""
-    from r1safe.eval.backends.base import GenerationParams
+    from r1safe.backends.base import GenerationParams
     from r1safe.eval.config import EvalConfig
     from r1safe.eval.pipeline import run
 
@@ -95,7 +86,7 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    write_atomic(out / "study.json", json.dumps({"status": "running", "config": cfg.model_dump(mode="json")}))
+    atomic_write_text(out / "study.json", json.dumps({"status": "running", "config": cfg.model_dump(mode="json")}))
     gyms: dict[int, GymArtifacts] = {}
     done: dict[tuple[str, int], dict[str, Any]] = {}
     for seed in cfg.seeds:
@@ -120,13 +111,13 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
             info.update(evaluate_arm(info["model_dir"], seed, gym, cfg, arm_dir))
             info["wall_s"] = time.perf_counter() - t_arm
             info["gym"] = digest
-            write_atomic(marker, json.dumps(info, indent=2))
+            atomic_write_text(marker, json.dumps(info, indent=2))
             done[(label, seed)] = info
     from r1safe.study.aggregate import aggregate
     from r1safe.study.report import render
 
     results = aggregate(cfg, gyms, done, time.perf_counter() - t0)
-    write_atomic(out / "results.json", json.dumps(results, indent=2, ensure_ascii=False))
-    write_atomic(out / "report.html", render(results))
-    write_atomic(out / "study.json", json.dumps({"status": "complete", "config": cfg.model_dump(mode="json")}))
+    atomic_write_text(out / "results.json", json.dumps(results, indent=2, ensure_ascii=False))
+    atomic_write_text(out / "report.html", render(results))
+    atomic_write_text(out / "study.json", json.dumps({"status": "complete", "config": cfg.model_dump(mode="json")}))
     return results

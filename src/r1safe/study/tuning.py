@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from r1safe.errors import ConfigError
-from r1safe.eval.log import atomic_write_text
 from r1safe.eval.metrics import METRICS, statistic
+from r1safe.files import atomic_write_text
 from r1safe.study.config import StudyConfig
 from r1safe.study.runner import Progress, evaluate_arm, train_arm
 from r1safe.study.table import eval_records, rows_from_records

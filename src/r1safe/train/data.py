@@ -61,7 +61,7 @@ def resolve_base_model(base_model: str, gym: Any) -> str:
         raise ConfigError(f"base_model: {base_model} has no config.json; pass a saved transformers model folder")
     if path.exists():
         return str(path)
-    from r1safe.eval.backends.loading import hub_cache_kwargs, resolve_model
+    from r1safe.backends.loading import hub_cache_kwargs, resolve_model
 
     try:
         resolve_model(base_model)  # not a folder: it must be shaped like a hub id

@@ -13,25 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from r1safe.errors import ConfigError
+from r1safe.files import atomic_write_json
 from r1safe.train.dist import is_main
 
 
 def fingerprint(payload: dict[str, Any]) -> str:
     """16 hex digits of the sha256 of ``payload`` as canonical JSON."""
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def versions() -> dict[str, str]:
-    """Versions of the packages a run depends on, for its manifests."""
-    import importlib.metadata as md
-
-    out = {}
-    for pkg in ("r1safe", "torch", "transformers", "trl"):
-        try:
-            out[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            out[pkg] = "?"
-    return out
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
@@ -43,11 +31,10 @@ def read_json(path: Path) -> dict[str, Any] | None:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write a run-folder JSON file atomically, from the main process only (DDP ranks share the folder)."""
     if not is_main():
         return
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_json(path, data)
 
 
 class RunLock:

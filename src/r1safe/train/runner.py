@@ -28,10 +28,11 @@ from typing import Any
 
 import yaml
 
+from r1safe.files import versions
 from r1safe.train.dist import is_main
 from r1safe.train.monitors.compute import Compute
 from r1safe.train.recipe import Recipe, load_recipe, parse_recipe, scaled
-from r1safe.train.rundir import RunLock, fingerprint, quiet_progress_bars, versions, write_json
+from r1safe.train.rundir import RunLock, fingerprint, quiet_progress_bars, write_json
 from r1safe.train.stage_record import StageRecord, StageResult
 
 Progress = Callable[[str], None]

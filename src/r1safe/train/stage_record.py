@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from r1safe.files import versions
 from r1safe.train.dist import barrier, is_main
 from r1safe.train.monitors.compute import Compute
 from r1safe.train.recipe import Recipe
-from r1safe.train.rundir import fingerprint, read_json, versions, write_json
+from r1safe.train.rundir import fingerprint, read_json, write_json
 
 MANIFEST_VERSION = 1
 

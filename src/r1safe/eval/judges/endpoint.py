@@ -3,7 +3,7 @@
 A subclass says which prompts a reply needs (:meth:`EndpointJudge.prompts`: one per part, the
 answer and perhaps the reasoning) and how to read the judge model's output for a part
 (:meth:`EndpointJudge.read`). This class sends every prompt of a batch concurrently through a
-:class:`~r1safe.eval.chat_endpoint.ChatEndpoint` and assembles the scores.
+:class:`~r1safe.backends.chat_endpoint.ChatEndpoint` and assembles the scores.
 
 - A part that does not apply (a truncated reply has no answer) is not sent; its scores stay None.
 - A failed request (after retries) or an unreadable output gives ``judge_failed: True`` and None
@@ -20,8 +20,8 @@ import os
 from collections import Counter
 from typing import Any
 
+from r1safe.backends.chat_endpoint import ChatEndpoint, Messages
 from r1safe.errors import ConfigError
-from r1safe.eval.chat_endpoint import ChatEndpoint, Messages
 from r1safe.eval.judges.base import Scores
 from r1safe.records import Sample
 from r1safe.text.think_format import ParsedReply, parse_reply
@@ -58,6 +58,16 @@ def target_prompt(sample: Sample) -> str:
 def answer_of(reply: ParsedReply) -> str | None:
     """The answer to judge, or None when there is none because the think block never closed."""
     return reply.answer if reply.has_close or reply.answer else None
+
+
+def judged_parts(reply: ParsedReply, with_reasoning: bool) -> dict[str, str]:
+    """``{"answer": …, "reasoning": …}``: the answer unless the think block never closed, and the
+    reasoning when asked for and present."""
+    answer = answer_of(reply)
+    parts = {"answer": answer} if answer is not None else {}
+    if with_reasoning and reply.reasoning:
+        parts["reasoning"] = reply.reasoning
+    return parts
 
 
 class EndpointJudge:

@@ -111,7 +111,7 @@ def load_guard(model: str, how_to_get: str, device: str = "auto", dtype: str = "
     A hub id that is not cached locally loads from the hub only when it can be reached; offline it
     is a one-line ConfigError naming the model and ``how_to_get`` it.
     """
-    from r1safe.eval.backends.loading import _hub_reachable, _offline, hub_cache_kwargs, resolve_model
+    from r1safe.backends.loading import hub_cache_kwargs, hub_offline, hub_reachable, resolve_model
 
     source, local = resolve_model(model)
     import torch
@@ -135,7 +135,7 @@ def load_guard(model: str, how_to_get: str, device: str = "auto", dtype: str = "
         lm, info = AutoModelForCausalLM.from_pretrained(source, config=text_config, use_safetensors=True,
                                                         dtype=torch_dtype, output_loading_info=True, **kwargs)
     except OSError as err:
-        if not local and (_offline() or not _hub_reachable()):
+        if not local and (hub_offline() or not hub_reachable()):
             raise missing from None
         first = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise ConfigError(f"cannot load guard model {source}: {first} (safetensors weights are required)") from None

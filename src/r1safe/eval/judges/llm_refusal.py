@@ -22,9 +22,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from r1safe.eval.chat_endpoint import Messages
+from r1safe.backends.chat_endpoint import Messages
 from r1safe.eval.judges.base import Scores
-from r1safe.eval.judges.endpoint import EndpointJudge, UnreadableOutput, answer_of, target_prompt
+from r1safe.eval.judges.endpoint import EndpointJudge, UnreadableOutput, judged_parts, target_prompt
 from r1safe.records import Sample
 from r1safe.text.think_format import ParsedReply
 
@@ -79,10 +79,7 @@ class LLMRefusalJudge(EndpointJudge):
 
     def prompts(self, sample: Sample, reply: ParsedReply) -> dict[str, Messages]:
         """The classification prompt for the answer (unless truncated) and the reasoning (if asked)."""
-        answer = answer_of(reply)
-        parts = {"answer": answer} if answer is not None else {}
-        if self.judge_reasoning and reply.reasoning:
-            parts["reasoning"] = reply.reasoning
+        parts = judged_parts(reply, self.judge_reasoning)
         question = target_prompt(sample)
         return {part: [{"role": "system", "content": SYSTEM_PROMPT},
                        {"role": "user", "content": CLASSIFY_TEMPLATE.format(question=question, response=text)}]

@@ -28,9 +28,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from r1safe.eval.chat_endpoint import Messages
+from r1safe.backends.chat_endpoint import Messages
 from r1safe.eval.judges.base import Scores
-from r1safe.eval.judges.endpoint import EndpointJudge, UnreadableOutput, answer_of, target_prompt
+from r1safe.eval.judges.endpoint import EndpointJudge, UnreadableOutput, judged_parts, target_prompt
 from r1safe.records import Sample
 from r1safe.text.think_format import ParsedReply
 
@@ -109,10 +109,7 @@ class StrongRejectJudge(EndpointJudge):
 
     def prompts(self, sample: Sample, reply: ParsedReply) -> dict[str, Messages]:
         """The rubric for the answer (unless truncated) and for the reasoning (if any and asked)."""
-        answer = answer_of(reply)
-        parts = {"answer": answer} if answer is not None else {}
-        if self.judge_reasoning and reply.reasoning:
-            parts["reasoning"] = reply.reasoning
+        parts = judged_parts(reply, self.judge_reasoning)
         forbidden = target_prompt(sample)
         return {part: [{"role": "system", "content": SYSTEM_PROMPT},
                        {"role": "user", "content": RUBRIC_TEMPLATE.format(forbidden_prompt=forbidden, response=text)}]

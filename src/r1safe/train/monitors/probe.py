@@ -66,8 +66,8 @@ class Probe:
             return self.results[step]
         if not self.due(step) or model is None:
             return None
-        from r1safe.eval.backends.base import GenerationParams
-        from r1safe.eval.backends.transformers import TransformersBackend
+        from r1safe.backends.base import GenerationParams
+        from r1safe.backends.transformers import TransformersBackend
 
         t0 = time.perf_counter()
         backend = TransformersBackend.from_model(model, self.tokenizer, batch_size=64)

@@ -16,6 +16,7 @@ from typing import Any
 from r1safe.train.dist import barrier, is_main
 from r1safe.train.monitors import Compute, MetricsSink, MonitorSet, build_monitors
 from r1safe.train.recipe import Recipe
+from r1safe.trainer_args import checkpointing_args
 
 Progress = Callable[[str], None]
 
@@ -97,7 +98,7 @@ def trainer_args(ctx: StageContext, max_steps: int | None = None, epochs: float 
     # is off unless the stage asks (``trl: {activation_checkpointing: true}``; the old name works too).
     extra = dict(s.trl)
     ckpt = extra.pop("activation_checkpointing", extra.pop("gradient_checkpointing", False))
-    args.update(extra, activation_checkpointing=ckpt, gradient_checkpointing=None)
+    args.update(extra, **checkpointing_args(bool(ckpt)))
     return args
 
 

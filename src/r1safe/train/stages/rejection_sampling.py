@@ -73,7 +73,7 @@ def rule_checks(sample: Sample, text: str, finish: str, proxy_safe: float | None
 
 def _generate(ctx: StageContext, samples: list[Sample]) -> tuple[list[list[Any]], Compute]:
     """``n`` replies per sample from the generator, and the generation's compute."""
-    from r1safe.eval.backends.base import BACKENDS, GenerationParams
+    from r1safe.backends.base import BACKENDS, GenerationParams
 
     stage = ctx.stage
     source = stage.teacher or ctx.parent

@@ -52,7 +52,7 @@ BACKENDS: Registry[Backend] = Registry("backend")
 # Built-in backends are registered lazily here (torch, httpx and vllm load on first use). A new
 # backend is one file that defines its class and registers itself with ``@BACKENDS.register``.
 for _name in ("transformers", "openai", "vllm"):
-    BACKENDS.register_lazy(_name, f"r1safe.eval.backends.{_name}")
+    BACKENDS.register_lazy(_name, f"r1safe.backends.{_name}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,6 +77,15 @@ def iter_generate(backend: Backend, prompts: list[Messages], params: GenerationP
     for start in range(0, len(prompts), chunk):
         idx = list(range(start, min(start + chunk, len(prompts))))
         yield idx, backend.generate([prompts[i] for i in idx], params)
+
+
+def collect(batches: Iterator[Batch], n_prompts: int) -> list[list[Completion]]:
+    """The completions of ``batches`` (as ``generate_iter`` yields them) back in prompt order."""
+    out: list[list[Completion]] = [[] for _ in range(n_prompts)]
+    for idx, batch in batches:
+        for i, completions in zip(idx, batch, strict=True):
+            out[i] = completions
+    return out
 
 
 def sample_seed(seed: int, prompt_key: str, index: int) -> int:

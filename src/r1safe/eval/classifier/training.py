@@ -14,15 +14,16 @@ import hashlib
 import json
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import torch
 
 from r1safe.errors import DataError
-from r1safe.guard.background import background_replies, background_requests
-from r1safe.guard.classifier import HEADS, GuardClassifier
-from r1safe.guard.encoders import build_encoder
+from r1safe.eval.classifier.background import background_replies, background_requests
+from r1safe.eval.classifier.encoders import build_encoder
+from r1safe.eval.classifier.model import HEADS, GuardClassifier
 from r1safe.jsonl import iter_objects
 
 Scope = Literal["all", "seen"]
@@ -193,3 +194,11 @@ def gym_classifier(scope: Scope = "all", seed: int = 0) -> GuardClassifier:
 
         shutil.rmtree(tmp, ignore_errors=True)
     return classifier
+
+
+@lru_cache(maxsize=4)
+def resolve_classifier(path: str = "gym") -> GuardClassifier:
+    """Load a classifier folder, or ``gym``: the default one built from the gym (cached on disk)."""
+    if path == "gym":
+        return gym_classifier()
+    return GuardClassifier.load(path)

@@ -5,6 +5,6 @@ module on first use, so torch or vllm load only when that backend is chosen. A n
 one file in this folder that registers itself in :data:`BACKENDS`.
 """
 
-from r1safe.eval.backends.base import BACKENDS, Backend, Completion, GenerationParams, iter_generate
+from r1safe.backends.base import BACKENDS, Backend, Completion, GenerationParams, iter_generate
 
 __all__ = ["BACKENDS", "Backend", "Completion", "GenerationParams", "iter_generate"]

@@ -15,12 +15,13 @@ import inspect
 from collections.abc import Iterator
 from typing import Any
 
-from r1safe.eval.backends.base import (
+from r1safe.backends.base import (
     THINK_OPENER,
     Batch,
     Completion,
     GenerationParams,
     Messages,
+    collect,
     sample_seed,
     with_opener,
 )
@@ -31,9 +32,9 @@ class TransformersBackend:
 
     name = "transformers"
 
-    def __init__(self, model: str = "gym", batch_size: int = 32, device: str | None = None,
+    def __init__(self, model: str, batch_size: int = 32, device: str | None = None,
                  dtype: str = "float32") -> None:
-        from r1safe.eval.backends.loading import load_causal_lm
+        from r1safe.backends.loading import load_causal_lm
 
         self.tokenizer, self.model, self.source = load_causal_lm(model, device=device, dtype=dtype)
         self.batch_size = max(1, batch_size)
@@ -42,7 +43,7 @@ class TransformersBackend:
     @classmethod
     def from_model(cls, model: Any, tokenizer: Any, batch_size: int = 32) -> TransformersBackend:
         """Wrap a model already in memory (training's rejection sampling uses this)."""
-        from r1safe.eval.backends.loading import prepare_tokenizer
+        from r1safe.backends.loading import prepare_tokenizer
 
         self = cls.__new__(cls)
         self.tokenizer, self.model, self.source = prepare_tokenizer(tokenizer), model, "<in memory>"
@@ -71,11 +72,7 @@ class TransformersBackend:
 
     def generate(self, prompts: list[Messages], params: GenerationParams) -> list[list[Completion]]:
         """``params.n`` completions per prompt, in prompt order (see the module doc)."""
-        out: list[list[Completion]] = [[] for _ in prompts]
-        for idx, batch in self.generate_iter(prompts, params):
-            for i, completions in zip(idx, batch, strict=True):
-                out[i] = completions
-        return out
+        return collect(self.generate_iter(prompts, params), len(prompts))
 
     def generate_iter(self, prompts: list[Messages], params: GenerationParams) -> Iterator[Batch]:
         """Yield (prompt indices, completions) per batch, shortest-first groups of similar length."""

@@ -1,4 +1,4 @@
-"""Find and load a causal LM: a local directory, a hub id, or ``gym`` (the default gym base model).
+"""Find and load a causal LM: a local directory or a hub id (the gym alias is resolved by callers).
 
 Local directories and hub ids go through the same ``from_pretrained`` call, with safetensors only
 and ``trust_remote_code=False``. A hub id is first looked up in the local cache; when it is not
@@ -17,23 +17,15 @@ from typing import Any
 from r1safe.errors import ConfigError, R1SafeError
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-GYM_MODEL = "gym"
 
 
-def gym_model_dir() -> str:
-    """The default gym's base model directory (built on first use by the gym)."""
-    try:
-        from r1safe.gym.build import default_gym
-    except ImportError as err:
-        raise R1SafeError(f"--model gym needs the gym build (r1safe.gym.build): {err}") from None
-    return str(default_gym().model_dir)
-
-
-def _offline() -> bool:
+def hub_offline() -> bool:
+    """True when the environment forbids hub downloads (``HF_HUB_OFFLINE``)."""
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _hub_reachable(timeout: float = 3.0) -> bool:
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """True when huggingface.co answers on port 443 within ``timeout`` seconds."""
     try:
         with socket.create_connection(("huggingface.co", 443), timeout=timeout):
             return True
@@ -44,11 +36,9 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
 def resolve_model(model: str) -> tuple[str, bool]:
     """(path or hub id, is_local) for ``model``; a missing local directory is a one-line error.
 
-    ``gym`` means the default gym base model. A string that is not an existing directory and
-    not shaped like ``owner/name`` is taken as a local path that does not exist.
+    A string that is not an existing directory and not shaped like ``owner/name`` is taken as a
+    local path that does not exist (callers resolve the gym's ``gym`` alias before this).
     """
-    if model == GYM_MODEL:
-        return gym_model_dir(), True
     path = Path(model).expanduser()
     if path.is_dir():
         if not (path / "config.json").is_file():
@@ -78,7 +68,7 @@ def hub_cache_kwargs(model_id: str, missing: R1SafeError | None = None, **kwargs
         AutoTokenizer.from_pretrained(model_id, local_files_only=True, **kwargs)
         return {"local_files_only": True}
     except OSError:
-        if _offline() or not _hub_reachable():
+        if hub_offline() or not hub_reachable():
             raise (missing or _hub_error(model_id)) from None
     return {}
 
@@ -102,7 +92,7 @@ def load_causal_lm(model: str, device: str | None = None, dtype: str = "float32"
         tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
         lm = AutoModelForCausalLM.from_pretrained(source, use_safetensors=True, dtype=torch_dtype, **kwargs)
     except OSError as err:
-        if not local and (_offline() or not _hub_reachable()):
+        if not local and (hub_offline() or not hub_reachable()):
             raise _hub_error(source) from None
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise R1SafeError(f"cannot load model {source}: {first} (safetensors weights are required)") from None

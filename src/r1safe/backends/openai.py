@@ -4,7 +4,7 @@ Works with vLLM, SGLang, llama.cpp, TGI and hosted APIs. Each of the ``n`` sampl
 request (``n=1``, ``seed`` = run seed + sample index), so servers without ``n`` support work and a
 resumed run asks for the same samples. Requests run with bounded concurrency and a timeout, and
 are retried with exponential backoff on timeouts, connection errors, 429 and 5xx
-(:func:`r1safe.eval.chat_endpoint.post_chat`, shared with the endpoint judges); a request that
+(:func:`r1safe.backends.chat_endpoint.post_chat`, shared with the endpoint judges); a request that
 still fails stops the run with one line.
 
 Reasoning servers (vLLM's reasoning parser, DeepSeek's API) return the reasoning apart in
@@ -22,9 +22,9 @@ from typing import Any
 
 import httpx
 
+from r1safe.backends.base import Batch, Completion, GenerationParams, Messages, with_opener
+from r1safe.backends.chat_endpoint import post_chat
 from r1safe.errors import R1SafeError
-from r1safe.eval.backends.base import Batch, Completion, GenerationParams, Messages, with_opener
-from r1safe.eval.chat_endpoint import post_chat
 
 
 def rebuild_reply(message: dict[str, Any], force_think: bool = True) -> str:

@@ -1,0 +1,61 @@
+"""Files that are either whole or absent, and the package versions every run folder records.
+
+Every result r1safe writes at the end of a stage (manifests, results, reports, gym and study
+markers) goes through :func:`atomic_write_text`: a temporary file in the same folder, fsync'd, then
+``os.replace``, so a crash never leaves a half-written file that reads as complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+# The packages whose versions shape results (recorded in eval, train and study manifests).
+PACKAGES = ("r1safe", "torch", "transformers", "trl", "tokenizers", "numpy", "pydantic", "httpx", "vllm")
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and ``os.replace`` (never half-written)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
+    """Write JSON rows to ``path`` atomically."""
+    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def atomic_write_json(path: str | Path, data: Any) -> None:
+    """Write ``data`` as indented JSON to ``path`` atomically."""
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def versions(packages: Iterable[str] = PACKAGES) -> dict[str, str | None]:
+    """Python's and the installed packages' versions (None when a package is not installed)."""
+    out: dict[str, str | None] = {"python": sys.version.split()[0]}
+    for name in packages:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
