@@ -6,6 +6,7 @@ names it instead of a silently ignored typo.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,10 +24,18 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, protected_namespaces=())
 
 
-def format_validation_error(err: ValidationError, source: str) -> str:
-    """One line naming the first offending field, e.g. ``recipe.yaml: stages.1.kind: ...``."""
+def format_validation_error(err: ValidationError, source: str, tags: Collection[str] = ()) -> str:
+    """One line naming the first offending field, e.g. ``recipe.yaml: stages.1.kind: ...``.
+
+    ``tags`` are the values of a discriminated union's tag (stage kinds): pydantic puts the one
+    that matched after the list index, and the line leaves it out (``stages.1.epochs``)."""
     first = err.errors()[0]
-    field = ".".join(str(p) for p in first["loc"]) or "config"
+    loc = list(first["loc"])
+    for i in range(len(loc) - 1):
+        if isinstance(loc[i], int) and loc[i + 1] in tags:
+            del loc[i + 1]
+            break
+    field = ".".join(str(p) for p in loc) or "config"
     msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         msg = "unknown key"

@@ -58,6 +58,21 @@ def _hub_error(model_id: str) -> R1SafeError:
     )
 
 
+def hub_cache_kwargs(model_id: str, missing: R1SafeError | None = None, **kwargs: Any) -> dict[str, Any]:
+    """``{"local_files_only": True}`` when hub id ``model_id`` is in the local hub cache (so it loads
+    offline), ``{}`` when it is not but the hub can be reached; else raises ``missing`` (by default a
+    one-line error asking for a local directory). ``kwargs`` go to the tokenizer lookup."""
+    from transformers import AutoTokenizer
+
+    try:
+        AutoTokenizer.from_pretrained(model_id, local_files_only=True, **kwargs)
+        return {"local_files_only": True}
+    except OSError:
+        if hub_offline() or not hub_reachable():
+            raise (missing or _hub_error(model_id)) from None
+    return {}
+
+
 def load_causal_lm(model: str, device: str | None = None, dtype: str = "float32") -> tuple[Any, Any, str]:
     """Load (tokenizer, model, resolved source) for generation, in eval mode on ``device``.
 
@@ -68,13 +83,8 @@ def load_causal_lm(model: str, device: str | None = None, dtype: str = "float32"
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     kwargs: dict[str, Any] = {"trust_remote_code": False}
-    if not local:
-        try:  # the cache first: a cached hub model works offline
-            AutoTokenizer.from_pretrained(source, local_files_only=True, **kwargs)
-            kwargs["local_files_only"] = True
-        except OSError:
-            if hub_offline() or not hub_reachable():
-                raise _hub_error(source) from None
+    if not local:  # the cache first: a cached hub model works offline
+        kwargs.update(hub_cache_kwargs(source, **kwargs))
     torch_dtype = "auto" if dtype == "auto" else getattr(torch, dtype, None)
     if torch_dtype is None:
         raise ConfigError(f"unknown dtype {dtype!r}; use float32, bfloat16, float16 or auto")

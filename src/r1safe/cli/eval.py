@@ -1,23 +1,33 @@
 """``r1safe eval`` and ``r1safe eval-rescore``: parse options → EvalConfig → pipeline → table.
 
-Bad input (unknown split, missing model folder, malformed dataset row, k <= 0) is one line on
-stderr and exit code 2, before any run folder is written. Ctrl-C leaves a partial run that the
-same command resumes.
+Bad input (unknown split, missing model folder, malformed dataset row, k <= 0) raises a
+:class:`~r1safe.errors.ConfigError` before any run folder is written; :mod:`r1safe.cli.main` shows
+it as one line and exit code 2. Ctrl-C leaves a partial run that the same command resumes.
 """
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Any
 
 import typer
 
-from r1safe.errors import R1SafeError
+from r1safe.cli.options import (
+    FORCE_THINK,
+    SAMPLES,
+    SEED,
+    TEMPERATURE,
+    TOP_P,
+    ForceThinkOpt,
+    MaxNewTokensOpt,
+    QuietOpt,
+    SamplesOpt,
+    SeedOpt,
+    TemperatureOpt,
+    TopPOpt,
+)
+from r1safe.errors import ConfigError
 
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    print(f"error: {message}", file=sys.stderr)
-    return typer.Exit(code)
+INTERRUPTED = "interrupted; the run folder is partial, rerun the same command to finish"
 
 
 def _split_list(value: str | None) -> list[str] | None:
@@ -37,7 +47,7 @@ def _options(pairs: list[str] | None, flag: str, dotted: bool) -> dict[str, Any]
         head, dot, tail = key.partition(".")
         if not sep or not key or (dotted and not (dot and head and tail)):
             form = "JUDGE.KEY=VALUE" if dotted else "KEY=VALUE"
-            raise _fail(f"{flag} {pair!r}: expected {form}")
+            raise ConfigError(f"{flag} {pair!r}: expected {form}")
         try:
             value = yaml.safe_load(raw) if raw else ""
         except yaml.YAMLError:
@@ -56,19 +66,17 @@ def eval_command(
              "file as NAME=PATH (harmbench, strongreject, xstest, advbench, jailbreakbench, sorry_bench, "
              "wildjailbreak, multijail).")] = "gym",
     splits: Annotated[str | None, typer.Option(help="Comma-separated splits (default: all).")] = None,
-    samples: Annotated[int, typer.Option("--samples", "-k", help="Samples per prompt (R1: several).")] = 4,
+    samples: SamplesOpt = SAMPLES,
     out: Annotated[str | None, typer.Option(help="Run folder (default: under runs/eval/).")] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many prompts per split.")] = None,
     batch_size: Annotated[int, typer.Option(help="Sequences per forward pass (prompts x samples).")] = 64,
-    max_new_tokens: Annotated[int | None, typer.Option(
-        help="Token budget per reply (default: 160 on the gym, R1's 32768 for real models).")] = None,
-    temperature: Annotated[float, typer.Option(help="Sampling temperature (R1: 0.6).")] = 0.6,
-    top_p: Annotated[float, typer.Option(help="Nucleus sampling top-p (R1: 0.95).")] = 0.95,
-    seed: Annotated[int, typer.Option(help="Sampling and bootstrap seed.")] = 0,
+    max_new_tokens: MaxNewTokensOpt = None,
+    temperature: TemperatureOpt = TEMPERATURE,
+    top_p: TopPOpt = TOP_P,
+    seed: SeedOpt = SEED,
     backend: Annotated[str, typer.Option(help="transformers | openai | vllm")] = "transformers",
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL (openai).")] = None,
-    force_think: Annotated[bool, typer.Option(
-        help="Open the reply with '<think>\\n' (R1's advice); --no-force-think for non-reasoning models.")] = True,
+    force_think: ForceThinkOpt = FORCE_THINK,
     judges: Annotated[str | None, typer.Option(
         "--judges", "--judge",
         help="Comma-separated judges (default: oracle, refusal, format; +proxy on the gym). Real text: "
@@ -79,7 +87,7 @@ def eval_command(
         help="KEY=VALUE for the backend, repeatable (e.g. device=cuda, dtype=bfloat16).")] = None,
     gym: Annotated[str | None, typer.Option(help="A built gym folder (default: the default gym).")] = None,
     threads: Annotated[int | None, typer.Option(help="torch CPU threads.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Measure how harmful, over-cautious and language-mixed a reasoning model is (resumable)."""
     for flag, value in (
@@ -89,7 +97,7 @@ def eval_command(
         ("--max-new-tokens", max_new_tokens),
     ):
         if value is not None and value < 1:
-            raise _fail(f"{flag} must be at least 1, got {value}")
+            raise ConfigError(f"{flag} must be at least 1, got {value}")
     data: dict[str, Any] = {
         "model": model,
         "suite": suite,
@@ -118,18 +126,12 @@ def eval_command(
 
 
 def _run(data: dict[str, Any], quiet: bool) -> None:
-    try:
-        from r1safe.config import validate
-        from r1safe.eval.config import EvalConfig
-        from r1safe.eval.pipeline import run
-        from r1safe.eval.report import print_table
+    from r1safe.config import validate
+    from r1safe.eval.config import EvalConfig
+    from r1safe.eval.pipeline import run
+    from r1safe.eval.report import print_table
 
-        cfg = validate(EvalConfig, data, "eval options")
-        results = run(cfg)
-    except R1SafeError as err:
-        raise _fail(str(err)) from None
-    except KeyboardInterrupt:
-        raise _fail("interrupted; the run folder is partial, rerun the same command to finish", 130) from None
+    results = run(validate(EvalConfig, data, "eval options"))
     if not quiet:
         print_table(results)
 
@@ -137,18 +139,12 @@ def _run(data: dict[str, Any], quiet: bool) -> None:
 def rescore_command(
     run_dir: Annotated[str, typer.Argument(help="A finished run folder.")],
     judges: Annotated[str | None, typer.Option(help="Comma-separated judges (default: the run's).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Rerun judges and metrics on a finished run's replies, without loading the model."""
-    try:
-        from r1safe.eval.pipeline import rescore
-        from r1safe.eval.report import print_table
+    from r1safe.eval.pipeline import rescore
+    from r1safe.eval.report import print_table
 
-        results = rescore(run_dir, judges=_split_list(judges))
-    except R1SafeError as err:
-        raise _fail(str(err)) from None
+    results = rescore(run_dir, judges=_split_list(judges))
     if not quiet:
         print_table(results)
-
-
-EXTRA_COMMANDS = [("eval-rescore", rescore_command)]

@@ -1,7 +1,6 @@
 """``r1safe serve``: the guard, an OpenAI-compatible server in front of a reasoning model.
 
-Also hands ``r1safe guard``, ``r1safe review`` and ``r1safe audit`` to the main app (through
-``EXTRA_APPS`` and ``EXTRA_COMMANDS``), which live in their own files.
+``r1safe guard``, ``r1safe review`` and ``r1safe audit`` live in their own files.
 """
 
 from __future__ import annotations
@@ -13,10 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from r1safe.cli.audit import audit_command
-from r1safe.cli.guard import app as guard_app
-from r1safe.cli.review import app as review_app
 
 DEFAULT_AUDIT = Path("runs/guard/audit.sqlite")
 AuditOpt = Annotated[Path, typer.Option("--audit", help="The audit log (SQLite, WAL mode).")]
@@ -72,7 +67,3 @@ def serve_command(
         file=sys.stderr,
     )
     uvicorn.run(create_app(guard), host=host, port=port, log_level="warning")
-
-
-EXTRA_APPS = [("guard", guard_app), ("review", review_app)]
-EXTRA_COMMANDS = [("audit", audit_command)]

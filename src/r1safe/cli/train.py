@@ -1,24 +1,21 @@
 """``r1safe train RECIPE.yaml``: parse options → Recipe → :func:`r1safe.train.runner.run_recipe` → table.
 
-A bad recipe or override is one line on stderr and exit code 2, before anything is trained.
-Ctrl-C leaves the run folder resumable: the same command skips finished stages and resumes an
-interrupted one from its last checkpoint.
+A bad recipe or override raises a :class:`~r1safe.errors.ConfigError` before anything is trained
+(:mod:`r1safe.cli.main` shows it as one line and exit code 2). Ctrl-C leaves the run folder
+resumable: the same command skips finished stages and resumes an interrupted one from its last
+checkpoint.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from r1safe.errors import R1SafeError
+from r1safe.cli.options import QuietOpt
 
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    print(f"error: {message}", file=sys.stderr)
-    return typer.Exit(code)
+INTERRUPTED = "interrupted; rerun the same command to resume"
 
 
 def _plan(recipe: Any) -> list[str]:
@@ -93,28 +90,23 @@ def train_command(
     gym: Annotated[str | None, typer.Option(help="Gym: default | micro | a build folder.")] = None,
     threads: ThreadsOpt = None,
     check: CheckOpt = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines or table.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Train a model through a recipe's stages (SFT, GRPO, rejection sampling), resumably."""
     sets = list(overrides or [])
     sets += [f"{k}={v}" for k, v in (("scale", scale), ("threads", threads), ("gym", gym)) if v is not None]
-    try:
-        from r1safe.train.recipe import load_recipe
+    from r1safe.train.recipe import load_recipe
 
-        parsed = load_recipe(recipe, sets)
-        if seed is not None:
-            parsed = parsed.model_copy(update={"seed": seed})
-        if check:
-            print("\n".join(_plan(parsed)))
-            return
-        from r1safe.train.runner import run_recipe
+    parsed = load_recipe(recipe, sets)
+    if seed is not None:
+        parsed = parsed.model_copy(update={"seed": seed})
+    if check:
+        print("\n".join(_plan(parsed)))
+        return
+    from r1safe.train.runner import run_recipe
 
-        result = run_recipe(
-            parsed, out or Path("runs") / parsed.name, progress=None if quiet else lambda m: print(m, flush=True)
-        )
-    except R1SafeError as err:
-        raise _fail(str(err)) from None
-    except KeyboardInterrupt:
-        raise _fail("interrupted; rerun the same command to resume", 130) from None
+    result = run_recipe(
+        parsed, out or Path("runs") / parsed.name, progress=None if quiet else lambda m: print(m, flush=True)
+    )
     if not quiet:
         _table(result)

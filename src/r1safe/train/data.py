@@ -50,7 +50,8 @@ def resolve_gym(spec: str | None, progress: Any = None) -> Any:
 
 
 def resolve_base_model(base_model: str, gym: Any) -> str:
-    """The folder (or hub id) the first stage starts from."""
+    """The folder (or hub id) the first stage starts from; a hub id must be in the local hub cache or
+    the hub reachable, else it is one line, as `r1safe eval` says it (not a traceback mid-stage)."""
     if base_model in GYM_MODELS:
         if gym is None:
             raise ConfigError(f"base_model: {base_model!r} needs a gym; set gym: default | micro | PATH")
@@ -58,7 +59,16 @@ def resolve_base_model(base_model: str, gym: Any) -> str:
     path = Path(base_model).expanduser()
     if path.exists() and not (path / "config.json").is_file():
         raise ConfigError(f"base_model: {base_model} has no config.json; pass a saved transformers model folder")
-    return str(path) if path.exists() else base_model
+    if path.exists():
+        return str(path)
+    from r1safe.backends.loading import hub_cache_kwargs, resolve_model
+
+    try:
+        resolve_model(base_model)  # not a folder: it must be shaped like a hub id
+    except ConfigError as err:
+        raise ConfigError(f"base_model: {err}") from None
+    hub_cache_kwargs(base_model)
+    return base_model
 
 
 def resolve_source(source: str, gym: Any, field: str) -> Path:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from r1safe.config import StrictModel, apply_overrides, load_yaml
+from r1safe.config import StrictModel, apply_overrides, format_validation_error, load_yaml
 
 AcceptRule = Literal["safe", "correct", "one_language", "well_formed", "no_over_refusal", "helpful"]
 STAGE_KINDS = ("sft", "grpo", "rejection_sampling")
@@ -31,10 +31,10 @@ class RewardSpec(StrictModel):
     @field_validator("name")
     @classmethod
     def _known(cls, name: str) -> str:
-        from r1safe.train.rewards import REWARD_CLASSES
+        from r1safe.train.rewards import REWARDS
 
-        if name not in REWARD_CLASSES:
-            raise ValueError(f"unknown reward {name!r}; known: {', '.join(sorted(REWARD_CLASSES))}")
+        if name not in REWARDS:
+            raise ValueError(f"unknown reward {name!r}; known: {', '.join(REWARDS.names())}")
         return name
 
     @field_validator("weight")
@@ -231,21 +231,6 @@ def _check_kinds(data: dict[str, Any], source: str) -> None:
             raise ConfigError(f"{source}: stages.{i}.kind: {got}; expected one of {', '.join(STAGE_KINDS)}")
 
 
-def _one_line(err: ValidationError, source: str) -> str:
-    """``source: stages.1.rewards.0.name: message``: the first error, without the kind tag pydantic
-    puts after a stage index."""
-    first = err.errors()[0]
-    loc = list(first["loc"])
-    for i in range(len(loc) - 2):
-        if loc[i] == "stages" and isinstance(loc[i + 1], int) and loc[i + 2] in STAGE_KINDS:
-            del loc[i + 2]
-            break
-    field = ".".join(str(p) for p in loc) or "<root>"
-    msg = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
-    more = f" (+{len(err.errors()) - 1} more)" if len(err.errors()) > 1 else ""
-    return f"{source}: {field}: {msg}{more}"
-
-
 def parse_recipe(data: dict[str, Any], source: str = "recipe", overrides: list[str] | None = None) -> Recipe:
     """Validate a recipe mapping (after ``a.b=c`` overrides) into a :class:`Recipe`."""
     import copy
@@ -257,7 +242,7 @@ def parse_recipe(data: dict[str, Any], source: str = "recipe", overrides: list[s
     try:
         return Recipe.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(_one_line(err, source)) from None
+        raise ConfigError(format_validation_error(err, source, STAGE_KINDS)) from None
 
 
 def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:

@@ -10,49 +10,32 @@ Run folder layout::
     OUT/tensorboard/<stage>/   when report_to has tensorboard
 
 A stage's ``manifest.json`` records its parent, config, data hash, compute, wall time and status,
-and a fingerprint of all of these. Re-running a recipe skips every stage whose manifest is
-``done`` with the same fingerprint; a stage that was interrupted resumes from its last TRL
-checkpoint when it saved one (``save_steps``), else starts again. Changing a stage re-runs it and
-every stage after it.
+and a fingerprint of all of these (:mod:`r1safe.train.stage_record` keeps it). Re-running a recipe
+skips every stage whose manifest is ``done`` with the same fingerprint; a stage that was
+interrupted resumes from its last TRL checkpoint when it saved one (``save_steps``), else starts
+again. Changing a stage re-runs it and every stage after it.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from r1safe.files import versions
-from r1safe.train.dist import barrier, is_main
+from r1safe.train.dist import is_main
 from r1safe.train.monitors.compute import Compute
 from r1safe.train.recipe import Recipe, load_recipe, parse_recipe, scaled
-from r1safe.train.rundir import RunLock, fingerprint, quiet_progress_bars, read_json, write_json
+from r1safe.train.rundir import RunLock, fingerprint, quiet_progress_bars, write_json
+from r1safe.train.stage_record import StageRecord, StageResult
 
 Progress = Callable[[str], None]
-MANIFEST_VERSION = 1
-
-
-@dataclass
-class StageResult:
-    index: int
-    name: str
-    kind: str
-    dir: Path
-    status: str  # "done" (ran now) or "skipped" (done before)
-    steps: int
-    compute: Compute
-    wall_s: float
-    summary: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def model_dir(self) -> Path:
-        return self.dir / "model"
 
 
 @dataclass
@@ -187,41 +170,16 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
     offset = 0
     for i, (name, raw_stage) in enumerate(zip(recipe.stage_names(), recipe.stages, strict=True)):
         stage = scaled(raw_stage, recipe.scale)
-        sdir = out / "stages" / name
-        config = stage.model_dump(mode="json")
-        fp = fingerprint(
-            {
-                "stage": config,
-                "parent": parent_fp,
-                "seed": recipe.seed,
-                "precision": recipe.precision,
-                "data": _data_digest(recipe, stage, gym, i),
-                "version": MANIFEST_VERSION,
-            }
+        record = StageRecord(
+            recipe, i, name, stage, out / "stages" / name, (parent, parent_fp), _data_digest(recipe, stage, gym, i)
         )
-        manifest = read_json(sdir / "manifest.json")
-        if (
-            manifest
-            and manifest.get("status") == "done"
-            and manifest.get("fingerprint") == fp
-            and (sdir / "model" / "config.json").is_file()
-        ):
+        res = record.done_before()
+        if res is not None:
             say(f"[{name}] already done, skipping")
-            res = StageResult(
-                i,
-                name,
-                stage.kind,
-                sdir,
-                "skipped",
-                manifest["steps"],
-                Compute.from_dict(manifest["compute"]),
-                manifest["wall_s"],
-                manifest.get("summary", {}),
-            )
         else:
-            res = _run_stage(recipe, i, name, stage, sdir, (parent, parent_fp), fp, manifest, gym, metrics, offset, say)
+            res = _run_stage(record, gym, metrics, offset, say)
         results.append(res)
-        parent, parent_fp = str(sdir / "model"), fp
+        parent, parent_fp = str(res.model_dir), record.fingerprint
         offset += res.steps
     plots = plot_run(metrics, out / "plots") if recipe.monitors.plots and is_main() else []
     result = TrainResult(recipe, out, Path(parent), results, metrics, plots)
@@ -233,98 +191,53 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
     return result
 
 
-def _run_stage(
-    recipe: Recipe,
-    i: int,
-    name: str,
-    stage: Any,
-    sdir: Path,
-    parents: tuple[str, str],
-    fp: str,
-    manifest: dict[str, Any] | None,
-    gym: Any,
-    metrics: Path,
-    offset: int,
-    say: Progress,
-) -> StageResult:
-    """Run one stage (resuming from its last checkpoint when it has one) and write its manifest."""
-    from transformers.trainer_utils import get_last_checkpoint
-
+def _run_stage(record: StageRecord, gym: Any, metrics: Path, offset: int, say: Progress) -> StageResult:
+    """Run one stage, resuming from its last checkpoint when it has one; ``record`` keeps its manifest."""
     from r1safe.train.monitors import MetricsSink
     from r1safe.train.stages import run_stage
     from r1safe.train.stages.common import StageContext
 
-    parent, parent_fp = parents
-    resume_from = None
-    if manifest and manifest.get("fingerprint") == fp and (sdir / "trainer").is_dir():
-        resume_from = get_last_checkpoint(str(sdir / "trainer"))
-    if resume_from is None and is_main():
-        shutil.rmtree(sdir, ignore_errors=True)
-    barrier()
-    sdir.mkdir(parents=True, exist_ok=True)
+    name, stage = record.name, record.stage
+    resume_from = record.prepare()
     resumed_step = int(Path(resume_from).name.split("-")[-1]) if resume_from else 0
     sink = MetricsSink(metrics, name, stage.kind, offset)
     sink.restart(resumed_step)
-    base = {
-        "version": MANIFEST_VERSION,
-        "recipe": recipe.name,
-        "index": i,
-        "name": name,
-        "kind": stage.kind,
-        "fingerprint": fp,
-        "parent": {"model": parent, "fingerprint": parent_fp},
-        "config": stage.model_dump(mode="json"),
-        "seed": recipe.seed,
-        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "resumed_from_step": resumed_step or None,
-        "versions": versions(),
-    }
-    write_json(sdir / "manifest.json", {**base, "status": "running"})
+    record.start(resumed_step)
     say(f"[{name}] {'resuming from step ' + str(resumed_step) if resume_from else 'starting'} ({stage.kind})")
     ctx = StageContext(
-        recipe=recipe,
-        index=i,
+        recipe=record.recipe,
+        index=record.index,
         name=name,
         stage=stage,
-        dir=sdir,
-        parent=parent,
+        dir=record.dir,
+        parent=record.parent,
         gym=gym,
-        seed=recipe.seed,
+        seed=record.recipe.seed,
         sink=sink,
         progress=say,
         resume_from=resume_from,
     )
     t0 = time.perf_counter()
-    previous_tb = os.environ.get("TENSORBOARD_LOGGING_DIR")  # read when the trainer is built
-    os.environ["TENSORBOARD_LOGGING_DIR"] = str(metrics.parent / "tensorboard" / name)
+    with _tensorboard_dir(metrics.parent / "tensorboard" / name):
+        try:
+            outcome = run_stage(ctx)
+        except BaseException as err:
+            record.stopped(err, time.perf_counter() - t0)
+            raise
+    result = record.finish(outcome, time.perf_counter() - t0)
+    say(f"[{name}] done in {result.wall_s:.0f} s: {result.steps} steps, {result.compute.flops_total:.3g} FLOPs")
+    return result
+
+
+@contextmanager
+def _tensorboard_dir(path: Path) -> Iterator[None]:
+    """Point TensorBoard at the stage's folder while it trains (the trainer reads the variable when built)."""
+    previous = os.environ.get("TENSORBOARD_LOGGING_DIR")
+    os.environ["TENSORBOARD_LOGGING_DIR"] = str(path)
     try:
-        outcome = run_stage(ctx)
-    except BaseException as err:
-        status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
-        write_json(
-            sdir / "manifest.json",
-            {**base, "status": status, "wall_s": time.perf_counter() - t0, "error": f"{type(err).__name__}: {err}"},
-        )
-        raise
+        yield
     finally:
-        if previous_tb is None:
+        if previous is None:
             os.environ.pop("TENSORBOARD_LOGGING_DIR", None)
         else:
-            os.environ["TENSORBOARD_LOGGING_DIR"] = previous_tb
-    wall = time.perf_counter() - t0
-    outcome.compute.wall_s = wall
-    done = {
-        **base,
-        "status": "done",
-        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "wall_s": wall,
-        "steps": outcome.steps,
-        "data": outcome.data,
-        "compute": outcome.compute.as_dict(),
-        "summary": outcome.summary,
-    }
-    write_json(sdir / "manifest.json", done)
-    if is_main():
-        shutil.rmtree(sdir / "trainer", ignore_errors=True)
-    say(f"[{name}] done in {wall:.0f} s: {outcome.steps} steps, {outcome.compute.flops_total:.3g} FLOPs")
-    return StageResult(i, name, stage.kind, sdir, "done", outcome.steps, outcome.compute, wall, outcome.summary)
+            os.environ["TENSORBOARD_LOGGING_DIR"] = previous

@@ -111,7 +111,7 @@ def load_guard(model: str, how_to_get: str, device: str = "auto", dtype: str = "
     A hub id that is not cached locally loads from the hub only when it can be reached; offline it
     is a one-line ConfigError naming the model and ``how_to_get`` it.
     """
-    from r1safe.backends.loading import hub_offline, hub_reachable, resolve_model
+    from r1safe.backends.loading import hub_cache_kwargs, hub_offline, hub_reachable, resolve_model
 
     source, local = resolve_model(model)
     import torch
@@ -123,12 +123,7 @@ def load_guard(model: str, how_to_get: str, device: str = "auto", dtype: str = "
         f"(offline); {how_to_get}, then pass its folder as the judge's model"
     )
     if not local:
-        try:
-            AutoTokenizer.from_pretrained(source, local_files_only=True, **kwargs)
-            kwargs["local_files_only"] = True
-        except OSError:
-            if hub_offline() or not hub_reachable():
-                raise missing from None
+        kwargs.update(hub_cache_kwargs(source, missing, **kwargs))
     torch_dtype = "auto" if dtype == "auto" else getattr(torch, dtype, None)
     if not (torch_dtype == "auto" or isinstance(torch_dtype, torch.dtype)):
         raise ConfigError(f"guard dtype {dtype!r} is unknown; use auto, float32, bfloat16 or float16")

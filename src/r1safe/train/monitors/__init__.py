@@ -7,7 +7,9 @@
 - ``compute``: tokens, FLOPs, wall time and the share spent in rewards and monitors.
 
 :func:`build_monitors` assembles them for one stage; :class:`SinkCallback` then writes every log
-row to the run's ``metrics.jsonl`` and :func:`plot_run` draws it.
+row to the run's ``metrics.jsonl`` and :func:`plot_run` draws it. A new monitor is one file here
+with ``make(cfg, inputs: MonitorInputs) -> Monitor | None`` (None when it does not apply) and one
+``register_lazy`` line below.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from r1safe.train.monitors.base import Monitor
+from r1safe.registry import Registry
+from r1safe.train.monitors.base import Monitor, MonitorInputs
 from r1safe.train.monitors.compute import Compute, ComputeMonitor
 from r1safe.train.monitors.plots import plot_run
 from r1safe.train.monitors.probe import Probe
@@ -23,10 +26,12 @@ from r1safe.train.monitors.reward_hacking import hacking_curve
 from r1safe.train.monitors.sink import MetricsSink, SinkCallback, read_metrics
 
 __all__ = [
+    "MONITORS",
     "Compute",
     "ComputeMonitor",
     "MetricsSink",
     "Monitor",
+    "MonitorInputs",
     "MonitorSet",
     "SinkCallback",
     "build_monitors",
@@ -34,6 +39,12 @@ __all__ = [
     "plot_run",
     "read_metrics",
 ]
+
+MONITORS: Registry[Monitor] = Registry("monitor")
+
+# In the order they run (and log) within a step; ``compute`` is not here: it times all of them.
+for _name in ("reward_hacking", "language_mixing", "drift"):
+    MONITORS.register_lazy(_name, f"r1safe.train.monitors.{_name}")
 
 
 @dataclass
@@ -79,23 +90,11 @@ def build_monitors(
     num_iterations: int = 1,
     base: Compute | None = None,
 ) -> MonitorSet:
-    """The monitors of one stage from the recipe's ``monitors`` config (see the module doc)."""
-    from r1safe.train.monitors.drift import DriftMonitor
-    from r1safe.train.monitors.language_mixing import LanguageMixingMonitor
-    from r1safe.train.monitors.reward_hacking import RewardHackingMonitor
-
+    """The monitors of one stage from the recipe's ``monitors`` config: every registered monitor
+    that applies, in registration order (see the module doc)."""
     probe = Probe(cfg.probe, samples, tokenizer, max_steps) if cfg.probe.enabled and samples else None
-    monitors: list[Monitor] = []
-    if cfg.reward_hacking.enabled and probe is not None and proxy is not None:
-        monitors.append(
-            RewardHackingMonitor(
-                sink, probe, proxy, cfg.reward_hacking.judge, cfg.reward_hacking.tolerance, tap, helpful_proxy
-            )
-        )
-    if cfg.language_mixing:
-        monitors.append(LanguageMixingMonitor(sink, probe, tap))
-    if cfg.drift:
-        monitors.append(DriftMonitor(sink))
+    inputs = MonitorInputs(sink, probe, tap, proxy, helpful_proxy)
+    monitors = [m for name in MONITORS if (m := MONITORS.get(name)(cfg, inputs)) is not None]
     compute = ComputeMonitor(
         sink,
         kind,

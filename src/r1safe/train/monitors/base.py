@@ -10,11 +10,24 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from transformers import TrainerCallback
 
 from r1safe.train.monitors.sink import MetricsSink
+
+
+@dataclass
+class MonitorInputs:
+    """What a stage hands every monitor's ``make(cfg, inputs)``: the sink, the probe (None when off),
+    the rollout tap and the proxy rewards (None outside the gym when the stage trains on none)."""
+
+    sink: MetricsSink
+    probe: Any = None
+    tap: Any = None
+    proxy: Any = None
+    helpful_proxy: Any = None
 
 
 def mean(values: list[float]) -> float | None:

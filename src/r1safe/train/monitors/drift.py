@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from r1safe.train.monitors.base import Monitor
+from r1safe.train.monitors.base import Monitor, MonitorInputs
 
 
 class DriftMonitor(Monitor):
@@ -39,3 +39,8 @@ class DriftMonitor(Monitor):
 
     def summary(self) -> dict[str, Any]:
         return dict(self.last)
+
+
+def make(cfg: Any, inputs: MonitorInputs) -> DriftMonitor | None:
+    """The drift monitor when the recipe's ``monitors.drift`` is on."""
+    return DriftMonitor(inputs.sink) if cfg.drift else None

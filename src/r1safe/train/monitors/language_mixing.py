@@ -12,7 +12,7 @@ from typing import Any
 
 from r1safe.text.language import language_consistency
 from r1safe.text.think_format import parse_reply
-from r1safe.train.monitors.base import Monitor, mean
+from r1safe.train.monitors.base import Monitor, MonitorInputs, mean
 from r1safe.train.monitors.probe import Probe
 from r1safe.train.monitors.sink import MetricsSink
 
@@ -64,3 +64,8 @@ class LanguageMixingMonitor(Monitor):
             "probe_mixed_last": rows[-1] if rows else None,
             "rollout_mixed_mean": mean(rollout),
         }
+
+
+def make(cfg: Any, inputs: MonitorInputs) -> LanguageMixingMonitor | None:
+    """The language-mixing monitor when the recipe's ``monitors.language_mixing`` is on."""
+    return LanguageMixingMonitor(inputs.sink, inputs.probe, inputs.tap) if cfg.language_mixing else None

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from r1safe.train.monitors.base import Monitor, mean, pearson
+from r1safe.train.monitors.base import Monitor, MonitorInputs, mean, pearson
 from r1safe.train.monitors.probe import Probe, ProbeResult
 from r1safe.train.monitors.sink import MetricsSink
 
@@ -173,3 +173,13 @@ def hacking_curve(metrics_path: Any) -> list[dict[str, Any]]:
         for r in read_metrics(metrics_path)
         if key + "proxy_safe" in r
     ]
+
+
+def make(cfg: Any, inputs: MonitorInputs) -> RewardHackingMonitor | None:
+    """The reward-hacking monitor when it is on and the stage has a probe and a proxy to compare."""
+    rh = cfg.reward_hacking
+    if not rh.enabled or inputs.probe is None or inputs.proxy is None:
+        return None
+    return RewardHackingMonitor(
+        inputs.sink, inputs.probe, inputs.proxy, rh.judge, rh.tolerance, inputs.tap, inputs.helpful_proxy
+    )

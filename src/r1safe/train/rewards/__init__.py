@@ -28,7 +28,6 @@ from r1safe.train.rewards import (  # noqa: F401  (each module registers itself)
     over_refusal,
 )
 from r1safe.train.rewards.base import (
-    REWARD_CLASSES,
     REWARDS,
     Reward,
     check_reward_params,
@@ -36,4 +35,4 @@ from r1safe.train.rewards.base import (
     register_reward,
 )
 
-__all__ = ["REWARDS", "REWARD_CLASSES", "Reward", "check_reward_params", "completion_text", "register_reward"]
+__all__ = ["REWARDS", "Reward", "check_reward_params", "completion_text", "register_reward"]

@@ -22,7 +22,6 @@ from r1safe.registry import Registry
 RewardOutput = list[float | None]
 
 REWARDS: Registry[Reward] = Registry("reward")
-REWARD_CLASSES: dict[str, type[Reward]] = {}
 
 
 class Reward:
@@ -50,11 +49,10 @@ class Reward:
 
 
 def register_reward(name: str) -> Callable[[type[Reward]], type[Reward]]:
-    """Class decorator: register a reward class under ``name``."""
+    """Class decorator: register a reward class in :data:`REWARDS` under ``name`` (its ``name`` too)."""
 
     def decorate(cls: type[Reward]) -> type[Reward]:
         cls.name = name
-        REWARD_CLASSES[name] = cls
         REWARDS.register(name)(cls)
         return cls
 
@@ -63,9 +61,10 @@ def register_reward(name: str) -> Callable[[type[Reward]], type[Reward]]:
 
 def check_reward_params(name: str, params: dict[str, Any]) -> None:
     """Raise ``ValueError`` (one line) when ``name`` is unknown or ``params`` do not fit it."""
-    if name not in REWARD_CLASSES:
-        raise ValueError(f"unknown reward {name!r}; known: {', '.join(sorted(REWARD_CLASSES))}")
-    cls = REWARD_CLASSES[name]
+    try:
+        cls = REWARDS.get(name)
+    except ConfigError as err:
+        raise ValueError(str(err)) from None
     try:
         inspect.signature(cls).bind(**params)
     except TypeError as err:

@@ -114,9 +114,9 @@ def load_tokenizer(path: str) -> Any:
 def proxy_reward(ctx: StageContext, rewards: list[Any] | None = None, name: str = "harmlessness") -> Any:
     """The proxy reward (``harmlessness`` or ``helpfulness``) the monitors compare with the judge:
     the stage's own when it trains on one, else the gym's (None without a gym)."""
-    from r1safe.train.rewards import REWARD_CLASSES
+    from r1safe.train.rewards import REWARDS
 
-    cls = REWARD_CLASSES[name]
+    cls = REWARDS.get(name)
     for reward in rewards or []:
         if isinstance(reward, cls):
             return reward

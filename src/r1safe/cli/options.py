@@ -1,0 +1,33 @@
+"""Options the commands share, with their defaults read from the config models, so that a default
+(R1's temperature 0.6, top-p 0.95, k=4 samples, the token budgets) is written once, in the model.
+
+A command takes ``temperature: TemperatureOpt = TEMPERATURE``; ``--max-new-tokens`` defaults to
+None so that :class:`~r1safe.eval.config.EvalConfig` picks the gym's or R1's budget.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from r1safe.eval.config import GYM_MAX_NEW_TOKENS, REAL_MAX_NEW_TOKENS, EvalConfig
+
+_GENERATION = EvalConfig.model_fields["generation"].default_factory()
+
+SAMPLES: int = _GENERATION.n
+TEMPERATURE: float = _GENERATION.temperature
+TOP_P: float = _GENERATION.top_p
+SEED: int = _GENERATION.seed
+FORCE_THINK: bool = _GENERATION.force_think
+
+SamplesOpt = Annotated[int, typer.Option("--samples", "-k", help=f"Samples per prompt (R1: several; {SAMPLES}).")]
+TemperatureOpt = Annotated[float, typer.Option(help=f"Sampling temperature (R1: {TEMPERATURE}).")]
+TopPOpt = Annotated[float, typer.Option(help=f"Nucleus sampling top-p (R1: {TOP_P}).")]
+MaxNewTokensOpt = Annotated[int | None, typer.Option(
+    help=f"Token budget per reply (default: {GYM_MAX_NEW_TOKENS} on the gym, R1's {REAL_MAX_NEW_TOKENS} for "
+         "real models).")]
+SeedOpt = Annotated[int, typer.Option(help="Sampling and bootstrap seed.")]
+ForceThinkOpt = Annotated[bool, typer.Option(
+    help="Open the reply with '<think>\\n' (R1's advice); --no-force-think for non-reasoning models.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output or table.")]
