@@ -35,6 +35,24 @@ def _train(arm: str, recipe: Path, seed: int, gym: GymArtifacts, cfg: StudyConfi
             "metrics": str(result.metrics_path)}
 
 
+def finished_arm(marker: Path, digest: str, what: str) -> dict[str, Any] | None:
+    """A finished arm's record (``arm.json``), or None when there is none yet; an arm trained from
+    another gym build than ``digest`` is refused rather than mixed into this study."""
+    if not marker.is_file():
+        return None
+    info = json.loads(marker.read_text())
+    if info.get("gym", digest) != digest:
+        raise ConfigError(f"{marker}: trained from gym build {info['gym']}, but {what} uses {digest}; "
+                          "pass another --out")
+    return info
+
+
+def record_arm(marker: Path, info: dict[str, Any], digest: str) -> None:
+    """Write a finished arm's record, stamped with the gym build it was trained from."""
+    info["gym"] = digest
+    atomic_write_text(marker, json.dumps(info, indent=2))
+
+
 def train_arm(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path, done: dict[str, Any],
               say: Progress) -> dict[str, Any]:
     """Train one arm for one seed into ``out`` (the base arm is the gym's model; distill needs
@@ -96,11 +114,7 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
             label = arm if arm in BUILTIN_ARMS else Path(arm).stem
             arm_dir = out / "arms" / label / f"seed{seed}"
             marker = arm_dir / "arm.json"
-            if marker.is_file():
-                info = json.loads(marker.read_text())
-                if info.get("gym", digest) != digest:
-                    raise ConfigError(f"{marker}: trained from gym build {info['gym']}, but this study's seed {seed} "
-                                      f"uses {digest}; pass another --out")
+            if (info := finished_arm(marker, digest, f"this study's seed {seed}")) is not None:
                 done[(label, seed)] = info
                 say(f"[{label} s{seed}] done before, skipped")
                 continue
@@ -110,8 +124,7 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
             say(f"[{label} s{seed}] evaluating {info['model_dir']}")
             info.update(evaluate_arm(info["model_dir"], seed, gym, cfg, arm_dir))
             info["wall_s"] = time.perf_counter() - t_arm
-            info["gym"] = digest
-            atomic_write_text(marker, json.dumps(info, indent=2))
+            record_arm(marker, info, digest)
             done[(label, seed)] = info
     from r1safe.study.aggregate import aggregate
     from r1safe.study.report import render

@@ -24,11 +24,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-from r1safe.errors import ConfigError
 from r1safe.eval.metrics import METRICS, statistic
 from r1safe.files import atomic_write_text
 from r1safe.study.config import StudyConfig
-from r1safe.study.runner import Progress, evaluate_arm, train_arm
+from r1safe.study.runner import Progress, evaluate_arm, finished_arm, record_arm, train_arm
 from r1safe.study.table import eval_records, rows_from_records
 
 LR_SCALES = (1.0, 0.3, 0.1)
@@ -92,19 +91,14 @@ def tune(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
                 gym, digest = gyms[seed], gyms[seed].config.digest()
                 arm_dir = out / arm / f"lr_x{scale:g}" / f"seed{seed}"
                 marker = arm_dir / "arm.json"
-                if marker.is_file():
-                    info = json.loads(marker.read_text())
-                    if info.get("gym", digest) != digest:
-                        raise ConfigError(f"{marker}: trained from gym build {info['gym']}, but development seed "
-                                          f"{seed} now uses {digest}; pass another --out")
-                else:
+                info = finished_arm(marker, digest, f"development seed {seed} now")
+                if info is None:
                     arm_dir.mkdir(parents=True, exist_ok=True)
                     say(f"[tune {arm} ×{scale:g} s{seed}] training")
                     info = train_arm(arm, seed, gym, variant(cfg, arm, scale), arm_dir,
                                      {("hybrid", seed): teachers.get(seed, {})}, say)
                     info.update(evaluate_arm(info["model_dir"], seed, gym, cfg, arm_dir, splits=TUNE_SPLITS))
-                    info["gym"] = digest
-                    atomic_write_text(marker, json.dumps(info, indent=2))
+                    record_arm(marker, info, digest)
                 models.setdefault(f"{scale:g}", {})[seed] = info
                 parts.append(score(eval_records(info["eval_dir"])))
             per_scale[f"{scale:g}"] = {k: sum(p[k] for p in parts) / len(parts) for k in parts[0]}
