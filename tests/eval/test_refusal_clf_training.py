@@ -12,7 +12,7 @@ import torch
 
 from r1safe.errors import DataError
 from r1safe.eval.classifier.encoders import HashedNgramEncoder
-from r1safe.eval.judges.refusal_clf import HEAD_FORMAT, RefusalHead, extra_features
+from r1safe.eval.judges.refusal_clf import EXTRA_FEATURES, HEAD_FORMAT, RefusalHead, extra_features
 from r1safe.eval.judges.refusal_clf_data import COMPLIANCE, FULL_REFUSAL, PARTIAL_REFUSAL, load_labelled
 from r1safe.eval.judges.refusal_clf_training import HeadSettings, fit_head, predict, write_head
 
@@ -89,7 +89,14 @@ def test_trained_head_round_trips_through_its_files(tmp_path: Path, hidden: int)
     settings = HeadSettings(encoder="hashed", hidden=hidden, c=100.0)
     state = fit_head(features, labels, settings)
     assert torch.equal(state["0.weight"], fit_head(features, labels, settings)["0.weight"])  # deterministic
-    config = {"format": HEAD_FORMAT, "encoder": encoder.spec(), "max_chars": 400, "hidden": hidden, "threshold": 0.5}
+    config = {
+        "format": HEAD_FORMAT,
+        "encoder": encoder.spec(),
+        "max_chars": 400,
+        "extra_features": list(EXTRA_FEATURES),
+        "hidden": hidden,
+        "threshold": 0.5,
+    }
     write_head(state, config, tmp_path)
     head = RefusalHead(tmp_path)
     probabilities = head.probabilities(texts)
