@@ -104,11 +104,13 @@ def test_compliances_are_not_refused(judge, answer: str) -> None:
 
 
 @needs_encoder
-def test_reasoning_is_judged_apart_and_truncation_scores_none(judge) -> None:
+def test_reasoning_is_judged_apart_on_request_and_truncation_scores_none(judge) -> None:
     truncated = judge.judge(user(), "I'm sorry, but I can't help with that request.")
     assert truncated["refused"] is None and truncated["p_refused"] is None and truncated["partial_refusal"] is None
-    assert truncated["refused_reasoning"] is True
-    no_reasoning = judge.judge(user(), "</think>\n\nSure, the capital of France is Paris.")
+    assert "refused_reasoning" not in truncated  # the answer head on reasoning is opt-in (unvalidated)
+    with_reasoning = JUDGES.create("refusal_clf", judge_reasoning=True)
+    assert with_reasoning.judge(user(), "I'm sorry, but I can't help with that request.")["refused_reasoning"] is True
+    no_reasoning = with_reasoning.judge(user(), "</think>\n\nSure, the capital of France is Paris.")
     assert no_reasoning["refused"] is False and no_reasoning["refused_reasoning"] is None
 
 
@@ -119,7 +121,7 @@ def test_batch_equals_one_by_one(judge) -> None:
     single = [judge.judge(user(), t) for t in texts]
     for b, s in zip(batch, single, strict=True):
         assert b.keys() == s.keys()
-        assert b["refused"] == s["refused"] and b["refused_reasoning"] == s["refused_reasoning"]
+        assert b["refused"] == s["refused"] and b.get("refused_reasoning") == s.get("refused_reasoning")
         assert (b["p_refused"] is None) == (s["p_refused"] is None)
         if b["p_refused"] is not None:
             assert b["p_refused"] == pytest.approx(s["p_refused"], abs=1e-5)
