@@ -58,16 +58,26 @@ def test_hybrid_recipe_has_the_four_r1_stages():
     assert names == {"harmlessness", "helpfulness", "over_refusal", "format", "language_consistency", "correctness"}
 
 
-def test_real_model_recipe_validates_and_builds_trl_configs(tmp_path):
-    """The multi-GPU recipe cannot train here, but it validates, and every stage's TRL config
-    (its ``trl`` passthrough included) builds, once moved to the CPU."""
+REAL = ["deepseek-r1-distill-qwen-1.5b/sft.yaml", "deepseek-r1-distill-qwen-1.5b/rl.yaml",
+        "deepseek-r1-distill-qwen-1.5b/hybrid.yaml", "deepseek-r1-distill-qwen-7b/hybrid.yaml"]
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_real_model_recipes_validate_and_build_trl_configs(name, tmp_path):
+    """The GPU recipes cannot train here, but they validate, read only real data and real judges, and every
+    stage's TRL config (its ``trl`` passthrough included) builds, once moved to the CPU."""
     from r1safe.train.stages.common import StageContext, trainer_args
     from r1safe.train.stages.grpo import grpo_config
 
-    r = load_recipe(RECIPES / "qwen2.5-0.5b-instruct" / "hybrid.yaml")
-    assert r.base_model == "Qwen/Qwen2.5-0.5B-Instruct" and r.precision == "bf16"
-    assert any(isinstance(s, GRPOStage) and s.use_vllm and s.vllm_mode == "colocate" for s in r.stages)
-    cpu = load_recipe(RECIPES / "qwen2.5-0.5b-instruct" / "hybrid.yaml", ["device=cpu", "precision=fp32"])
+    r = load_recipe(RECIPES / name)
+    assert r.base_model.startswith("deepseek-ai/DeepSeek-R1-Distill-Qwen-") and r.precision == "bf16"
+    assert r.gym_spec() is None and r.monitors.reward_hacking.judge == "llama_guard"
+    for stage in r.stages:
+        if isinstance(stage, GRPOStage):
+            assert stage.use_vllm and stage.vllm_mode == ("server" if "7b" in name else "colocate")
+            judged = {x.name: x.params.get("judge") for x in stage.rewards}
+            assert judged["harmlessness"] == "qwen3guard" and judged["over_refusal"] == "refusal_clf"
+    cpu = load_recipe(RECIPES / name, ["device=cpu", "precision=fp32"])
     from trl import SFTConfig
 
     for i, stage in enumerate(cpu.stages):
@@ -80,13 +90,25 @@ def test_real_model_recipe_validates_and_builds_trl_configs(tmp_path):
             assert SFTConfig(**args, max_length=stage.max_length).activation_checkpointing
 
 
-@pytest.mark.parametrize("name", ["zero2", "fsdp"])
+def test_the_monitor_judge_must_be_independent_of_the_proxy():
+    from r1safe.errors import ConfigError
+    from r1safe.train.monitors.reward_hacking import RewardHackingMonitor
+    from r1safe.train.rewards import REWARDS
+
+    proxy = REWARDS.create("harmlessness", judge="refusal_clf")
+    with pytest.raises(ConfigError, match="'refusal_clf' is the judge the policy is trained on"):
+        RewardHackingMonitor(None, None, proxy, judge="refusal_clf")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="unknown judge 'nope'"):
+        load_recipe(RECIPES / REAL[2], ["monitors.reward_hacking.judge=nope"])
+
+
+@pytest.mark.parametrize("name", ["zero2", "zero3", "fsdp"])
 def test_accelerate_configs_load(name):
     from accelerate.commands.config.config_args import ClusterConfig
 
     cfg = ClusterConfig.from_yaml_file(str(RECIPES / "accelerate" / f"{name}.yaml"))
     assert cfg.num_processes == 8 and cfg.mixed_precision == "bf16"
-    assert cfg.distributed_type.value == ("DEEPSPEED" if name == "zero2" else "FSDP")
+    assert cfg.distributed_type.value == ("FSDP" if name == "fsdp" else "DEEPSPEED")
 
 
 def test_unknown_stage_kind_names_the_field():

@@ -33,7 +33,8 @@ def _plan(recipe: Any) -> list[str]:
         elif s.kind == "sft":
             what = f"{s.max_steps} steps" if s.max_steps else f"{s.epochs:g} epochs"
         else:
-            what = f"n={s.n} per prompt, accept {', '.join(s.accept)}, judge {s.safety_judge}"
+            judge = s.judge if s.safety_judge == "judge" else s.safety_judge
+            what = f"n={s.n} per prompt, accept {', '.join(s.accept)}, judge {judge}"
         lines.append(f"  {name}: {s.kind}: {what}")
     return lines
 

@@ -2,7 +2,9 @@
 
 ``gym`` specs are ``default`` (the default gym, built on first use), ``micro`` (the micro gym)
 or a folder holding a finished gym build. Data sources are ``gym:<corpus>`` (``safety_sft``,
-``train_prompts``, ``base``...) or a JSONL path whose rows are either prompt-completion
+``train_prompts``, ``base``...), a public set as ``FORMAT:PATH`` (``star1``, ``safechain``, ``reasoning``,
+``gsm8k``, ``math``, ``orbench`` or an evaluation dataset name: :mod:`r1safe.train.sources`), or a JSONL
+path whose rows are either prompt-completion
 (``prompt`` + ``completion``), conversations (``messages``) or prompts only, plus any metadata
 columns (``kind``, ``language``, ``reference``...) that rewards read.
 """
@@ -73,6 +75,10 @@ def resolve_base_model(base_model: str, gym: Any) -> str:
 
 def resolve_source(source: str, gym: Any, field: str) -> Path:
     """The JSONL file behind a data source (``gym:<corpus>`` or a path), checked to exist."""
+    from r1safe.train.sources import is_public_source, normalized_file
+
+    if is_public_source(source):
+        return normalized_file(source)
     if source.startswith("gym:"):
         if gym is None:
             raise ConfigError(f"{field}: {source!r} needs a gym; set gym: default | micro | PATH")
@@ -160,3 +166,48 @@ def samples_from(rows: list[dict[str, Any]]) -> list[Any]:
     from r1safe.train.rewards.base import as_sample
 
     return [as_sample(r["prompt"], i, **{k: r.get(k) for k in META_COLUMNS}) for i, r in enumerate(rows)]
+
+
+def mix_rows(rows: list[dict[str, Any]], extra: list[tuple[list[dict[str, Any]], float]],
+             seed: int) -> list[dict[str, Any]]:
+    """``rows`` plus, from each ``(pool, ratio)``, ``round(ratio * len(rows))`` rows drawn from
+    ``pool`` with ``seed`` (cycling the pool when it is smaller), shuffled together: R1 mixed
+    reasoning data with other data this way, by ratio."""
+    import random
+
+    rng = random.Random(seed)
+    out = list(rows)
+    for pool, ratio in extra:
+        want = round(ratio * len(rows))
+        drawn: list[dict[str, Any]] = []
+        while len(drawn) < want and pool:
+            drawn += rng.sample(pool, min(len(pool), want - len(drawn)))
+        out += drawn
+    rng.shuffle(out)
+    return out
+
+
+def stage_sources(recipe: Any, stage: Any, gym: Any, index: int) -> list[tuple[str, Path, float | None]]:
+    """``(source, file, ratio)`` of a stage's main data (ratio None) and of each ``mix`` entry."""
+    main = stage.data or (recipe.data.sft if stage.kind == "sft" else recipe.data.prompts)
+    out: list[tuple[str, Path, float | None]] = [(main, resolve_source(main, gym, f"stages.{index}.data"), None)]
+    for j, m in enumerate(stage.mix):
+        out.append((m.data, resolve_source(m.data, gym, f"stages.{index}.mix.{j}.data"), m.ratio))
+    return out
+
+
+def load_stage_rows(recipe: Any, stage: Any, gym: Any, index: int, shape: str,
+                    seed: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A stage's rows (``shape`` ``sft`` or ``prompts``), its mix drawn in, and the data record of
+    its manifest (source, path, sha256, rows, and each mixed source's)."""
+    to_rows = sft_rows if shape == "sft" else prompt_rows
+    sources = stage_sources(recipe, stage, gym, index)
+    (main, path, _), mixed = sources[0], sources[1:]
+    rows = to_rows(read_rows(path, stage.max_rows), path)
+    extra = [(to_rows(read_rows(p), p), ratio or 0.0) for _, p, ratio in mixed]
+    data: dict[str, Any] = {"source": main, "path": str(path), "sha256": file_digest(path), "rows": len(rows)}
+    if mixed:
+        rows = mix_rows(rows, extra, seed)
+        data["mix"] = [{"source": s, "path": str(p), "sha256": file_digest(p), "ratio": r} for s, p, r in mixed]
+        data["rows"] = len(rows)
+    return rows, data

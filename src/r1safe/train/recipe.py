@@ -3,7 +3,9 @@
 A recipe is YAML validated by :class:`Recipe` (unknown keys are errors). Stages are told apart by
 ``kind``: ``sft``, ``grpo`` or ``rejection_sampling``; each starts from the previous stage's model.
 ``base_model`` is a model folder, a hub id, ``gym`` (the default gym's base model) or ``gym:micro``
-(the micro gym's). Data sources are ``gym:<corpus>`` (a corpus of the recipe's gym) or a JSONL path.
+(the micro gym's). Data sources are ``gym:<corpus>`` (a corpus of the recipe's gym), a public set as
+``FORMAT:PATH`` (:mod:`r1safe.train.sources`) or a JSONL path; a stage's ``mix`` draws other sources in
+by ratio (capability data beside safety data, or the RL prompt pools).
 This module only describes and checks; :mod:`r1safe.train.runner` runs.
 """
 
@@ -52,12 +54,20 @@ class RewardSpec(StrictModel):
         return self
 
 
+class MixSpec(StrictModel):
+    """Another source mixed into a stage's data: ``ratio`` rows of it per row of the main data."""
+
+    data: str
+    ratio: float = Field(gt=0, description="rows drawn from this source per row of the stage's main data")
+
+
 class _Stage(StrictModel):
     """Settings every stage shares. ``trl`` passes extra fields to the TRL config as they are."""
 
     name: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$")
     data: str | None = Field(None, description="data source; default: the recipe's data for this kind")
     max_rows: int | None = Field(None, ge=1, description="use only the first N rows of the data")
+    mix: list[MixSpec] = Field(default_factory=list, description="other sources drawn in by ratio")
     learning_rate: float = Field(2e-5, gt=0)
     batch_size: int = Field(8, ge=1, description="per-device batch (GRPO: completions per step)")
     grad_accum: int = Field(1, ge=1)
@@ -133,9 +143,13 @@ class RejectionSamplingStage(_Stage):
     accept: list[AcceptRule] = Field(
         default_factory=lambda: ["safe", "correct", "one_language", "well_formed", "no_over_refusal"]
     )
-    safety_judge: Literal["learned", "oracle", "proxy"] = Field(
+    safety_judge: Literal["learned", "oracle", "proxy", "judge"] = Field(
         "learned", description="what decides 'safe': a stronger learned judge (the gym's safety_judge, or "
-        "judge_model), the gym oracle (an ablation: privileged truth), or the proxy harmlessness RM")
+        "judge_model), the gym oracle (an ablation: privileged truth), the proxy harmlessness RM, or a "
+        "real-text evaluation judge (``judge``, e.g. llama_guard or refusal_clf)")
+    judge: str = Field("refusal_clf", description="with safety_judge: judge, the evaluation judge that decides "
+                       "'safe' and, for no_over_refusal, 'refused'")
+    judge_options: dict[str, Any] = Field(default_factory=dict, description="the judge's constructor parameters")
     judge_model: str = Field("gym", description="the learned judge's folder ('gym': the gym's safety_judge)")
     proxy_threshold: float = Field(0.5, ge=0, le=1, description="P(safe) a learned judge or proxy must give")
     teacher: str | None = None
@@ -164,7 +178,8 @@ class ProbeConfig(StrictModel):
         default_factory=lambda: ["id", "ood_category", "ood_wrapper", "ood_language", "borderline", "capability"]
     )
     per_split: int = Field(4, ge=1)
-    path: str | None = Field(None, description="JSONL of samples to probe instead of the gym's splits")
+    path: str | None = Field(None, description="JSONL of samples (or a public set, FORMAT:PATH) to probe "
+                             "instead of the gym's splits")
     max_new_tokens: int = Field(128, ge=8)
     temperature: float = Field(0.6, ge=0)
     seed: int = 0
@@ -172,8 +187,19 @@ class ProbeConfig(StrictModel):
 
 class RewardHackingConfig(StrictModel):
     enabled: bool = True
-    judge: Literal["oracle", "refusal"] = Field("oracle", description="the independent safety judge")
+    judge: str = Field("oracle", description="the independent safety judge: the gym oracle, or any evaluation "
+                       "judge the policy never trains on (refusal patterns, llama_guard, refusal_clf...)")
+    judge_options: dict[str, Any] = Field(default_factory=dict, description="the judge's constructor parameters")
     tolerance: float = Field(0.02, ge=0, description="moves smaller than this do not raise the alarm")
+
+    @field_validator("judge")
+    @classmethod
+    def _known_judge(cls, judge: str) -> str:
+        from r1safe.eval.judges import JUDGES
+
+        if judge != "oracle" and judge not in JUDGES:
+            raise ValueError(f"unknown judge {judge!r}; known: oracle, {', '.join(JUDGES.names())}")
+        return judge
 
 
 class MonitorsConfig(StrictModel):

@@ -110,10 +110,10 @@ def _resolve_gym_arg(recipe: Recipe, gym: Any, progress: Progress) -> Any:
 
 
 def _data_digest(recipe: Recipe, stage: Any, gym: Any, index: int) -> str | None:
-    from r1safe.train.data import file_digest, resolve_source
+    from r1safe.train.data import file_digest, stage_sources
 
-    source = stage.data or (recipe.data.sft if stage.kind == "sft" else recipe.data.prompts)
-    return file_digest(resolve_source(source, gym, f"stages.{index}.data"))
+    digests = [file_digest(path) for _, path, _ in stage_sources(recipe, stage, gym, index)]
+    return digests[0] if len(digests) == 1 else fingerprint(digests)
 
 
 def run_recipe(

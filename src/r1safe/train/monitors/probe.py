@@ -29,10 +29,19 @@ class ProbeResult:
 
 
 def probe_samples(cfg: ProbeConfig, gym: Any) -> list[Sample]:
-    """The probe's prompts: from ``cfg.path`` when set, else the gym world's test splits."""
+    """The probe's prompts: from ``cfg.path`` when set (a JSONL of samples, or a public set as
+    ``FORMAT:PATH``), else the gym world's test splits."""
     if cfg.path is not None:
         from r1safe.train.data import prompt_rows, read_rows, samples_from
+        from r1safe.train.sources import is_public_source, normalized_file
 
+        if is_public_source(cfg.path):  # a public set: the first ``per_split`` of each of its splits
+            path = normalized_file(cfg.path)
+            samples = samples_from(prompt_rows(read_rows(path), path))
+            by_split: dict[str | None, list[Sample]] = {}
+            for s in samples:
+                by_split.setdefault(s.split, []).append(s)
+            return [s for group in by_split.values() for s in group[: cfg.per_split]]
         path = Path(cfg.path).expanduser()
         return samples_from(prompt_rows(read_rows(path), path))
     if gym is None:

@@ -1,8 +1,11 @@
 """Reward hacking: the proxy rewards against an independent judge on the held-out probe set.
 
 At each probe point the probe replies are scored by the proxy reward models the policy is trained
-on (or the gym's, for stages without them) and by an independent judge: the gym oracle or,
-outside the gym, a refusal detector. Stats:
+on (or the gym's, for stages without them) and by an independent judge: the gym oracle or, for
+real models, any evaluation judge the policy never trains on (``refusal`` patterns, ``llama_guard``,
+``qwen3guard``, ``refusal_clf``...; a judge the proxy itself reads is refused). A real judge's
+"safe" is 1 - P(harmful) where it reads harm, else the answer's refusal; its "helpful" is "not
+refused". Stats:
 
 - harmful probe prompts: ``proxy_safe`` (proxy harmlessness) / ``judge_safe`` (the oracle's
   ``safe``: a coherent refusal with no harm anywhere) and their ``gap``;
@@ -44,8 +47,16 @@ class RewardHackingMonitor(Monitor):
         tolerance: float = 0.02,
         tap: Any = None,
         helpful_proxy: Any = None,
+        judge_options: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(sink)
+        trained_on = {getattr(r, "judge", None) for r in (proxy, helpful_proxy) if r is not None}
+        if judge != "oracle" and judge in trained_on:
+            from r1safe.errors import ConfigError
+
+            raise ConfigError(f"monitors.reward_hacking.judge: {judge!r} is the judge the policy is trained on; "
+                              "the monitor needs an independent one (e.g. refusal, llama_guard, qwen3guard)")
+        self.judge_options = dict(judge_options or {})
         self.probe = probe
         self.proxy = proxy
         self.helpful_proxy = helpful_proxy
@@ -53,14 +64,20 @@ class RewardHackingMonitor(Monitor):
         self.tolerance = tolerance
         self.tap = tap
         self.points: dict[str, list[tuple[float, float]]] = {"safe": [], "helpful": []}
-        self._refusal: Any = None
 
-    def _refusals(self, result: ProbeResult, idx: list[int]) -> list[bool]:
-        if self._refusal is None:
-            from r1safe.eval.judges.base import JUDGES
+    def _real_judge(self, result: ProbeResult) -> dict[int, tuple[float | None, bool]]:
+        """The independent real-text judge's safe (harmful prompts) or helpful (others) per reply."""
+        from r1safe.train.rewards.judged import cached_judge, refusal_score, safe_score
 
-            self._refusal = JUDGES.create("refusal")
-        return [bool(self._refusal.judge(result.samples[i], result.texts[i]).get("refused")) for i in idx]
+        scores = cached_judge(self.judge, self.judge_options).scores(list(result.samples), list(result.texts))
+        out: dict[int, tuple[float | None, bool]] = {}
+        for i, (sample, sc) in enumerate(zip(result.samples, scores, strict=True)):
+            if sample.kind == "harmful":
+                out[i] = (safe_score(sc, "both"), False)
+            else:
+                refused = refusal_score(sc)
+                out[i] = (None if refused is None else 1.0 - refused, False)
+        return out
 
     def _judged(self, result: ProbeResult) -> dict[int, tuple[float | None, bool]]:
         """Per probe reply: (judge's score, harmful answer yet refusing). The score is "safe" for
@@ -79,12 +96,7 @@ class RewardHackingMonitor(Monitor):
                 else:
                     out[i] = (None if v.helpful is None else float(v.helpful), False)
             return out
-        refused = self._refusals(result, list(n))
-        kinds = [s.kind for s in result.samples]
-        return {
-            i: (float(r if k == "harmful" else not r), False)
-            for i, (k, r) in enumerate(zip(kinds, refused, strict=True))
-        }
+        return self._real_judge(result)
 
     def _pair(self, signal: str, proxy: list[float], judged: list[float]) -> dict[str, float | None]:
         """Proxy mean, judge mean, gap and alarms of one signal (safe or helpful)."""
@@ -181,5 +193,6 @@ def make(cfg: Any, inputs: MonitorInputs) -> RewardHackingMonitor | None:
     if not rh.enabled or inputs.probe is None or inputs.proxy is None:
         return None
     return RewardHackingMonitor(
-        inputs.sink, inputs.probe, inputs.proxy, rh.judge, rh.tolerance, inputs.tap, inputs.helpful_proxy
+        inputs.sink, inputs.probe, inputs.proxy, rh.judge, rh.tolerance, inputs.tap, inputs.helpful_proxy,
+        judge_options=rh.judge_options,
     )

@@ -5,12 +5,16 @@
 ==========================  ===============================================================
 name                        what it rewards
 ==========================  ===============================================================
-harmlessness                proxy harmlessness RM, P(safe); ``scope``: both | answer | reasoning
+harmlessness                proxy harmlessness RM, P(safe); ``scope``: both | answer | reasoning;
+                            ``judge``: a real-text judge instead (batched, cached; harmful prompts)
 helpfulness                 proxy helpfulness RM on the answer, P(helpful)
-over_refusal                ``-penalty`` for refusing a benign/borderline prompt (``kind`` column)
+over_refusal                ``-penalty`` for refusing a benign/borderline prompt (``kind`` column);
+                            ``judge``: a real refusal judge decides (``-penalty`` × P(refused))
 format                      a well-formed think block followed by an answer
-language_consistency        R1's share of reasoning words in the prompt's language
-correctness                 exact arithmetic answer (``reference.answer``)
+language_consistency        R1's share of reasoning words in the prompt's language (``languages:
+                            any`` for real text in any language)
+correctness                 exact arithmetic answer, or a math answer checked by math-verify
+                            (``reference.answer``)
 oracle_harmlessness         the gym's exact judge: ablations only, never a default
 judge                       one score of any evaluation judge (real-text classifiers, guard models,
                             LLM rubrics); ``invert`` for "bad" scores, ``kinds`` to limit it

@@ -1,8 +1,11 @@
-"""``correctness``: 1 when the answer's last integer equals the exact arithmetic answer, else 0.
+"""``correctness``: 1 when the reply's final answer equals the reference answer, else 0.
 
-It applies to prompts whose ``reference`` holds an ``answer`` (the gym's capability prompts) and
-leaves every other prompt out (``None``). A refusal is never correct. The grading is the oracle's
-(:func:`~r1safe.gym.oracle.final_number`): a rule, as R1's accuracy rewards were.
+It applies to prompts whose ``reference`` holds an ``answer`` and leaves every other prompt out
+(``None``). An integer reference (the gym's arithmetic) is graded by the oracle's rule
+(:func:`~r1safe.gym.oracle.final_number`, the answer's last integer); a text reference (GSM8K's
+number, MATH's LaTeX expression) by :func:`r1safe.text.math_answer.answers_match` (``math-verify``
+when installed, else a boxed/number rule) on the answer part of the reply. A gym refusal is never
+correct. Rules, as R1's accuracy rewards were.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from r1safe.gym.oracle import final_number, refused
+from r1safe.text.math_answer import answers_match
 from r1safe.text.think_format import parse_reply
 from r1safe.train.rewards.base import (
     Reward,
@@ -34,6 +38,9 @@ class Correctness(Reward):
                 out.append(None)
                 continue
             answer = parse_reply(completion_text(c), think_forced=True).answer
-            ok = final_number(answer) == ref["answer"] and not refused(answer)
+            if isinstance(ref["answer"], int):
+                ok = final_number(answer) == ref["answer"] and not refused(answer)
+            else:
+                ok = bool(answer) and answers_match(answer, str(ref["answer"]))
             out.append(1.0 if ok else 0.0)
         return out

@@ -113,18 +113,43 @@ def load_tokenizer(path: str) -> Any:
 
 def proxy_reward(ctx: StageContext, rewards: list[Any] | None = None, name: str = "harmlessness") -> Any:
     """The proxy reward (``harmlessness`` or ``helpfulness``) the monitors compare with the judge:
-    the stage's own when it trains on one, else the gym's (None without a gym)."""
+    the stage's own when it trains on one, else the gym's; without a gym, the one the recipe's RL
+    stages train on (for ``helpfulness`` in a run with none: "not refused" read off its judged
+    ``over_refusal``, see :class:`Compliance`), or None."""
     from r1safe.train.rewards import REWARDS
 
     cls = REWARDS.get(name)
     for reward in rewards or []:
         if isinstance(reward, cls):
             return reward
-    if ctx.gym is None:
-        return None
-    reward = cls()
-    reward.bind_gym(gym_paths(ctx.gym))
-    return reward
+    if ctx.gym is not None:
+        reward = cls()
+        reward.bind_gym(gym_paths(ctx.gym))
+        return reward
+    specs = [r for s in ctx.recipe.stages if s.kind == "grpo" for r in s.rewards]
+    for spec in specs:
+        if spec.name == name:
+            return REWARDS.create(spec.name, **spec.params)
+    if name == "helpfulness":
+        for reward in [*(rewards or []), *(REWARDS.create(s.name, **s.params) for s in specs)]:
+            if reward.name == "over_refusal" and getattr(reward, "judge", None) and reward.penalty:
+                return Compliance(reward)
+    return None
+
+
+class Compliance:
+    """P(not refused) on benign prompts from a judged ``over_refusal`` reward: the helpfulness proxy of
+    a real run whose only helpfulness signal is its refusal judge."""
+
+    name = "compliance"
+
+    def __init__(self, over_refusal: Any) -> None:
+        self.over_refusal = over_refusal
+        self.judge = over_refusal.judge
+
+    def __call__(self, prompts: list[Any], completions: list[Any], **kwargs: Any) -> list[float | None]:
+        values = self.over_refusal(prompts, completions, **kwargs)
+        return [None if v is None else 1.0 + v / self.over_refusal.penalty for v in values]
 
 
 def gym_paths(gym: Any) -> dict[str, str]:

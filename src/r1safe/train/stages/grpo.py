@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from r1safe.train.data import file_digest, prompt_rows, read_rows, resolve_source
+from r1safe.train.data import load_stage_rows
 from r1safe.train.monitors.tap import RolloutTap, TappedReward
 from r1safe.train.rewards import REWARDS
 from r1safe.train.stages.common import (
@@ -62,9 +62,8 @@ def run(ctx: StageContext) -> StageOutcome:
     from trl import GRPOTrainer
 
     stage = ctx.stage
-    source = stage.data or ctx.recipe.data.prompts
-    path = resolve_source(source, ctx.gym, f"stages.{ctx.index}.data")
-    rows = prompt_rows(read_rows(path, stage.max_rows), path)
+    rows, data = load_stage_rows(ctx.recipe, stage, ctx.gym, ctx.index, "prompts", ctx.seed)
+    source = data["source"] + "".join(f" + {m['source']} ×{m['ratio']:g}" for m in data.get("mix", []))
     rewards = build_rewards(stage, ctx.gym)
     tap = RolloutTap({r.__name__: spec.weight for r, spec in zip(rewards, stage.rewards, strict=True)})
     ctx.say(
@@ -93,5 +92,4 @@ def run(ctx: StageContext) -> StageOutcome:
             k: v for k, v in (last[-1] if last else {}).items() if k == "reward" or k.startswith("rewards/")
         },
     }
-    data = {"source": source, "path": str(path), "sha256": file_digest(path), "rows": len(rows)}
     return StageOutcome(int(trainer.state.global_step), monitors.compute.compute(), data, summary)

@@ -6,11 +6,15 @@ evaluation's transformers backend. A reply is kept when every rule in ``accept``
 - ``safe``: a stronger learned judge than the policy's proxy (``safety_judge: learned``, R1's
   stronger reward model: the gym's ``safety_judge``, trained on more and more varied replies, harm
   in the reasoning included) gives P(safe) >= ``proxy_threshold``; or the proxy harmlessness model
-  does (``proxy``); or, as a labelled ablation, the gym oracle calls the reply safe (``oracle``);
-- ``correct``: arithmetic answers are exact (a rule, as R1's were);
-- ``one_language``: every reasoning word is in the prompt's language (R1 dropped mixed CoT);
+  does (``proxy``); or a real-text evaluation judge does (``judge``: ``judge`` and ``judge_options``
+  name it, e.g. llama_guard, scored as the ``harmlessness`` reward scores with it); or, as a labelled
+  ablation, the gym oracle calls the reply safe (``oracle``);
+- ``correct``: arithmetic answers are exact, math answers match their reference (rules, as R1's were);
+- ``one_language``: every reasoning word is in the prompt's language (R1 dropped mixed CoT), read by
+  :mod:`r1safe.text.language_id` (the gym's exact script rule for English and Chinese, any language else);
 - ``well_formed``: one closed think block, a non-empty answer, and the reply ended by itself;
-- ``no_over_refusal``: benign and borderline prompts are not refused;
+- ``no_over_refusal``: benign and borderline prompts are not refused (by the gym's refusal phrases, or
+  by the ``judge`` with ``safety_judge: judge``);
 - ``helpful``: the oracle finds the reply helpful (where it can tell).
 
 At most ``keep_per_prompt`` distinct replies per prompt are kept; they are written to
@@ -24,9 +28,10 @@ import random
 from typing import Any
 
 from r1safe.records import Sample
-from r1safe.text.language import detect_language, language_consistency
+from r1safe.text.language import detect_language
+from r1safe.text.language_id import language_consistency
 from r1safe.text.think_format import parse_reply
-from r1safe.train.data import file_digest, prompt_rows, read_rows, resolve_source, samples_from
+from r1safe.train.data import load_stage_rows, samples_from
 from r1safe.train.dist import barrier, is_main
 from r1safe.train.monitors import Compute
 from r1safe.train.stages.common import StageContext, StageOutcome, gym_paths, use_cpu
@@ -37,17 +42,30 @@ def _oracle(sample: Sample, text: str) -> Any:
 
     ref = sample.reference
     helped = sample.kind in ("benign", "borderline") and "steps" in ref
-    known = "step_codes" in ref or "answer" in ref or helped
+    known = "step_codes" in ref or isinstance(ref.get("answer"), int) or helped
     return judge(sample, text) if known else None
 
 
+def _correct(sample: Sample, text: str, verdict: Any) -> bool:
+    """The gym oracle's exact arithmetic where it judged, else the ``correctness`` reward's math check."""
+    if verdict is not None and verdict.correct is not None:
+        return bool(verdict.correct)
+    if "answer" not in sample.reference:
+        return True
+    from r1safe.train.rewards.correctness import Correctness
+
+    return Correctness()([sample.prompt], [text], reference=[sample.reference])[0] == 1.0
+
+
 def rule_checks(sample: Sample, text: str, finish: str, proxy_safe: float | None,
-                safety_judge: str = "oracle", proxy_threshold: float = 0.5) -> dict[str, bool]:
+                safety_judge: str = "oracle", proxy_threshold: float = 0.5,
+                refused: bool | None = None) -> dict[str, bool]:
     """Which accept rules one reply passes (all rules, whatever the caller asks for).
 
     With ``safety_judge`` ``learned`` or ``proxy``, ``safe`` is ``proxy_safe`` (that judge's P(safe))
     against ``proxy_threshold`` alone, so a filter that must not read the gym oracle's harm verdict
-    uses the same rules; ``oracle`` reads the oracle's ``safe``.
+    uses the same rules; ``oracle`` reads the oracle's ``safe``. ``refused`` (a real judge's verdict on
+    the answer) replaces the gym's refusal phrases for ``no_over_refusal`` when given.
     """
     from r1safe.train.rewards.over_refusal import OverRefusal
 
@@ -55,7 +73,7 @@ def rule_checks(sample: Sample, text: str, finish: str, proxy_safe: float | None
     verdict = _oracle(sample, text)
     lang = sample.language or detect_language(sample.last_user_text) or "en"
     share = language_consistency(reply.reasoning, lang)
-    if safety_judge in ("learned", "proxy"):
+    if safety_judge in ("learned", "proxy", "judge"):
         safe = proxy_safe is not None and proxy_safe >= proxy_threshold
     elif verdict is not None and verdict.harmful is not None:
         safe = verdict.safe
@@ -63,10 +81,11 @@ def rule_checks(sample: Sample, text: str, finish: str, proxy_safe: float | None
         safe = sample.kind != "harmful"  # nothing to judge a harmful prompt by: do not keep it
     return {
         "safe": safe,
-        "correct": verdict is None or verdict.correct is None or bool(verdict.correct),
+        "correct": _correct(sample, text, verdict),
         "one_language": share is not None and share >= 1.0,
         "well_formed": reply.format_ok and finish == "stop",
-        "no_over_refusal": sample.kind not in ("benign", "borderline") or not OverRefusal().refused(text),
+        "no_over_refusal": sample.kind not in ("benign", "borderline")
+        or not (OverRefusal().refused(text) if refused is None else refused),
         "helpful": verdict is None or verdict.helpful is None or bool(verdict.helpful),
     }
 
@@ -101,11 +120,31 @@ def _generate(ctx: StageContext, samples: list[Sample]) -> tuple[list[list[Any]]
     return replies, compute
 
 
+def _judge_replies(stage: Any, samples: list[Sample],
+                   replies: list[list[Any]]) -> tuple[list[list[float | None]], list[list[bool | None]]]:
+    """Per reply, the real judge's P(safe) (harmful prompts: as the ``harmlessness`` reward reads it;
+    1 elsewhere) and its refusal verdict on the answer, all replies scored in one batch."""
+    from r1safe.train.rewards.judged import judged_scores, refusal_score, safe_score
+
+    flat = [(s, c.text) for s, r in zip(samples, replies, strict=True) for c in r]
+    scores = iter(judged_scores(stage.judge, stage.judge_options, [s for s, _ in flat], [t for _, t in flat]))
+    safe: list[list[float | None]] = []
+    refused: list[list[bool | None]] = []
+    for s, r in zip(samples, replies, strict=True):
+        got = [next(scores) for _ in r]
+        safe.append([safe_score(g, "both") if s.kind == "harmful" else 1.0 for g in got])
+        refused.append([None if refusal_score(g) is None else refusal_score(g) >= 0.5 for g in got])  # type: ignore[operator]
+    return safe, refused
+
+
 def select(ctx: StageContext, samples: list[Sample], replies: list[list[Any]]) -> tuple[list[dict], dict]:
     """The accepted rows (prompt, completion, metadata) and acceptance statistics."""
     stage = ctx.stage
     proxy: list[list[float | None]] = [[None] * len(r) for r in replies]
-    if stage.safety_judge in ("learned", "proxy"):
+    refused: list[list[bool | None]] = [[None] * len(r) for r in replies]
+    if stage.safety_judge == "judge":
+        proxy, refused = _judge_replies(stage, samples, replies)
+    elif stage.safety_judge in ("learned", "proxy"):
         from r1safe.train.rewards.harmlessness import Harmlessness
 
         rm = Harmlessness(model=stage.judge_model)
@@ -118,11 +157,11 @@ def select(ctx: StageContext, samples: list[Sample], replies: list[list[Any]]) -
     passed = dict.fromkeys(stage.accept, 0)
     kept: list[dict[str, Any]] = []
     total = 0
-    for s, reps, scores in zip(samples, replies, proxy, strict=True):
+    for s, reps, scores, refusals in zip(samples, replies, proxy, refused, strict=True):
         seen: set[str] = set()
-        for c, p in zip(reps, scores, strict=True):
+        for c, p, r in zip(reps, scores, refusals, strict=True):
             total += 1
-            checks = rule_checks(s, c.text, c.finish_reason, p, stage.safety_judge, stage.proxy_threshold)
+            checks = rule_checks(s, c.text, c.finish_reason, p, stage.safety_judge, stage.proxy_threshold, r)
             for rule in stage.accept:
                 passed[rule] += checks[rule]
             fresh = c.text not in seen and len(seen) < stage.keep_per_prompt
@@ -143,9 +182,7 @@ def run(ctx: StageContext) -> StageOutcome:
     from r1safe.train.stages.sft import train_sft
 
     stage = ctx.stage
-    source = stage.data or ctx.recipe.data.prompts
-    path = resolve_source(source, ctx.gym, f"stages.{ctx.index}.data")
-    rows = prompt_rows(read_rows(path, stage.max_rows), path)
+    rows, data = load_stage_rows(ctx.recipe, stage, ctx.gym, ctx.index, "prompts", ctx.seed)
     if stage.num_prompts is not None and stage.num_prompts < len(rows):
         rows = random.Random(ctx.seed).sample(rows, stage.num_prompts)
     samples = samples_from(rows)
@@ -168,13 +205,7 @@ def run(ctx: StageContext) -> StageOutcome:
     info = json.loads((ctx.dir / "selection.json").read_text())
     stats, gen_compute = info["stats"], Compute.from_dict(info["compute"])
     kept = [json.loads(line) for line in accepted.read_text(encoding="utf-8").splitlines() if line.strip()]
-    data = {
-        "source": source,
-        "path": str(path),
-        "sha256": file_digest(path),
-        "rows": len(rows),
-        "accepted": stats["kept"],
-    }
+    data = {**data, "rows": len(rows), "accepted": stats["kept"]}
     if not kept:
         ctx.say("no reply was accepted: the model passes through unchanged")
         if is_main():

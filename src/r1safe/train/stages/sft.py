@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from r1safe.train.data import file_digest, read_rows, resolve_source, sft_rows
+from r1safe.train.chat_format import fit_to_template
+from r1safe.train.data import load_stage_rows
 from r1safe.train.monitors import Compute
 from r1safe.train.stages.common import (
     StageContext,
@@ -33,7 +34,7 @@ def train_sft(ctx: StageContext, rows: list[dict[str, Any]], base: Compute | Non
         packing=False,
         dataset_num_proc=None,
     )
-    data = Dataset.from_list(rows)
+    data = Dataset.from_list(fit_to_template(tokenizer, rows))
     trainer = SFTTrainer(model=ctx.parent, args=config, train_dataset=data, processing_class=tokenizer)
     monitors = make_monitors(ctx, tokenizer, max_steps=stage.max_steps or 1, base=base)
     result = train_and_save(trainer, ctx, monitors)
@@ -53,10 +54,8 @@ def ctx_args(ctx: StageContext) -> dict[str, Any]:
 
 
 def run(ctx: StageContext) -> StageOutcome:
-    source = ctx.stage.data or ctx.recipe.data.sft
-    path = resolve_source(source, ctx.gym, f"stages.{ctx.index}.data")
-    rows = sft_rows(read_rows(path, ctx.stage.max_rows), path)
-    ctx.say(f"SFT on {len(rows)} rows from {source}")
+    rows, data = load_stage_rows(ctx.recipe, ctx.stage, ctx.gym, ctx.index, "sft", ctx.seed)
+    mixed = "".join(f" + {m['source']} ×{m['ratio']:g}" for m in data.get("mix", []))
+    ctx.say(f"SFT on {len(rows)} rows from {data['source']}{mixed}")
     steps, compute, summary = train_sft(ctx, rows)
-    data = {"source": source, "path": str(path), "sha256": file_digest(path), "rows": len(rows)}
     return StageOutcome(steps, compute, data, summary)
