@@ -3,14 +3,14 @@ from r1safe.gym.world import TEST_SPLITS, WorldConfig, build_world, train_prompt
 
 
 def test_world_is_deterministic_per_seed():
-    a, b = build_world(WorldConfig(seed=3)), build_world(WorldConfig(seed=3))
+    a, b = build_world(WorldConfig(draw_seed=3)), build_world(WorldConfig(draw_seed=3))
     for name in TEST_SPLITS:
         assert [s.model_dump() for s in a.splits[name]] == [s.model_dump() for s in b.splits[name]]
     assert [s.id for s in train_prompts(a, 50, 1)] == [s.id for s in train_prompts(b, 50, 1)]
 
 
 def test_seeds_draw_different_heldout_sets():
-    draws = {tuple(build_world(WorldConfig(seed=s)).heldout_categories) for s in range(6)}
+    draws = {tuple(build_world(WorldConfig(draw_seed=s)).heldout_categories) for s in range(6)}
     assert len(draws) > 1
 
 
@@ -25,7 +25,7 @@ def test_world_has_the_issue_shape():
 
 
 def test_no_heldout_category_wrapper_language_or_turns_leak_into_train():
-    world = build_world(WorldConfig(seed=1))
+    world = build_world(WorldConfig(draw_seed=1))
     train = train_prompts(world, 600, 0)
     assert {s.category for s in train if s.kind == "harmful"} <= set(world.seen_categories)
     assert not {s.wrapper for s in train} & set(world.heldout_wrappers)

@@ -57,7 +57,7 @@ def show(
     from r1safe.gym.render import render_completion
     from r1safe.gym.world import WorldConfig, build_world, train_prompts
 
-    world = build_world(WorldConfig(seed=seed))
+    world = build_world(WorldConfig(draw_seed=seed))
     samples = train_prompts(world, max(n, 1), seed) if split == "train" else world.split(split)
     console = Console()
     for s in samples[:n]:

@@ -41,7 +41,8 @@ class GymConfig(StrictModel):
     model: TinyModelConfig = Field(default_factory=TinyModelConfig)
 
     def digest(self) -> str:
-        payload = json.dumps({"format": GYM_FORMAT, **self.model_dump(mode="json")}, sort_keys=True)
+        # by alias: the world's draw_seed hashes under its old name "seed", so builds keep their folders
+        payload = json.dumps({"format": GYM_FORMAT, **self.model_dump(mode="json", by_alias=True)}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -49,7 +50,7 @@ def micro_config(seed: int = 0) -> GymConfig:
     """A gym small enough to build in well under a minute, for tests and smoke runs."""
     return GymConfig(
         seed=seed,
-        world=WorldConfig(seed=seed, test_size=8),
+        world=WorldConfig(draw_seed=seed, test_size=8),
         corpus=CorpusConfig(base_size=300, safety_size=60, train_prompts=40, rm_size=80),
         model=TinyModelConfig(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1,
                               intermediate_size=64, vocab_size=400, epochs=1, batch_size=32),

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 
 from r1safe.config import StrictModel
 from r1safe.gym import content as C
@@ -40,9 +40,13 @@ HARMFUL_SPLITS = ("id", "ood_category", "ood_wrapper", "ood_language", "multi_tu
 
 
 class WorldConfig(StrictModel):
-    """How the world is drawn. Content (topics, templates) is fixed; the seed draws the splits."""
+    """How the world is drawn. Content (topics, templates) is fixed; ``draw_seed`` draws which
+    categories, wrappers and topics are held out and which prompts land in each split. (The gym's
+    own ``seed`` is another one: it samples the corpora and initialises and trains the base model.)
+    ``seed`` is still read as its old name, and the build digest keeps that name, so existing gym
+    builds keep their folders."""
 
-    seed: int = 0
+    draw_seed: int = Field(0, validation_alias=AliasChoices("draw_seed", "seed"), serialization_alias="seed")
     heldout_categories: int = Field(2, ge=1, le=len(C.CATEGORIES) - 2)
     heldout_wrappers: int = Field(3, ge=1, le=len(C.WRAPPERS) - 2)
     heldout_borderline: int = Field(3, ge=0, le=len(C.BORDERLINE_TOPICS) - 2)
@@ -239,12 +243,12 @@ def _take(pool: list[Sample], n: int, rng: random.Random, split: str) -> list[Sa
 
 
 def build_world(config: WorldConfig | None = None) -> World:
-    """Draw the world for ``config.seed``: held-out sets, then every test split.
+    """Draw the world for ``config.draw_seed``: held-out sets, then every test split.
 
     Deterministic: the same config gives the same records, ids and order.
     """
     cfg = config or WorldConfig()
-    rng = random.Random(cfg.seed)
+    rng = random.Random(cfg.draw_seed)
     heldout_c = sorted(rng.sample(list(C.CATEGORIES), cfg.heldout_categories))
     heldout_w = sorted(rng.sample([w for w in C.WRAPPERS if w != "plain"], cfg.heldout_wrappers))
     heldout_b = sorted(rng.sample(list(C.BORDERLINE_TOPICS), cfg.heldout_borderline))
@@ -256,7 +260,7 @@ def build_world(config: WorldConfig | None = None) -> World:
     def pool(topics: list[C.HarmTopic], wrappers: list[str], langs: tuple[str, ...]) -> list[Sample]:
         return [s for t in topics for s in harmful_prompts(t, wrappers, langs)]
 
-    mt_rng = random.Random(cfg.seed + 1)
+    mt_rng = random.Random(cfg.draw_seed + 1)
     lo, hi = cfg.number_range
     sums = [(a, b, op) for a in range(lo, hi + 1) for b in range(lo, hi + 1) for op in cfg.operations
             if op == "+" or a >= b]

@@ -66,7 +66,7 @@ class StudyConfig(StrictModel):
         the world is drawn from the first study seed (one world, shared test splits); the base model,
         corpora and reward models from ``seed`` (``base_per_seed``) or from the first seed."""
         first = self.seeds[0]
-        world = self.gym.world.model_copy(update={"seed": self.gym.world.seed + first})
+        world = self.gym.world.model_copy(update={"draw_seed": self.gym.world.draw_seed + first})
         gym_seed = self.gym.seed + (seed if self.base_per_seed else first)
         return self.gym.model_copy(update={"seed": gym_seed, "world": world})
 
