@@ -120,8 +120,8 @@ class Guard:
         outcome.flags.extend(outcome.prepared.flags)
 
     def screen_input(self, outcome: Outcome, request: ChatRequest) -> InputVerdict:
-        turns = [m.text() for m in request.messages if m.role in ("user", "system", "developer")]
-        verdict = self.input_screen.screen(turns)
+        turns = [(m.screened_text(), m.role) for m in request.messages]
+        verdict = self.input_screen.screen([t for t, _ in turns], [r for _, r in turns])
         outcome.judge_ms += verdict.judge_ms
         outcome.verdicts["input"] = {"score": round(verdict.score, 4), **verdict.detail}
         if verdict.blocked and verdict.reason:
@@ -167,6 +167,7 @@ class Guard:
             "reasoning": round(verdict.reasoning, 4),
             "answer": round(verdict.answer, 4),
             "by_judge": verdict.by_judge,
+            "where": verdict.where,
         }
         return verdict
 

@@ -11,6 +11,7 @@ the non-stream flow and are sent as chunks afterwards; so do requests with tools
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -47,7 +48,7 @@ class Releaser:
     def __init__(self, guard: Guard, outcome: Outcome) -> None:
         self.guard, self.outcome = guard, outcome
         self.sent_reasoning = self.sent_answer = 0
-        self.created = int(outcome.started)
+        self.created = int(time.time())  # Unix time, as OpenAI's `created`
 
     def chunk(self, delta: dict[str, Any], finish: str | None = None, final: bool = False) -> str:
         o = self.outcome
@@ -88,8 +89,6 @@ async def stream_reply(guard: Guard, outcome: Outcome, request: ChatRequest) -> 
 
 
 def _now() -> float:
-    import time
-
     return time.perf_counter()
 
 
