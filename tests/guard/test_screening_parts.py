@@ -170,7 +170,7 @@ def test_decoded_readings_recover_the_text() -> None:
 
 def test_obfuscated_harmful_request_is_blocked_by_the_server(start_guard, world) -> None:
     harmful = next(s.last_user_text for s in world.split("id") if s.language == "en")
-    with start_guard() as (url, guard):
+    with start_guard() as (url, _):
         for name, obfuscated in _obfuscations(harmful).items():
             reply = _post(url, [{"role": "user", "content": obfuscated}]).json()
             assert reply["guard"]["verdict"] == "blocked", name

@@ -117,7 +117,34 @@ _URL = re.compile(r"%[0-9A-Fa-f]{2}")
 # Runs of single letters or digits kept apart by one separator: "h o w  t o" or "m-a-k-e".
 _SPACED = re.compile(r"(?<!\w)(?:\w[ .\-_*|/]{1,3}){3,}\w(?!\w)")
 _COMMON = frozenset(
-    "the to and a of how i you is in it for on with make me can what do my give tell steps write this that".split()
+    [
+        "the",
+        "to",
+        "and",
+        "a",
+        "of",
+        "how",
+        "i",
+        "you",
+        "is",
+        "in",
+        "it",
+        "for",
+        "on",
+        "with",
+        "make",
+        "me",
+        "can",
+        "what",
+        "do",
+        "my",
+        "give",
+        "tell",
+        "steps",
+        "write",
+        "this",
+        "that",
+    ]
 )
 
 
