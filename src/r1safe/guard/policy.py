@@ -104,6 +104,7 @@ class LimitsPolicy(StrictModel):
     rate_per_minute: float = Field(600, gt=0)
     burst: int = Field(60, ge=1)
     upstream_timeout_s: float = Field(60.0, gt=0)
+    body_timeout_s: float = Field(30.0, gt=0, description="a client must send its whole body within this time")
 
 
 class RefusalPolicy(StrictModel):

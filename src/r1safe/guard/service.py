@@ -8,6 +8,7 @@ Every request leaves exactly one audit record, written before its reply is sent.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -208,7 +209,7 @@ class Guard:
             parsed = parse_reply(reply.text, think_forced=True)
             reasoning, answer = parsed.reasoning, parsed.answer
             calls = json.dumps(reply.tool_calls, ensure_ascii=False) if reply.tool_calls else ""
-            verdict = self.screen_output(outcome, reasoning, f"{answer}\n{calls}".strip())  # tool arguments too
+            verdict = await asyncio.to_thread(self.screen_output, outcome, reasoning, f"{answer}\n{calls}".strip())
             if verdict.blocked and verdict.reason:
                 outcome.block(verdict.reason, verdict.judge, self.refusal(outcome))
                 return
@@ -323,11 +324,7 @@ class Guard:
         if review["decision"] is None:
             raise GuardHTTPError(409, f"held answer {review_id} is still awaiting review", code="review_pending")
         if review["decision"] == "reject":
-            raise GuardHTTPError(
-                403,
-                f"held answer {review_id} was rejected by {review['by']}: {review['why']}",
-                code="review_rejected",
-            )
+            raise GuardHTTPError(403, f"held answer {review_id} was rejected by a reviewer", code="review_rejected")
         payload = review["payload"]
         reasoning = payload.get("reasoning") if self.policy.reasoning.returned else None
         return {

@@ -10,6 +10,7 @@ the non-stream flow and are sent as chunks afterwards; so do requests with tools
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -129,7 +130,7 @@ async def _windows(
                     continue
             stable = text if done else _stable(text)
             reply = parse_reply(stable, think_forced=True)
-            verdict = guard.screen_output(outcome, reply.reasoning, reply.answer)
+            verdict = await asyncio.to_thread(guard.screen_output, outcome, reply.reasoning, reply.answer)
             screened_at = len(text)
             if verdict.blocked and verdict.reason:
                 outcome.verdict, outcome.reason, outcome.judge = "blocked", verdict.reason, verdict.judge
@@ -158,6 +159,7 @@ async def _windows(
             recorded = True
             guard.record(outcome, status, str(err))
         yield sse(error_body(str(err), "upstream_error", code))
+        yield sse("[DONE]")
     finally:
         if not recorded:  # the client went away mid-stream
             guard.record(outcome, 499, "client closed the stream")
