@@ -198,7 +198,12 @@ def gym_classifier(scope: Scope = "all", seed: int = 0) -> GuardClassifier:
 
 @lru_cache(maxsize=4)
 def resolve_classifier(path: str = "gym") -> GuardClassifier:
-    """Load a classifier folder, or ``gym``: the default one built from the gym (cached on disk)."""
+    """Load a classifier folder; ``gym``: the one built from the gym (cached on disk); ``realtext``:
+    the shipped head trained on real labelled text plus the gym (:mod:`r1safe.eval.classifier.realtext`)."""
     if path == "gym":
         return gym_classifier()
+    if path == "realtext":
+        from r1safe.eval.classifier.realtext import SHIPPED_DIR
+
+        return GuardClassifier.load(SHIPPED_DIR)
     return GuardClassifier.load(path)
