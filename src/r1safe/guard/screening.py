@@ -1,5 +1,9 @@
 """Screening: the input (normalized, each turn and the conversation as a whole) and the output
-(reasoning and answer apart, by every judge the policy lists).
+(reasoning and answer apart, by every judge the policy lists), each read by parts.
+
+Every text is cut into sentences, adjacent pairs and windows (:mod:`r1safe.guard.parts`) and the
+highest part score decides, so benign padding cannot dilute a harmful sentence; the verdict
+names the turn (or reasoning / answer), the reading and the character span that scored highest.
 
 A screen returns a verdict with harm probabilities, a reason code when it blocks, and the time
 its judges took (reported apart from the guard's own overhead). Judges come from the judges

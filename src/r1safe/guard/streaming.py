@@ -1,11 +1,13 @@
 """Stream mode: release text only after it has been screened, a window at a time.
 
 The upstream's pieces are gathered; whenever ``stream.window_chars`` new characters are waiting
-(or the upstream ends) the reasoning and answer so far are screened, and only then is the new
-part sent, reasoning as ``delta.reasoning_content`` and answer as ``delta.content``. A block
+(or the upstream ends) the reasoning and answer so far are screened by parts (sentences and
+windows, each scored once and remembered, so the cost grows with the new text), and only then
+is the new part sent, reasoning as ``delta.reasoning_content`` and answer as ``delta.content``. A block
 ends the stream with ``finish_reason: "content_filter"``. Requests that need the whole answer
 before anything can go out (JSON format, language regenerate/block, domain-expert holds) run
-the non-stream flow and are sent as chunks afterwards; so do requests with tools.
+the non-stream flow and are sent as chunks afterwards; so do requests with tools. An upstream
+that fails or stalls mid-stream ends the stream with an error event and ``[DONE]``.
 """
 
 from __future__ import annotations
