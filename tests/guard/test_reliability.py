@@ -146,7 +146,10 @@ def test_body_read_timeout_is_408(start_guard) -> None:
                 "Content-Type: application/json\r\nContent-Length: 500\r\n\r\n"
             )
             sock.sendall(head.encode() + b'{"model": "gym", ')
-            reply = sock.recv(4096).decode()
+            reply = b""
+            while b"body_timeout" not in reply and (chunk := sock.recv(4096)):
+                reply += chunk
+            reply = reply.decode()
         assert reply.startswith("HTTP/1.1 408")
         assert "body_timeout" in reply
         assert guard.audit.requests()[-1]["status"] == 408

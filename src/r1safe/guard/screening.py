@@ -115,17 +115,15 @@ class InputScreen:
     def readings(self, text: str) -> list[str]:
         return variants(text) if self.policy.normalize else [text]
 
-    def _worst(self, texts: list[str], turn: int | None, role: str | None) -> tuple[float, dict[str, Any], bool]:
-        """(score, where, only a normalized reading scored it) over the readings of ``texts``."""
-        best, where, raw_best = 0.0, _where(turn, role, 0, None, 0.0), 0.0
+    def _worst(self, texts: list[str], turn: int | None, role: str | None) -> tuple[float, dict[str, Any]]:
+        """(score, where) over the parts of every reading of ``texts``."""
+        best, where = 0.0, _where(turn, role, 0, None, 0.0)
         for text in texts:
             for r, reading in enumerate(self.readings(text)):
                 p, span = self.parts.worst(reading, "request")
-                if r == 0 and reading == text:
-                    raw_best = max(raw_best, p)
                 if p > best:
                     best, where = p, _where(turn, role, r, span, p)
-        return best, where, raw_best
+        return best, where
 
     def screen(self, turns: list[str], roles: list[str] | None = None) -> InputVerdict:
         """Score the parts of each turn, then of the last user turns together; block at the threshold.
@@ -134,10 +132,9 @@ class InputScreen:
             return InputVerdict(0.0, False, None, 0.0)
         roles = roles or ["user"] * len(turns)
         start = time.perf_counter()
-        p_single, where, raw = 0.0, _where(None, None, 0, None, 0.0), 0.0
+        p_single, where = 0.0, _where(None, None, 0, None, 0.0)
         for i, (turn, role) in enumerate(zip(turns, roles, strict=True)):
-            p, w, r = self._worst([turn], i, role)
-            raw = max(raw, r)
+            p, w = self._worst([turn], i, role)
             if p > p_single:
                 p_single, where = p, w
         p_whole = 0.0
@@ -147,7 +144,7 @@ class InputScreen:
             payload = split_payload(recent)
             if payload:
                 texts.append(payload)
-            p_whole, w_whole, _ = self._worst(texts, None, "conversation")
+            p_whole, w_whole = self._worst(texts, None, "conversation")
             if p_whole > p_single:
                 where = w_whole
         ms = (time.perf_counter() - start) * 1000
@@ -156,6 +153,7 @@ class InputScreen:
         reason = None
         if blocked:
             reason = "input_harmful" if p_single >= self.policy.threshold else "conversation_harmful"
+            raw = max(self.parts.worst(t, "request")[0] for t in turns)
             if reason == "input_harmful" and raw < self.policy.threshold:
                 reason = "input_obfuscated"  # only a normalized reading (decoded, folded) was harmful
         detail = {"single": round(p_single, 4), "whole": round(p_whole, 4), "where": where}

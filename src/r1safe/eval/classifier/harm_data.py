@@ -28,6 +28,9 @@ from pathlib import Path
 from r1safe.errors import DataError
 
 TRAINABLE = ("pyrit-objective", "chatgpt-refusals")
+# Open (ODC-By 1.0: use with attribution) but gated on AI2's responsible-use terms: trained on
+# only when asked for (``with_attributed``), its train half only.
+ATTRIBUTED = ("wildguardtest",)
 LICENSES = {
     "pyrit-objective": "MIT (PyRIT 1.1.0 wheel, scorer_evals/objective)",
     "chatgpt-refusals": "MIT (maxwellreuter/chatgpt-refusals)",
@@ -47,9 +50,12 @@ class HarmRow:
 
 
 def _split(source: str, request: str) -> str:
+    bucket = zlib.crc32(request.strip().lower().encode()) / 2**32
+    if source == "wildguardtest":  # half may train (see ATTRIBUTED), half is always held out
+        return "train" if bucket < 0.5 else "test"
     if source not in TRAINABLE:
         return "test"
-    return "train" if zlib.crc32(request.strip().lower().encode()) / 2**32 < 0.85 else "test"
+    return "train" if bucket < 0.85 else "test"
 
 
 def _need(path: Path) -> Path:
