@@ -1,9 +1,11 @@
 """Cut a text into the parts a screen scores apart, so that padding cannot dilute a harmful part.
 
 :func:`spans` returns every sentence (long ones cut into overlapping windows), every pair of
-adjacent sentences (a request split over two sentences), and the whole text when it is short,
-else overlapping windows over it. A screen takes the maximum harm score over the parts, so a
-harmful sentence scores the same behind any amount of benign text. Nothing here judges harm.
+adjacent sentences (a request split over two sentences), the whole text when it is short, and
+the runs of whole sentences (up to :data:`WHOLE_CHARS`) that start or end at each sentence
+boundary, so that a request of several sentences behind padding is also read as it stands
+alone. A screen takes the maximum harm score over the parts, so a harmful request scores at
+least as high behind any amount of benign text. Nothing here judges harm.
 """
 
 from __future__ import annotations
@@ -74,6 +76,25 @@ def _merge_short(text: str, units: list[Span], min_chars: int) -> list[Span]:
     return out
 
 
+def _anchored(text: str, units: list[Span]) -> list[Span]:
+    """From each sentence start, the longest run of whole sentences within :data:`WHOLE_CHARS`; and
+    the same ending at each sentence end. A request behind (or before) any padding is then read
+    exactly as it would be alone, if it is no longer than that."""
+    out = []
+    j = 0
+    for i, unit in enumerate(units):
+        j = max(j, i)
+        while j + 1 < len(units) and units[j + 1].end - unit.start <= WHOLE_CHARS:
+            j += 1
+        out.append(Span(unit.start, units[j].end, text[unit.start : units[j].end]))
+    i = 0
+    for j, unit in enumerate(units):
+        while units[j].end - units[i].start > WHOLE_CHARS and i < j:
+            i += 1
+        out.append(Span(units[i].start, unit.end, text[units[i].start : unit.end]))
+    return out
+
+
 def spans(text: str, min_chars: int = 0) -> list[Span]:
     """Every part of ``text`` to score (see the module doc), distinct texts only, whole text first.
     Sentences shorter than ``min_chars`` are read together with the ones after them (a step of a
@@ -82,13 +103,14 @@ def spans(text: str, min_chars: int = 0) -> list[Span]:
     stripped = text.strip()
     if not stripped:
         return []
-    if len(text) <= WHOLE_CHARS:
-        parts.append(Span(0, len(text), text))
-    else:
-        parts.extend(_windows(text, 0, WHOLE_CHARS))
     units = sentences(text)
     if min_chars > 0 and units:
         units = _merge_short(text, units, min_chars)
+    if len(text) <= WHOLE_CHARS:
+        parts.append(Span(0, len(text), text))
+    elif len(units) <= 1:
+        parts.extend(_windows(text, 0, WHOLE_CHARS))
+    parts.extend(_anchored(text, units))
     parts.extend(units)
     for a, b in itertools.pairwise(units):
         if b.end - a.start <= 2 * SENTENCE_CHARS:
