@@ -13,7 +13,7 @@ chatgpt-refusals prompts gpt-3.5 complied with (unharmful, a weak label). It run
 input screen (:class:`r1safe.guard.screening.InputScreen`, the server's own code: parts,
 normalisation, threshold) in-process, since there is no real model to answer them; the output
 screen is not measured there. It prints harmful blocked, safe allowed, the decisions a benign
-prefix of 50 to 5,000 characters changes, and per obfuscation family the share still blocked of
+prefix of 50 to 5,000 characters (whole sentences) changes, and per obfuscation family the share still blocked of
 the prompts blocked plain, with the false alarms on the same transforms of safe prompts allowed plain.
 
 Harmful requests are the held-out test prompts of the gym (splits id, ood_category, ood_wrapper,
@@ -195,6 +195,15 @@ PADDING = (
 )
 
 
+def padding(chars: int) -> str:
+    """Whole benign sentences, about ``chars`` characters, ending with a space before the request."""
+    sentences = [p.strip() + "." for p in PADDING.split(". ") if p.strip()]
+    out = ""
+    while len(out) < chars - 40:
+        out += sentences[len(out) % len(sentences)].rstrip(".") + ". "
+    return out
+
+
 def real_transforms() -> dict[str, Callable[[str], str]]:
     """Character-level obfuscation families, text -> text."""
     import codecs
@@ -263,7 +272,7 @@ def run_real(limit: int, probe: int, seed: int) -> None:
         probe_s = rng.sample(plain_s, min(probe, len(plain_s)))
         changed = {}
         for chars in (50, 500, 5000):
-            prefix = (PADDING * (chars // len(PADDING) + 1))[:chars].rsplit(" ", 1)[0] + " "
+            prefix = padding(chars)
             flips = sum(not screen.screen([prefix + t]).blocked for t in probe_h)
             flips += sum(screen.screen([prefix + t]).blocked for t in probe_s)
             changed[chars] = flips / max(len(probe_h) + len(probe_s), 1)
@@ -285,7 +294,7 @@ def _pct(x: float | None) -> str:
 
 def _print_real(rows: dict[str, dict[str, Any]]) -> None:
     names = list(rows)
-    print("\nreal held-out prompts, input screen (gym = the old classifier, realtext = the new default)")
+    print("\nreal held-out prompts, input screen by parts (gym: the default classifier; realtext: real text too)")
     print(f"  {'set':<24}{'n harm/safe':>12}" + "".join(f"{n + ' blocked':>18}{n + ' allowed':>18}" for n in names))
     for set_name in rows[names[0]]["sets"]:
         first = rows[names[0]]["sets"][set_name]

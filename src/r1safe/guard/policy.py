@@ -120,7 +120,11 @@ class GuardPolicy(StrictModel):
     """The whole policy; ``version`` and :func:`policy_hash` go into every audit record."""
 
     version: str = "default-1"
-    classifier: str = Field("gym", description="'gym' (built from the gym and cached) or a trained guard dir")
+    classifier: str = Field(
+        "gym",
+        description="'gym' (built from the gym and cached), 'realtext' (shipped: real labelled text plus the gym) "
+        "or a trained guard dir",
+    )
     usage: UsagePolicy = UsagePolicy()
     reasoning: ReasoningPolicy = ReasoningPolicy()
     format: FormatPolicy = FormatPolicy()
