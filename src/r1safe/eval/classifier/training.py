@@ -23,7 +23,7 @@ import torch
 from r1safe.errors import DataError
 from r1safe.eval.classifier.background import background_replies, background_requests
 from r1safe.eval.classifier.encoders import build_encoder
-from r1safe.eval.classifier.model import HEADS, GuardClassifier
+from r1safe.eval.classifier.model import HEADS, REALTEXT_DIR, GuardClassifier
 from r1safe.jsonl import iter_objects
 
 Scope = Literal["all", "seen"]
@@ -203,7 +203,5 @@ def resolve_classifier(path: str = "gym") -> GuardClassifier:
     if path == "gym":
         return gym_classifier()
     if path == "realtext":
-        from r1safe.eval.classifier.realtext import SHIPPED_DIR
-
-        return GuardClassifier.load(SHIPPED_DIR)
+        return GuardClassifier.load(REALTEXT_DIR)
     return GuardClassifier.load(path)
