@@ -118,3 +118,29 @@ def test_serve_without_keys_is_a_one_line_error(tmp_path) -> None:
         "error: no API keys: pass --api-keys-file FILE or set R1SAFE_API_KEYS "
         "(or, on a private machine only, --insecure-no-auth)"
     ]
+
+
+def test_review_and_audit_clis_give_one_line_errors_and_strip_escapes(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from r1safe.cli.main import app
+    from r1safe.guard.audit import AuditLog
+
+    db = tmp_path / "audit.sqlite"
+    log = AuditLog(db)
+    log.add_review("req-1", "output_flagged", True, {"answer": "ok \x1b[2J\x1b]0;pwned\x07 done \x9b31m"})
+    log.close()
+    runner = CliRunner()
+    listed = runner.invoke(app, ["review", "list", "--audit", str(db)])
+    assert listed.exit_code == 0 and "ok" in listed.output and "done" in listed.output
+    assert "\x1b" not in listed.output and "\x9b" not in listed.output and "pwned" not in listed.output
+    as_json = runner.invoke(app, ["review", "list", "--audit", str(db), "--json"])
+    assert "\x1b" not in as_json.output and "\\u001b" in as_json.output
+    for args in (
+        ["review", "approve", str(2**70), "--by", "a", "--why", "b", "--audit", str(db)],
+        ["audit", "--audit", str(db), "--since", "99999999999999d"],
+        ["audit", "--audit", str(db), "--since", "9999999-01-01"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code != 0 and not isinstance(result.exception, OverflowError | ValueError), args
+        assert "Traceback" not in result.output and result.output.strip().count("\n") <= 1, result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -29,11 +30,21 @@ def list_reviews(
         raise ConfigError(f"--status {status!r}: use pending, decided or all")
     for row in open_audit(audit).reviews(status, limit=10_000):
         if as_json:
-            typer.echo(json.dumps(row, ensure_ascii=False))
+            typer.echo(json.dumps(row))  # ASCII: escape codes in model text arrive escaped
             continue
-        answer = " ".join(str(row["payload"].get("answer", "")).split())[:80]
+        answer = " ".join(printable(str(row["payload"].get("answer", ""))).split())[:80]
         state = row["decision"] or ("held" if row["held"] else "pending")
-        typer.echo(f"{row['id']:>5}  {state:<8} {row['reason']:<28} {row['request_id']}  {answer}")
+        typer.echo(
+            f"{row['id']:>5}  {state:<8} {printable(row['reason']):<28} {printable(row['request_id'])}  {answer}"
+        )
+
+
+_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` without terminal escape sequences and control characters (model output may hold them)."""
+    return _ESCAPE.sub("", text)
 
 
 def _decide(audit: Path, review_id: int, decision: str, by: str, why: str) -> None:

@@ -139,6 +139,9 @@ class AuditLog:
         return rows
 
     def review(self, review_id: int) -> dict[str, Any] | None:
+        """The review with its decision, or None (also for an id no SQLite integer can hold)."""
+        if not -(2**63) <= review_id < 2**63:
+            return None
         rows = self._query(
             "SELECT r.*, d.decision, d.by, d.why FROM reviews r LEFT JOIN decisions d ON d.review_id = r.id "
             "WHERE r.id = ?",

@@ -1,16 +1,21 @@
-"""Undo common input obfuscations before screening: NFKC, zero-width, homoglyphs, base64, leetspeak.
+"""Undo common input obfuscations before screening: NFKC (full-width forms), zero-width characters,
+homoglyphs, base64, hex, URL-encoding, leetspeak, spaced-out letters, reversed text and ROT13.
 
 :func:`variants` returns the distinct readings of one text that a screen should score (the
-normalized text, plus base64 payloads and a leetspeak reading when they differ); a screen takes
-the highest harm score among them. Nothing here judges harm.
+normalized text, plus each decoded payload and each undone trick when it applies); a screen
+takes the highest harm score among them. Reversed text and ROT13 are read back only when the
+undone text has more common English words than the text itself. Nothing here judges harm; what
+a model decodes by itself (ciphers, languages it reads) is left to the output screen.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import re
 import unicodedata
+from urllib.parse import unquote_plus
 
 _INVISIBLE = dict.fromkeys(
     map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u034f"), None
@@ -107,6 +112,40 @@ _LEET = str.maketrans(
 _LEET_WORD = re.compile(r"\S*[A-Za-z]\S*")
 _LEET_CHARS = re.compile(r"[0134578@$!|+]")
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
+_HEX = re.compile(r"(?:(?:0x|\\x)?[0-9A-Fa-f]{2}[\s,:]?){8,}")
+_URL = re.compile(r"%[0-9A-Fa-f]{2}")
+# Runs of single letters or digits kept apart by one separator: "h o w  t o" or "m-a-k-e".
+_SPACED = re.compile(r"(?<!\w)(?:\w[ .\-_*|/]{1,3}){3,}\w(?!\w)")
+_COMMON = frozenset(
+    [
+        "the",
+        "to",
+        "and",
+        "a",
+        "of",
+        "how",
+        "i",
+        "you",
+        "is",
+        "in",
+        "it",
+        "for",
+        "on",
+        "with",
+        "make",
+        "me",
+        "can",
+        "what",
+        "do",
+        "my",
+        "give",
+        "tell",
+        "steps",
+        "write",
+        "this",
+        "that",
+    ]
+)
 
 
 def clean(text: str) -> str:
@@ -143,9 +182,43 @@ def decode_base64(text: str) -> list[str]:
             decoded = raw.decode("utf-8")
         except (binascii.Error, ValueError):
             continue
-        if decoded and sum(c.isprintable() or c.isspace() for c in decoded) / len(decoded) > 0.95:
+        if _printable(decoded):
             found.append(decoded)
     return found
+
+
+def _printable(decoded: str) -> bool:
+    return bool(decoded) and sum(c.isprintable() or c.isspace() for c in decoded) / len(decoded) > 0.95
+
+
+def decode_hex(text: str) -> list[str]:
+    """Printable UTF-8 payloads of hex runs (``68 6f 77``, ``\\x68\\x6f``, ``686f77``)."""
+    found = []
+    for run in _HEX.finditer(text):
+        digits = re.sub(r"0x|\\x|[\s,:]", "", run.group(0))
+        if len(digits) % 2 or not re.search(r"[0-9]", digits):
+            continue
+        try:
+            decoded = bytes.fromhex(digits).decode("utf-8")
+        except ValueError:
+            continue
+        if _printable(decoded):
+            found.append(decoded)
+    return found
+
+
+def despace(text: str) -> str:
+    """Join letters spelled out one by one (``b o m b`` → ``bomb``); wider gaps stay word breaks."""
+
+    def run(match: re.Match[str]) -> str:
+        words = re.split(r"[ .\-_*|/]{2,}", match.group(0))
+        return " ".join(re.sub(r"[ .\-_*|/]", "", w) for w in words)
+
+    return _SPACED.sub(run, text)
+
+
+def _english(text: str) -> int:
+    return sum(w in _COMMON for w in re.findall(r"[a-z]+", text.lower()))
 
 
 def normalize(text: str) -> str:
@@ -161,7 +234,16 @@ def variants(text: str) -> list[str]:
     cleaned = clean(text)
     out = [cleaned]
     out.extend(clean(p) for p in decode_base64(cleaned))
+    out.extend(clean(p) for p in decode_hex(cleaned))
+    if _URL.search(cleaned):
+        out.append(clean(unquote_plus(cleaned)))
     if _LEET_CHARS.search(cleaned):
         out.append(deleet(cleaned))
+    if _SPACED.search(cleaned):
+        out.append(deleet(despace(cleaned)))
+    words = _english(cleaned)
+    for undone in (cleaned[::-1], codecs.decode(cleaned, "rot13")):
+        if _english(undone) > max(words, 1):
+            out.append(undone)
     seen: set[str] = set()
     return [v for v in out if not (v in seen or seen.add(v))]

@@ -104,6 +104,7 @@ class LimitsPolicy(StrictModel):
     rate_per_minute: float = Field(600, gt=0)
     burst: int = Field(60, ge=1)
     upstream_timeout_s: float = Field(60.0, gt=0)
+    body_timeout_s: float = Field(30.0, gt=0, description="a client must send its whole body within this time")
 
 
 class RefusalPolicy(StrictModel):
@@ -119,7 +120,11 @@ class GuardPolicy(StrictModel):
     """The whole policy; ``version`` and :func:`policy_hash` go into every audit record."""
 
     version: str = "default-1"
-    classifier: str = Field("gym", description="'gym' (built from the gym and cached) or a trained guard dir")
+    classifier: str = Field(
+        "gym",
+        description="'gym' (built from the gym and cached), 'realtext' (shipped: real labelled text plus the gym) "
+        "or a trained guard dir",
+    )
     usage: UsagePolicy = UsagePolicy()
     reasoning: ReasoningPolicy = ReasoningPolicy()
     format: FormatPolicy = FormatPolicy()

@@ -26,10 +26,13 @@ def parse_since(value: str, now: float | None = None) -> float:
     now = time.time() if now is None else now
     match = _SPAN.match(value.strip())
     if match:
-        return now - float(match.group(1)) * _SECONDS[match.group(2)]
+        seconds = float(match.group(1)) * _SECONDS[match.group(2)]
+        if seconds > 200 * 365 * 86400:
+            raise R1SafeError(f"--since {value!r}: a span of at most 200 years, please")
+        return now - seconds
     try:
         return datetime.fromisoformat(value.strip()).timestamp()
-    except ValueError:
+    except (ValueError, OverflowError, OSError):
         raise R1SafeError(f"--since {value!r}: use a span like 24h, 7d, 30m or an ISO date like 2026-11-01") from None
 
 

@@ -8,10 +8,14 @@ OpenAI clients keep as an extra field.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# Content part types the guard reads, and the field that holds each one's text.
+TEXT_PARTS = {"text": "text", "input_text": "text", "output_text": "text", "refusal": "refusal"}
 
 
 class ChatMessage(BaseModel):
@@ -20,11 +24,47 @@ class ChatMessage(BaseModel):
     role: Literal["system", "developer", "user", "assistant", "tool"]
     content: str | list[dict[str, Any]] | None = None
 
+    @field_validator("content")
+    @classmethod
+    def _text_parts_only(cls, content: str | list[dict[str, Any]] | None) -> str | list[dict[str, Any]] | None:
+        if isinstance(content, list):
+            for part in content:
+                if part.get("type") not in TEXT_PARTS:
+                    raise ValueError(
+                        f"content part type {part.get('type')!r} is not accepted: the guard screens and "
+                        f"forwards text only ({', '.join(TEXT_PARTS)})"
+                    )
+                if not isinstance(part.get(TEXT_PARTS[part["type"]]), str):
+                    raise ValueError(
+                        f"content part of type {part['type']!r} needs a string {TEXT_PARTS[part['type']]!r}"
+                    )
+        return content
+
     def text(self) -> str:
-        """The message's text; content parts of type ``text`` are joined."""
+        """The message's text; every text-bearing content part (see :data:`TEXT_PARTS`) is joined."""
         if isinstance(self.content, list):
-            return "".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+            return "".join(p[TEXT_PARTS[p["type"]]] for p in self.content)
         return self.content or ""
+
+    @property
+    def tool_calls(self) -> list[Any]:
+        extra = self.model_extra or {}
+        calls = extra.get("tool_calls") or []
+        if extra.get("function_call"):
+            calls = [*calls, {"function": extra["function_call"]}]
+        return calls if isinstance(calls, list) else [calls]
+
+    def screened_text(self) -> str:
+        """Everything of this message the model will read: the ``name``, the text, and the names
+        and arguments of any tool calls, one per line."""
+        lines = []
+        name = (self.model_extra or {}).get("name")
+        if isinstance(name, str) and name.strip():
+            lines.append(name)
+        lines.append(self.text())
+        for call in self.tool_calls:
+            lines.append(json.dumps(call, ensure_ascii=False) if not isinstance(call, str) else call)
+        return "\n".join(line for line in lines if line)
 
 
 class ResponseFormat(BaseModel):
@@ -69,7 +109,13 @@ class ChatRequest(BaseModel):
 
     @property
     def wants_tools(self) -> bool:
-        return bool(self.tools or self.functions or any(m.role == "tool" for m in self.messages))
+        return bool(
+            self.tools
+            or self.functions
+            or self.tool_choice not in (None, "none")
+            or (self.model_extra or {}).get("function_call") not in (None, "none")
+            or any(m.role == "tool" or m.tool_calls for m in self.messages)
+        )
 
     @property
     def token_limit(self) -> int | None:

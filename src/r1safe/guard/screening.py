@@ -1,5 +1,9 @@
 """Screening: the input (normalized, each turn and the conversation as a whole) and the output
-(reasoning and answer apart, by every judge the policy lists).
+(reasoning and answer apart, by every judge the policy lists), each read by parts.
+
+Every text is cut into sentences, adjacent pairs and windows (:mod:`r1safe.guard.parts`) and the
+highest part score decides, so benign padding cannot dilute a harmful sentence; the verdict
+names the turn (or reasoning / answer), the reading and the character span that scored highest.
 
 A screen returns a verdict with harm probabilities, a reason code when it blocks, and the time
 its judges took (reported apart from the guard's own overhead). Judges come from the judges
@@ -10,7 +14,9 @@ probabilities, else its booleans ``harmful_reasoning``/``harmful_answer`` count 
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +24,11 @@ from r1safe.eval.classifier.model import GuardClassifier
 from r1safe.eval.classifier.training import resolve_classifier
 from r1safe.eval.judges.base import JUDGES, Judge
 from r1safe.guard.normalize import variants
+from r1safe.guard.parts import Span, spans
 from r1safe.guard.policy import GuardPolicy
 from r1safe.records import Sample
 
+RESPONSE_PART_CHARS = 60  # reply sentences shorter than this are read with the next ones
 CONVERSATION_TURNS = 6  # user turns read together for split or escalating requests
 _QUOTED = re.compile(r"'([^'\n]{1,200})'|\"([^\"\n]{1,200})\"|“([^”\n]{1,200})”|‘([^’\n]{1,200})’|「([^」\n]{1,200})」")
 
@@ -53,42 +61,103 @@ class OutputVerdict:
     flagged: bool = False
     judge_ms: float = 0.0
     by_judge: dict[str, dict[str, Any]] = field(default_factory=dict)
+    where: dict[str, Any] = field(default_factory=dict)
+
+
+class PartScorer:
+    """The classifier's scores of text parts, with a bounded memo: streaming re-screens the text so
+    far at every window, and padding repeats sentences, so most parts are scored once."""
+
+    def __init__(self, classifier: GuardClassifier, size: int = 8192) -> None:
+        self.classifier, self.size = classifier, size
+        self._memo: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def scores(self, texts: list[str], head: str) -> list[float]:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if (head, t) not in self._memo))
+        found = dict(zip(missing, self.classifier.scores(missing, head), strict=True)) if missing else {}
+        with self._lock:
+            for text, p in found.items():
+                self._memo[(head, text)] = p
+            while len(self._memo) > self.size:
+                self._memo.popitem(last=False)
+            return [found[t] if t in found else self._memo.get((head, t), 0.0) for t in texts]
+
+    def worst(self, text: str, head: str) -> tuple[float, Span | None]:
+        """The highest score over :func:`~r1safe.guard.parts.spans` of ``text`` and the span that has it."""
+        parts = spans(text, 0 if head == "request" else RESPONSE_PART_CHARS)
+        if not parts:
+            return 0.0, None
+        scores = self.scores([p.text for p in parts], head)
+        best = max(range(len(parts)), key=scores.__getitem__)
+        return scores[best], parts[best]
+
+
+def _where(turn: int | None, role: str | None, reading: int, span: Span | None, p: float) -> dict[str, Any]:
+    """The audit record's pointer to the part that scored highest."""
+    out: dict[str, Any] = {"turn": turn, "role": role, "reading": reading, "score": round(p, 4)}
+    if span is not None:
+        out["span"] = [span.start, span.end]
+        out["excerpt"] = span.text[:160]
+    return out
 
 
 class InputScreen:
-    """The request head of the guard classifier over every normalized reading of the input."""
+    """The request head of the guard classifier over every part of every normalized reading of
+    each turn and of the recent conversation; the highest score decides."""
 
     def __init__(self, policy: GuardPolicy, classifier: GuardClassifier | None = None) -> None:
         self.policy = policy.input
         self.classifier = classifier or resolve_classifier(policy.classifier)
+        self.parts = PartScorer(self.classifier)
 
     def readings(self, text: str) -> list[str]:
         return variants(text) if self.policy.normalize else [text]
 
-    def screen(self, turns: list[str]) -> InputVerdict:
-        """Score each turn, then the last user turns together; block at the policy threshold."""
+    def _worst(self, texts: list[str], turn: int | None, role: str | None) -> tuple[float, dict[str, Any]]:
+        """(score, where) over the parts of every reading of ``texts``."""
+        best, where = 0.0, _where(turn, role, 0, None, 0.0)
+        for text in texts:
+            for r, reading in enumerate(self.readings(text)):
+                p, span = self.parts.worst(reading, "request")
+                if p > best:
+                    best, where = p, _where(turn, role, r, span, p)
+        return best, where
+
+    def screen(self, turns: list[str], roles: list[str] | None = None) -> InputVerdict:
+        """Score the parts of each turn, then of the last user turns together; block at the threshold.
+        The verdict's ``detail["where"]`` names the turn, reading and character span that scored highest."""
         if not self.policy.enabled or not turns:
             return InputVerdict(0.0, False, None, 0.0)
+        roles = roles or ["user"] * len(turns)
         start = time.perf_counter()
-        single = [r for t in turns for r in self.readings(t)]
-        p_single = max(self.classifier.scores(single, "request"))
+        p_single, where = 0.0, _where(None, None, 0, None, 0.0)
+        for i, (turn, role) in enumerate(zip(turns, roles, strict=True)):
+            p, w = self._worst([turn], i, role)
+            if p > p_single:
+                p_single, where = p, w
         p_whole = 0.0
         if self.policy.whole_conversation and len(turns) > 1:
             recent = turns[-CONVERSATION_TURNS:]
-            readings = self.readings("\n".join(recent))
+            texts = ["\n".join(recent)] + ["\n".join(recent[i : i + 2]) for i in range(len(recent) - 1)]
             payload = split_payload(recent)
             if payload:
-                readings += self.readings(payload)
-            p_whole = max(self.classifier.scores(readings, "request"))
+                texts.append(payload)
+            p_whole, w_whole = self._worst(texts, None, "conversation")
+            if p_whole > p_single:
+                where = w_whole
         ms = (time.perf_counter() - start) * 1000
         score = max(p_single, p_whole)
         blocked = score >= self.policy.threshold
         reason = None
         if blocked:
             reason = "input_harmful" if p_single >= self.policy.threshold else "conversation_harmful"
-            if reason == "input_harmful" and max(self.classifier.scores(turns, "request")) < self.policy.threshold:
+            raw = max(self.parts.worst(t, "request")[0] for t in turns)
+            if reason == "input_harmful" and raw < self.policy.threshold:
                 reason = "input_obfuscated"  # only a normalized reading (decoded, folded) was harmful
-        return InputVerdict(score, blocked, reason, ms, {"single": round(p_single, 4), "whole": round(p_whole, 4)})
+        detail = {"single": round(p_single, 4), "whole": round(p_whole, 4), "where": where}
+        return InputVerdict(score, blocked, reason, ms, detail)
 
 
 def _part_probability(scores: dict[str, Any], part: str) -> float | None:
@@ -116,7 +185,11 @@ def _whole_probability(scores: dict[str, Any]) -> float:
 
 
 class OutputScreen:
-    """Every judge of ``policy.output.judges`` on the reasoning and the answer, block on the worst."""
+    """Every judge of ``policy.output.judges`` on the reasoning and the answer, block on the worst.
+
+    A judge built on the guard classifier (one with a ``classifier`` attribute) scores every part
+    of each (see :mod:`r1safe.guard.parts`) so a harmful step is not diluted by the text around
+    it; any other judge reads each whole."""
 
     def __init__(self, policy: GuardPolicy, judges: list[Judge] | None = None) -> None:
         self.policy = policy.output
@@ -129,28 +202,40 @@ class OutputScreen:
                     params.setdefault("threshold", self.policy.threshold)
                 judges.append(JUDGES.create(spec.name, **params))
         self.judges = judges
+        self.parts = {
+            j.name: PartScorer(j.classifier)
+            for j in judges
+            if isinstance(getattr(j, "classifier", None), GuardClassifier)
+        }
+
+    def _judge(self, judge: Judge, sample: Sample, reasoning: str, answer: str) -> dict[str, tuple[float, Span | None]]:
+        scorer = self.parts.get(judge.name)
+        if scorer is not None:
+            return {"reasoning": scorer.worst(reasoning, "response"), "answer": scorer.worst(answer, "response")}
+        text = f"<think>\n{reasoning}\n</think>\n\n{answer}" if answer else f"<think>\n{reasoning}"
+        scores = judge.judge(sample, text)
+        p_r, p_a = _part_probability(scores, "reasoning"), _part_probability(scores, "answer")
+        if p_r is None and p_a is None:  # a whole-reply judge: give it each part on its own
+            p_r = _whole_probability(judge.judge(sample, f"<think>\n{reasoning}\n</think>\n\n")) if reasoning else 0.0
+            p_a = _whole_probability(judge.judge(sample, f"<think>\n\n</think>\n\n{answer}")) if answer else 0.0
+        return {"reasoning": (p_r or 0.0, None), "answer": (p_a or 0.0, None)}
 
     def screen(self, sample: Sample, reasoning: str, answer: str) -> OutputVerdict:
         verdict = OutputVerdict()
         if not self.policy.enabled or not (reasoning or answer):
             return verdict
-        text = f"<think>\n{reasoning}\n</think>\n\n{answer}" if answer else f"<think>\n{reasoning}"
         start = time.perf_counter()
         for judge in self.judges:
-            scores = judge.judge(sample, text)
-            p_r, p_a = _part_probability(scores, "reasoning"), _part_probability(scores, "answer")
-            if p_r is None and p_a is None:  # a whole-reply judge: give it each part on its own
-                p_r = (
-                    _whole_probability(judge.judge(sample, f"<think>\n{reasoning}\n</think>\n\n")) if reasoning else 0.0
-                )
-                p_a = _whole_probability(judge.judge(sample, f"<think>\n\n</think>\n\n{answer}")) if answer else 0.0
-            p_r, p_a = p_r or 0.0, p_a or 0.0
-            verdict.by_judge[judge.name] = {"reasoning": round(p_r, 4), "answer": round(p_a, 4)}
-            for part, p in (("reasoning", p_r), ("answer", p_a)):
+            found = self._judge(judge, sample, reasoning, answer)
+            verdict.by_judge[judge.name] = {part: round(p, 4) for part, (p, _) in found.items()}
+            for part, (p, span) in found.items():
                 if p > getattr(verdict, part):
                     setattr(verdict, part, p)
+                if p >= verdict.where.get("score", 0.0) and not verdict.blocked:
+                    verdict.where = _where(None, part, 0, span, p) | {"judge": judge.name}
                 if p >= self.policy.threshold and not verdict.blocked:
                     verdict.blocked, verdict.reason, verdict.judge = True, f"{part}_harmful", judge.name
+                    verdict.where = _where(None, part, 0, span, p) | {"judge": judge.name}
         verdict.judge_ms = (time.perf_counter() - start) * 1000
         verdict.flagged = not verdict.blocked and max(verdict.reasoning, verdict.answer) >= self.policy.flag_threshold
         return verdict

@@ -104,3 +104,39 @@ class RateLimiter:
                 headers={"Retry-After": str(max(1, round(wait)))},
             )
         self._buckets[who] = (tokens - 1.0, now)
+
+
+class FailedAuth:
+    """Failed authentications per client address: after ``burst`` failures within ``window_s`` an
+    address gets 429 before its key is even read, and only the first failure of each window is
+    audited; the next audited one carries how many were left out (so a flood cannot fill the log)."""
+
+    def __init__(self, burst: int = 20, window_s: float = 60.0, max_addresses: int = 10000) -> None:
+        self.burst, self.window_s, self.max_addresses = burst, window_s, max_addresses
+        self._seen: dict[str, tuple[float, int, int]] = {}  # address -> (window start, failures, not audited)
+
+    def admit(self, address: str) -> None:
+        """429 when ``address`` has failed ``burst`` times in the current window."""
+        start, failures, _ = self._seen.get(address, (0.0, 0, 0))
+        if time.monotonic() - start < self.window_s and failures >= self.burst:
+            wait = self.window_s - (time.monotonic() - start)
+            raise GuardHTTPError(
+                429,
+                f"too many failed authentications from this address; retry in {wait:.0f}s",
+                "rate_limit_error",
+                "auth_rate_limited",
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
+
+    def failed(self, address: str) -> int | None:
+        """Count a failure; the number of earlier failures left out of the audit when this one
+        should be audited, else None."""
+        now = time.monotonic()
+        start, failures, hidden = self._seen.get(address, (0.0, 0, 0))
+        if now - start >= self.window_s:
+            if len(self._seen) >= self.max_addresses:
+                self._seen = {a: v for a, v in self._seen.items() if now - v[0] < self.window_s}
+            self._seen[address] = (now, 1, 0)
+            return hidden
+        self._seen[address] = (start, failures + 1, hidden + 1)
+        return None

@@ -8,6 +8,7 @@ trace; every chat request is audited exactly once, whatever its outcome.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from r1safe.guard.schemas import ChatRequest, GuardHTTPError, error_body
-from r1safe.guard.security import ApiKey
+from r1safe.guard.security import ApiKey, FailedAuth
 from r1safe.guard.service import Guard, Outcome, new_request_id
 from r1safe.guard.streaming import stream_reply
 
@@ -45,12 +46,30 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
+async def read_body_within(request: Request, limit: int, timeout_s: float) -> bytes:
+    """:func:`read_body`, or a 408 when the client takes longer than ``timeout_s`` to send it."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await read_body(request, limit)
+    except TimeoutError:
+        raise GuardHTTPError(
+            408, f"the request body took longer than limits.body_timeout_s={timeout_s:g}s", code="body_timeout"
+        ) from None
+
+
 def parse_request(raw: bytes) -> ChatRequest:
-    """A :class:`ChatRequest` or a 400 naming what is wrong."""
+    """A :class:`ChatRequest` or a 400 naming what is wrong (bad JSON, nesting too deep, lone surrogates)."""
     try:
         data = json.loads(raw)
+        json.dumps(data, ensure_ascii=False).encode("utf-8")  # lone surrogates ("\ud800") cannot be encoded
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise GuardHTTPError(400, f"the body is not valid JSON: {err}", code="invalid_json") from None
+    except RecursionError:
+        raise GuardHTTPError(400, "the body's JSON is nested too deeply", code="invalid_json") from None
+    except UnicodeEncodeError:
+        raise GuardHTTPError(
+            400, "the body holds a lone UTF-16 surrogate (\\ud800-\\udfff)", code="invalid_json"
+        ) from None
     try:
         return ChatRequest.model_validate(data)
     except ValidationError as err:
@@ -68,6 +87,7 @@ def create_app(guard: Guard) -> FastAPI:
         await guard.upstream.aclose()
         guard.audit.close()
 
+    failed_auth = FailedAuth()
     app = FastAPI(title="r1safe guard", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.exception_handler(StarletteHTTPException)
@@ -103,12 +123,24 @@ def create_app(guard: Guard) -> FastAPI:
     async def chat_completions(request: Request) -> Any:
         outcome = Outcome(new_request_id(), UNAUTHENTICATED, time.perf_counter(), guard.served_model)
         headers = {"X-Request-ID": outcome.request_id}
+        address = request.client.host if request.client else "unknown"
         try:
-            outcome.key = guard.authenticate(request.headers.get("authorization"))
-            body = parse_request(await read_body(request, guard.policy.limits.max_body_bytes))
+            failed_auth.admit(address)
+            try:
+                outcome.key = guard.authenticate(request.headers.get("authorization"))
+            except GuardHTTPError as err:
+                if err.status == 401:
+                    hidden = failed_auth.failed(address)
+                    if hidden is None:
+                        return JSONResponse(err.body(), err.status, headers=headers)
+                    if hidden:
+                        outcome.verdicts["auth_failures_not_audited"] = hidden
+                raise
+            limits = guard.policy.limits
+            body = parse_request(await read_body_within(request, limits.max_body_bytes, limits.body_timeout_s))
             outcome.stream = body.stream
             guard.admit(outcome, body)
-            guard.screen_input(outcome, body)
+            await asyncio.to_thread(guard.screen_input, outcome, body)  # CPU-heavy: off the event loop
             if body.stream:
                 lines = await stream_reply(guard, outcome, body)
                 return StreamingResponse(
@@ -120,7 +152,8 @@ def create_app(guard: Guard) -> FastAPI:
             guard.record(outcome, 200)
             return JSONResponse(reply.model_dump(), headers=headers)
         except GuardHTTPError as err:
-            guard.record(outcome, err.status, err.message)
+            if err.code != "auth_rate_limited":
+                guard.record(outcome, err.status, err.message)
             return JSONResponse(err.body(), err.status, headers={**headers, **err.headers})
         except Exception as err:
             log.exception("request %s failed", outcome.request_id)

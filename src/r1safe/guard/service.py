@@ -8,6 +8,7 @@ Every request leaves exactly one audit record, written before its reply is sent.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -120,8 +121,8 @@ class Guard:
         outcome.flags.extend(outcome.prepared.flags)
 
     def screen_input(self, outcome: Outcome, request: ChatRequest) -> InputVerdict:
-        turns = [m.text() for m in request.messages if m.role in ("user", "system", "developer")]
-        verdict = self.input_screen.screen(turns)
+        turns = [(m.screened_text(), m.role) for m in request.messages]
+        verdict = self.input_screen.screen([t for t, _ in turns], [r for _, r in turns])
         outcome.judge_ms += verdict.judge_ms
         outcome.verdicts["input"] = {"score": round(verdict.score, 4), **verdict.detail}
         if verdict.blocked and verdict.reason:
@@ -167,6 +168,7 @@ class Guard:
             "reasoning": round(verdict.reasoning, 4),
             "answer": round(verdict.answer, 4),
             "by_judge": verdict.by_judge,
+            "where": verdict.where,
         }
         return verdict
 
@@ -207,7 +209,7 @@ class Guard:
             parsed = parse_reply(reply.text, think_forced=True)
             reasoning, answer = parsed.reasoning, parsed.answer
             calls = json.dumps(reply.tool_calls, ensure_ascii=False) if reply.tool_calls else ""
-            verdict = self.screen_output(outcome, reasoning, f"{answer}\n{calls}".strip())  # tool arguments too
+            verdict = await asyncio.to_thread(self.screen_output, outcome, reasoning, f"{answer}\n{calls}".strip())
             if verdict.blocked and verdict.reason:
                 outcome.block(verdict.reason, verdict.judge, self.refusal(outcome))
                 return
@@ -322,11 +324,7 @@ class Guard:
         if review["decision"] is None:
             raise GuardHTTPError(409, f"held answer {review_id} is still awaiting review", code="review_pending")
         if review["decision"] == "reject":
-            raise GuardHTTPError(
-                403,
-                f"held answer {review_id} was rejected by {review['by']}: {review['why']}",
-                code="review_rejected",
-            )
+            raise GuardHTTPError(403, f"held answer {review_id} was rejected by a reviewer", code="review_rejected")
         payload = review["payload"]
         reasoning = payload.get("reasoning") if self.policy.reasoning.returned else None
         return {

@@ -1,16 +1,20 @@
 """Stream mode: release text only after it has been screened, a window at a time.
 
 The upstream's pieces are gathered; whenever ``stream.window_chars`` new characters are waiting
-(or the upstream ends) the reasoning and answer so far are screened, and only then is the new
-part sent, reasoning as ``delta.reasoning_content`` and answer as ``delta.content``. A block
+(or the upstream ends) the reasoning and answer so far are screened by parts (sentences and
+windows, each scored once and remembered, so the cost grows with the new text), and only then
+is the new part sent, reasoning as ``delta.reasoning_content`` and answer as ``delta.content``. A block
 ends the stream with ``finish_reason: "content_filter"``. Requests that need the whole answer
 before anything can go out (JSON format, language regenerate/block, domain-expert holds) run
-the non-stream flow and are sent as chunks afterwards; so do requests with tools.
+the non-stream flow and are sent as chunks afterwards; so do requests with tools. An upstream
+that fails or stalls mid-stream ends the stream with an error event and ``[DONE]``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -47,7 +51,7 @@ class Releaser:
     def __init__(self, guard: Guard, outcome: Outcome) -> None:
         self.guard, self.outcome = guard, outcome
         self.sent_reasoning = self.sent_answer = 0
-        self.created = int(outcome.started)
+        self.created = int(time.time())  # Unix time, as OpenAI's `created`
 
     def chunk(self, delta: dict[str, Any], finish: str | None = None, final: bool = False) -> str:
         o = self.outcome
@@ -88,8 +92,6 @@ async def stream_reply(guard: Guard, outcome: Outcome, request: ChatRequest) -> 
 
 
 def _now() -> float:
-    import time
-
     return time.perf_counter()
 
 
@@ -130,7 +132,7 @@ async def _windows(
                     continue
             stable = text if done else _stable(text)
             reply = parse_reply(stable, think_forced=True)
-            verdict = guard.screen_output(outcome, reply.reasoning, reply.answer)
+            verdict = await asyncio.to_thread(guard.screen_output, outcome, reply.reasoning, reply.answer)
             screened_at = len(text)
             if verdict.blocked and verdict.reason:
                 outcome.verdict, outcome.reason, outcome.judge = "blocked", verdict.reason, verdict.judge
@@ -159,6 +161,7 @@ async def _windows(
             recorded = True
             guard.record(outcome, status, str(err))
         yield sse(error_body(str(err), "upstream_error", code))
+        yield sse("[DONE]")
     finally:
         if not recorded:  # the client went away mid-stream
             guard.record(outcome, 499, "client closed the stream")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -195,22 +196,29 @@ class HTTPUpstream:
             choice = data["choices"][0]
             message = choice["message"]
             text = canonical(message.get("reasoning_content") or message.get("reasoning"), message.get("content"))
+            tokens = int((data.get("usage") or {}).get("completion_tokens") or 0)
+            finish = choice.get("finish_reason") or "stop"
+            calls = message.get("tool_calls") or None
+            if not isinstance(finish, str) or not (calls is None or isinstance(calls, list)):
+                raise TypeError
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             raise UpstreamError(f"upstream {self.base_url} sent a malformed reply") from None
-        tokens = int((data.get("usage") or {}).get("completion_tokens") or 0)
-        return UpstreamReply(text, choice.get("finish_reason") or "stop", tokens, message.get("tool_calls") or None)
+        return UpstreamReply(text, finish, tokens, calls)
 
     async def stream(self, call: UpstreamCall) -> AsyncIterator[str]:
         """Canonical text pieces from the upstream's SSE stream."""
         mode: str | None = None  # "reasoning" once reasoning_content arrives, "raw" or "answer" otherwise
         try:
-            async with (
-                asyncio.timeout(self.timeout_s),
-                self.client.stream("POST", "/chat/completions", json=self._body(call, True)) as response,
-            ):
+            # No asyncio.timeout here: this generator is resumed from more than one task (the first
+            # piece in the request handler, the rest in the response stream), and a task-bound
+            # timeout would cancel the wrong one. httpx's read timeout bounds each wait instead.
+            deadline = time.monotonic() + self.timeout_s
+            async with self.client.stream("POST", "/chat/completions", json=self._body(call, True)) as response:
                 if response.status_code >= 400:
                     raise UpstreamError(f"upstream {self.base_url} answered HTTP {response.status_code}")
                 async for line in response.aiter_lines():
+                    if time.monotonic() > deadline:
+                        raise TimeoutError
                     if not line.startswith("data:"):
                         continue
                     payload = line[5:].strip()
@@ -219,6 +227,8 @@ class HTTPUpstream:
                     delta = (json.loads(payload).get("choices") or [{}])[0].get("delta") or {}
                     reasoning = delta.get("reasoning_content") or delta.get("reasoning")
                     content = delta.get("content")
+                    if not isinstance(reasoning, str | None) or not isinstance(content, str | None):
+                        raise TypeError("a delta's text is not a string")
                     if reasoning:
                         if mode is None:
                             mode = "reasoning"
@@ -236,7 +246,7 @@ class HTTPUpstream:
             raise UpstreamTimeout(f"upstream {self.base_url} took longer than {self.timeout_s:g}s") from None
         except httpx.HTTPError as err:
             raise UpstreamError(f"upstream {self.base_url} unreachable: {type(err).__name__}") from None
-        except (ValueError, AttributeError, IndexError) as err:
+        except (ValueError, AttributeError, IndexError, TypeError) as err:
             raise UpstreamError(f"upstream {self.base_url} sent a malformed stream") from err
         if mode == "reasoning":
             yield "\n</think>\n\n"

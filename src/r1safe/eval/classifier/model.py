@@ -20,6 +20,7 @@ from r1safe.errors import ConfigError
 from r1safe.eval.classifier.encoders import Encoder, HashedNgramEncoder, build_encoder
 
 HEADS = ("request", "response")
+REALTEXT_DIR = Path(__file__).with_name("realtext_head")  # the shipped real-text classifier
 WEIGHTS, CONFIG = "guard.safetensors", "guard.json"
 
 
