@@ -84,5 +84,6 @@ def test_the_oracle_ablation_arm_is_named_and_seeds_draw_world_and_base(tmp_path
     notes = oracle_uses(cfg)
     assert len(notes) == 1 and notes[0].startswith("hybrid_oracle: stage rejection_sampling")
     fresh = _config(tmp_path).model_copy(update={"seeds": [9001, 9002], "base_per_seed": True})
-    assert fresh.gym_for(9001).world.draw_seed == fresh.gym.world.draw_seed + 9001 == fresh.gym_for(9002).world.draw_seed
+    first_world = fresh.gym_for(9001).world.draw_seed
+    assert first_world == fresh.gym.world.draw_seed + 9001 == fresh.gym_for(9002).world.draw_seed
     assert [fresh.gym_for(s).seed for s in (9001, 9002)] == [fresh.gym.seed + 9001, fresh.gym.seed + 9002]
