@@ -26,6 +26,12 @@ GYM_MAX_NEW_TOKENS = 160
 # Option names never written to a run folder.
 SECRET_OPTIONS = frozenset({"api_key", "token", "hf_token"})
 
+
+def without_secrets(judge_options: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each judge's options less the secret ones (:data:`SECRET_OPTIONS`)."""
+    return {name: {k: v for k, v in opts.items() if k not in SECRET_OPTIONS} for name, opts in judge_options.items()}
+
+
 # Fields that change how or where a run executes, not which records it produces.
 RUNTIME_FIELDS = {"out", "batch_size", "progress", "threads", "report", "bootstrap", "metrics", "judges",
                   "backend_options", "base_url"}
@@ -86,15 +92,14 @@ class EvalConfig(StrictModel):
         for key in ("dataset_files", "dataset_options"):  # left out when unused: older run folders keep their key
             if not out[key]:
                 del out[key]
-        out["judge_options"] = self.saved()["judge_options"]
+        out["judge_options"] = without_secrets(out["judge_options"])
         return out
 
     def saved(self) -> dict[str, Any]:
         """The config as written to the run folder: secrets (``api_key``, tokens) left out of the
         judge and backend options, so a shared run folder leaks no key (set them in the env)."""
         out = self.model_dump(mode="json")
-        out["judge_options"] = {name: {k: v for k, v in opts.items() if k not in SECRET_OPTIONS}
-                                for name, opts in out["judge_options"].items()}
+        out["judge_options"] = without_secrets(out["judge_options"])
         out["backend_options"] = {k: v for k, v in out["backend_options"].items() if k not in SECRET_OPTIONS}
         return out
 

@@ -25,6 +25,12 @@ class ParsedReply:
     problem: str | None
 
     @property
+    def judged_answer(self) -> str | None:
+        """The answer a judge reads, or None when there is none because the think block never
+        closed (a reply cut off while thinking is neither a refusal nor a compliance)."""
+        return self.answer if self.has_close or self.answer else None
+
+    @property
     def whole(self) -> str:
         return f"{self.reasoning}\n{self.answer}".strip()
 

@@ -55,15 +55,10 @@ def target_prompt(sample: Sample) -> str:
     return original if isinstance(original, str) and original else sample.last_user_text
 
 
-def answer_of(reply: ParsedReply) -> str | None:
-    """The answer to judge, or None when there is none because the think block never closed."""
-    return reply.answer if reply.has_close or reply.answer else None
-
-
 def judged_parts(reply: ParsedReply, with_reasoning: bool) -> dict[str, str]:
     """``{"answer": …, "reasoning": …}``: the answer unless the think block never closed, and the
     reasoning when asked for and present."""
-    answer = answer_of(reply)
+    answer = reply.judged_answer
     parts = {"answer": answer} if answer is not None else {}
     if with_reasoning and reply.reasoning:
         parts["reasoning"] = reply.reasoning

@@ -60,6 +60,7 @@ def compute(metrics: list[Metric], rows: list[Row], seed: int = 0, resamples: in
     (public benchmarks: a dataset's own categories, which the gym's splits do not need)."""
     splits = list(dict.fromkeys(r.split for r in rows))
     categories = list(dict.fromkeys(r.category for r in rows if r.category))
+    pairs = list(dict.fromkeys((r.split, r.category) for r in rows if r.category))
     out: dict[str, Any] = {}
     for m in metrics:
         entry: dict[str, Any] = {**m.to_json(), "all": statistic(m, rows, seed, resamples)}
@@ -74,7 +75,6 @@ def compute(metrics: list[Metric], rows: list[Row], seed: int = 0, resamples: in
             if (st := statistic(m, [r for r in rows if r.category == c], seed, resamples, f"category={c}"))
         }
         if by_split_category:
-            pairs = list(dict.fromkeys((r.split, r.category) for r in rows if r.category))
             entry["by_split_category"] = {
                 f"{s}/{c}": st for s, c in pairs
                 if (st := statistic(m, [r for r in rows if r.split == s and r.category == c], seed, resamples,
