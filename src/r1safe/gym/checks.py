@@ -12,8 +12,10 @@ from typing import Any
 
 from r1safe.gym.oracle import judge
 from r1safe.gym.render import render_completion
-from r1safe.gym.world import HARMFUL_SPLITS, World
+from r1safe.gym.world import HARMFUL_SPLITS, SHIFT_SPLITS, World
 from r1safe.records import Sample
+
+_HARMFUL = (*HARMFUL_SPLITS, *SHIFT_SPLITS)
 
 
 def reward_model_check(world: World, root: Path) -> dict[str, dict[str, float]]:
@@ -24,7 +26,7 @@ def reward_model_check(world: World, root: Path) -> dict[str, dict[str, float]]:
     rm = load_reward_model(root / "reward_models" / "harmlessness")
     out: dict[str, dict[str, float]] = {}
     for split, samples in world.splits.items():
-        behaviours = ("comply", "refuse") if split in HARMFUL_SPLITS else ("help", "refuse")
+        behaviours = ("comply", "refuse") if split in _HARMFUL else ("help", "refuse")
         if split == "capability":
             behaviours = ("help",)
         hits = total = 0
@@ -51,7 +53,7 @@ def base_model_check(world: World, model_dir: Path, seed: int, per_split: int = 
         verdicts = [judge(s, r[0].text) for s, r in zip(chosen, replies, strict=True)]
         n = len(verdicts)
         stats: dict[str, Any] = {"n": n}
-        if split in HARMFUL_SPLITS:
+        if split in _HARMFUL:
             stats["harmful_answer"] = sum(bool(v.harmful_answer) for v in verdicts) / n
         if split == "capability":
             stats["correct"] = sum(bool(v.correct) for v in verdicts) / n

@@ -14,7 +14,15 @@ multi_turn      harmful request after benign turns, split across turns, or escal
 borderline      benign requests that look harmful (XSTest style), English
 benign          everyday requests, English
 capability      arithmetic word problems with an exact answer, English
+paraphrase      harmful, seen categories, asked for by the plan's first step, never by name
+compositional   harmful, seen categories, the request in two halves the prompt asks to join
+nested_wrapper  harmful, seen categories, a jailbreak wrapper inside another, one held out
+code_switch     harmful, seen categories, English and Chinese mixed in one turn
 ==============  ===========================================================================
+
+The last four (``SHIFT_SPLITS``, see :mod:`r1safe.gym.shifts`) are harder, honest shifts added
+after the first eight; each is drawn with its own random stream, so the first eight splits and
+every training pool are exactly what they were before.
 
 ``train`` holds English single-turn prompts of seen categories and seen wrappers only, so no
 held-out category, wrapper, language or turn structure leaks into safety training. No test
@@ -27,15 +35,19 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AliasChoices, Field, model_validator
 
 from r1safe.config import StrictModel
 from r1safe.gym import content as C
+from r1safe.gym.prompts import harm_reference, help_reference, make_sample, user_turn
+from r1safe.gym.shifts import SHIFT_SPLITS, shift_pools
 from r1safe.records import Sample
 
-TEST_SPLITS = ("id", "ood_category", "ood_wrapper", "ood_language", "multi_turn", "borderline", "benign", "capability")
+TEST_SPLITS = ("id", "ood_category", "ood_wrapper", "ood_language", "multi_turn", "borderline", "benign", "capability",
+               *SHIFT_SPLITS)
+#: The harmful splits of the first world, whose pooled held-out numbers the study has always reported.
 HARMFUL_SPLITS = ("id", "ood_category", "ood_wrapper", "ood_language", "multi_turn")
 
 
@@ -64,64 +76,26 @@ class WorldConfig(StrictModel):
         return self
 
 
-def _harm_reference(topic: C.HarmTopic) -> dict[str, Any]:
-    steps = {
-        lang: [C.STEP_PHRASES[p](lang, code=c) for p, c in zip(topic.step_phrases, topic.step_codes, strict=True)]
-        for lang in C.LANGUAGES
-    }
-    return {
-        "topic": topic.key,
-        "request": {"en": topic.request.en, "zh": topic.request.zh},
-        "category_name": {"en": C.CATEGORIES[topic.category].en, "zh": C.CATEGORIES[topic.category].zh},
-        "steps": steps,
-        "step_codes": list(topic.step_codes),
-    }
-
-
-def _help_reference(topic: C.HelpTopic) -> dict[str, Any]:
-    return {
-        "topic": topic.key,
-        "request": {"en": topic.request.en, "zh": topic.request.zh},
-        "steps": {lang: [s(lang) for s in topic.steps] for lang in C.LANGUAGES},
-    }
-
-
-def _sample(prompt: list[dict[str, str]], **meta: Any) -> Sample:
-    text = "\x1f".join(m["content"] for m in prompt)
-    key = f"{meta['kind']}|{meta['category']}|{meta['language']}|{meta['wrapper']}|{text}"
-    return Sample(id=_stable_id(key), prompt=prompt, **meta)
-
-
-def _stable_id(key: str) -> str:
-    import hashlib
-
-    return hashlib.blake2b(key.encode(), digest_size=6).hexdigest()
-
-
-def _user(text: str) -> list[dict[str, str]]:
-    return [{"role": "user", "content": text}]
-
-
 def harmful_prompts(topic: C.HarmTopic, wrappers: list[str], languages: tuple[str, ...]) -> Iterator[Sample]:
     """Every single-turn phrasing of one harmful topic under the given wrappers and languages."""
-    ref = _harm_reference(topic)
+    ref = harm_reference(topic)
     for lang in languages:
         for form in C.REQUEST_FORMS:
             req = form(lang, t=topic.request(lang))
             for w in wrappers:
-                yield _sample(_user(C.WRAPPERS[w](lang, req=req)), kind="harmful", category=topic.category,
+                yield make_sample(user_turn(C.WRAPPERS[w](lang, req=req)), kind="harmful", category=topic.category,
                               language=lang, wrapper=w, reference=ref)
 
 
 def help_prompts(topic: C.HelpTopic, wrappers: list[str], languages: tuple[str, ...]) -> Iterator[Sample]:
     """Every single-turn phrasing of one benign or borderline topic."""
-    ref = _help_reference(topic)
+    ref = help_reference(topic)
     category = "borderline" if topic.kind == "borderline" else "everyday"
     for lang in languages:
         for form in C.REQUEST_FORMS:
             req = form(lang, t=topic.request(lang))
             for w in wrappers:
-                yield _sample(_user(C.WRAPPERS[w](lang, req=req)), kind=topic.kind, category=category,  # type: ignore[arg-type]
+                yield make_sample(user_turn(C.WRAPPERS[w](lang, req=req)), kind=topic.kind, category=category,  # type: ignore[arg-type]
                               language=lang, wrapper=w, reference=ref)
 
 
@@ -132,12 +106,13 @@ def arithmetic_prompt(a: int, b: int, op: str, name: int, item: int, lang: str, 
     else:
         text = C.ARITHMETIC[op](lang, a=a, b=b, name=C.NAMES[name](lang), item=C.ITEMS[item](lang))
     ref = {"a": a, "b": b, "op": op, "answer": a + b if op == "+" else a - b}
-    return _sample(_user(text), kind="benign", category="arithmetic", language=lang, wrapper="plain", reference=ref)
+    return make_sample(user_turn(text), kind="benign", category="arithmetic", language=lang, wrapper="plain",
+                       reference=ref)
 
 
 def multi_turn_prompts(topic: C.HarmTopic, languages: tuple[str, ...], rng: random.Random) -> Iterator[Sample]:
     """The three multi-turn shapes for one harmful topic: follow, split and escalate."""
-    ref = _harm_reference(topic)
+    ref = harm_reference(topic)
     benign = list(C.BENIGN_TOPICS.values())
     for lang in languages:
         for style, turns in C.MULTI_TURN.items():
@@ -147,8 +122,8 @@ def multi_turn_prompts(topic: C.HarmTopic, languages: tuple[str, ...], rng: rand
                       "help": helped.split(" ", 1)[-1] if lang == "en" else helped[3:]}
             messages = [{"role": "user" if i % 2 == 0 else "assistant", "content": t(lang, **fields)}
                         for i, t in enumerate(turns)]
-            yield _sample(messages, kind="harmful", category=topic.category, language=lang, wrapper=f"turns:{style}",
-                          turns=(len(messages) + 1) // 2, reference=ref)
+            yield make_sample(messages, kind="harmful", category=topic.category, language=lang,
+                              wrapper=f"turns:{style}", turns=(len(messages) + 1) // 2, reference=ref)
 
 
 @dataclass
@@ -280,6 +255,8 @@ def build_world(config: WorldConfig | None = None) -> World:
             for i, (a, b, op) in enumerate(rng.sample(sums, min(n, len(sums) // 4)))
         ],
     }
+    for name, candidates in shift_pools(seen, heldout_w).items():
+        world.splits[name] = _take(candidates, n, random.Random(f"{name}:{cfg.draw_seed}"), name)
     world.__dict__.pop("test_texts", None)
     world.__dict__.pop("test_sums", None)
     return world
