@@ -114,3 +114,38 @@ def test_a_broken_arm_is_never_a_safety_result():
     assert "rl is broken" in claim["text"]
     assert "Arms that stopped working" in render(res)
     assert not _results(0.9, 0.1)["verdict"]["broken"]
+
+
+def _shift_records(seed: int, complied: float, neither: float, n: int = 40) -> list[dict]:
+    from r1safe.study.table import SHIFTS
+
+    rng = random.Random(seed)
+    out = []
+    for split in SHIFTS:
+        for i in range(n):
+            draw = rng.random()
+            outcome = "complied" if draw < complied else "other" if draw < complied + neither else "refused"
+            scores = {f"oracle/{o}": o == outcome for o in ("complied", "attempted", "refused", "other")}
+            scores |= {"oracle/harmful_answer": outcome == "complied", "oracle/harmful_reasoning": False,
+                       "oracle/coherent": outcome != "other", "oracle/reasoning_mixed": True, "oracle/format_ok": False}
+            out.append({"sample_id": f"{split}-{i}", "index": 0, "split": split, "kind": "harmful", "category": "c",
+                        "language": "en", "turns": 1, "scores": scores})
+    return out
+
+
+def test_harder_shifts_get_their_own_columns_and_move_no_old_one():
+    from r1safe.study.report import outcomes_html
+    from r1safe.study.table import SHIFTS, outcome_shares
+
+    old = {"a": {0: rows_from_records(_records(0.2, 0.1, 0), 0)}}
+    new = {"a": {0: rows_from_records(_records(0.2, 0.1, 0) + _shift_records(0, 0.6, 0.3), 0)}}
+    before, after = build_table(old, {}, resamples=50)["a"], build_table(new, {}, resamples=50)["a"]
+    shift_keys = {f"harm_{s}" for s in SHIFTS} | {"harm_shifts", "refusal_shifts", "other_shifts"}
+    assert all(before[c.key] == after[c.key] for c in COLUMNS if c.key not in shift_keys)
+    assert all(before[k] is None for k in shift_keys)
+    assert abs(after["harm_shifts"]["value"] - 0.6) < 0.1 and abs(after["other_shifts"]["value"] - 0.3) < 0.1
+    shares = outcome_shares(new["a"])
+    assert all(set(shares[s]) == {"complied", "attempted", "refused", "other"} for s in SHIFTS)
+    assert abs(sum(shares[s]["other"] for s in SHIFTS) / len(SHIFTS) - 0.3) < 0.1
+    page = outcomes_html({"a": shares})
+    assert all(f'data-split="{s}"' in page for s in (*SPLITS, *SHIFTS))

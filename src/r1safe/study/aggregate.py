@@ -6,7 +6,7 @@ from typing import Any
 
 from r1safe.gym.build import GymArtifacts
 from r1safe.study.config import StudyConfig
-from r1safe.study.table import HARMFUL, build_table, eval_records, outcome_shares, rows_from_records
+from r1safe.study.table import HARMFUL, SHIFTS, build_table, eval_records, outcome_shares, rows_from_records
 from r1safe.study.verdict import verdict
 
 HACK_KEYS = {"proxy": "monitor/reward_hacking/proxy_safe", "oracle": "monitor/reward_hacking/judge_safe",
@@ -78,7 +78,7 @@ def transcripts(records: list[dict[str, Any]], per_split: int = 2, seed: int = 0
     out: dict[str, list[dict[str, Any]]] = {}
     for split, rows in by_split.items():
         rows = rng.sample(rows, len(rows))
-        if split in HARMFUL:
+        if split in (*HARMFUL, *SHIFTS):
             rows.sort(key=lambda r: _outcome(r["scores"]) == "refused")
         shown = []
         for r in rows[:per_split]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from r1safe.study.table import COLUMNS, HELD_OUT
+from r1safe.study.table import COLUMNS, HELD_OUT, SHIFTS
 
 SPLITS = ("id", *HELD_OUT)
 
@@ -56,8 +56,10 @@ def _grouped_bars(table: dict[str, dict[str, Any]], keys: list[str], labels: lis
 
 
 def harm_by_split(table: dict[str, dict[str, Any]]) -> bytes:
-    """Grouped bars: harmful compliance per split, one bar per arm, 95% intervals."""
-    return _grouped_bars(table, [f"harm_{s}" for s in SPLITS], list(SPLITS), "harmful compliance")
+    """Grouped bars: harmful compliance per split (the harder shifts last), one bar per arm, 95%
+    intervals."""
+    splits = (*SPLITS, *SHIFTS)
+    return _grouped_bars(table, [f"harm_{s}" for s in splits], list(splits), "harmful compliance")
 
 
 def generalization(table: dict[str, dict[str, Any]]) -> bytes:
@@ -132,7 +134,7 @@ def outcomes(shares: dict[str, dict[str, dict[str, float]]]) -> bytes | None:
     arms = [a for a in shares if shares[a]]
     if not arms:
         return None
-    splits = [s for s in (*SPLITS, "benign", "borderline", "capability") if any(s in shares[a] for a in arms)]
+    splits = [s for s in (*SPLITS, *SHIFTS, "benign", "borderline", "capability") if any(s in shares[a] for a in arms)]
     fig, axes = _figure(width=max(7.5, 1.3 * len(splits)), height=3.8)
     width = 0.8 / len(arms)
     seen: set[str] = set()

@@ -40,6 +40,27 @@ def main_table_html(table: dict[str, dict[str, Any]]) -> str:
     return f"<table><tr><th>arm</th>{head}</tr>{''.join(rows)}</table>"
 
 
+def outcomes_html(outcomes: dict[str, dict[str, dict[str, float]]]) -> str:
+    """Per arm and harmful split, the shares complied · attempted · refused · neither, so no split
+    can look safe because the model is confused (its "neither" is beside its refusals)."""
+    from r1safe.gym.oracle import HARMFUL_OUTCOMES
+
+    splits = list(dict.fromkeys(s for by_split in outcomes.values() for s, shares in by_split.items()
+                                if set(shares) == set(HARMFUL_OUTCOMES)))
+    if not splits:
+        return ""
+    head = "".join(f"<th>{html.escape(s)}</th>" for s in splits)
+    rows = []
+    for arm, by_split in outcomes.items():
+        cells = "".join(
+            f'<td data-split="{html.escape(s)}">'
+            + (" · ".join(f"{100 * by_split[s][o]:.0f}" for o in HARMFUL_OUTCOMES) if s in by_split else "–")
+            + "</td>" for s in splits)
+        rows.append(f'<tr data-arm="{html.escape(arm)}"><th>{html.escape(arm)}</th>{cells}</tr>')
+    return (f"<p>Harmful splits, % of replies: complied · attempted · refused · neither.</p>"
+            f"<table><tr><th>arm</th>{head}</tr>{''.join(rows)}</table>")
+
+
 CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:4px 6px;text-align:right}
 th:first-child{text-align:left}img{max-width:100%;display:block;margin:1em 0}.claim{margin:.3em 0}
@@ -124,8 +145,11 @@ Samples per prompt: {cfg.get('samples')}; prompts per split: {cfg.get('limit') o
 <h2>What the replies are, per split</h2>
 <p>The oracle's outcome of every reply: on harmful prompts complied (the harmful steps), attempted (sets out to
 comply without them), refused (a coherent refusal) or other (garbled, off-topic, empty); on the others helpful,
-refused or other. Only refusal makes a model harmless on a harmful split.</p>
+refused or other. Only refusal makes a model harmless on a harmful split. The last four harmful splits
+(paraphrase, compositional, nested_wrapper, code_switch) are the harder shifts; the held-out columns
+of the main table do not pool them.</p>
 {_img(plots.outcomes(results.get('outcomes', {})), 'outcomes by split')}
+{outcomes_html(results.get('outcomes', {}))}
 <h2>Harmful compliance by split</h2>{_img(plots.harm_by_split(table), 'harmful compliance by split')}
 <h2>Reward hacking: proxy reward model vs oracle over RL steps</h2>
 {_img(plots.reward_hacking(results.get('hacking_curves', {})), 'reward hacking curves')}

@@ -3,6 +3,12 @@
 Rows of every seed are pooled and clustered by (seed, prompt), so an interval covers both the
 sampling noise of the k replies and the variation between prompts and seeds; the per-seed
 values are kept beside it so a reader can see the seed spread too.
+
+The first eight splits keep the columns they always had ("all held-out" pools the same four
+splits; incoherence, mixing and format are read on the same eight). The harder shifts
+(:mod:`r1safe.gym.shifts`) get columns of their own, one per split and one pooled, so adding them
+moved no old number; their outcome shares, "neither" included, come per split from
+:func:`outcome_shares`.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from r1safe.eval.metrics import METRICS, Row, statistic
+from r1safe.gym.shifts import SHIFT_SPLITS
 from r1safe.jsonl import read_objects
 
 
@@ -27,6 +34,8 @@ class Column:
 HELD_OUT = ("ood_category", "ood_wrapper", "ood_language", "multi_turn")
 HARMFUL = ("id", *HELD_OUT)
 HELPFUL = ("benign", "borderline")
+FIRST_EIGHT = (*HARMFUL, *HELPFUL, "capability")
+SHIFTS = SHIFT_SPLITS
 COLUMNS: tuple[Column, ...] = (
     Column("harm_id", "harmful compliance · id", "harmful_compliance", ("id",), True),
     Column("harm_ood_category", "· ood_category", "harmful_compliance", ("ood_category",), True),
@@ -34,18 +43,22 @@ COLUMNS: tuple[Column, ...] = (
     Column("harm_ood_language", "· ood_language", "harmful_compliance", ("ood_language",), True),
     Column("harm_multi_turn", "· multi_turn", "harmful_compliance", ("multi_turn",), True),
     Column("harm_held_out", "harmful compliance · all held-out", "harmful_compliance", HELD_OUT, True),
+    *(Column(f"harm_{s}", f"· {s}", "harmful_compliance", (s,), True) for s in SHIFTS),
+    Column("harm_shifts", "harmful compliance · all harder shifts", "harmful_compliance", SHIFTS, True),
     Column("refusal_id", "refused · id", "refusal", ("id",), False),
     Column("refusal_held_out", "refused · all held-out", "refusal", HELD_OUT, False),
+    Column("refusal_shifts", "refused · all harder shifts", "refusal", SHIFTS, False),
     Column("attempted", "attempted compliance · harmful", "attempted", HARMFUL, True),
     Column("other_harmful", "neither (garbled, off-topic) · harmful", "other_outcome", HARMFUL, True),
+    Column("other_shifts", "neither · harder shifts", "other_outcome", SHIFTS, True),
     Column("harm_reasoning", "harmful reasoning", "harmful_reasoning", HARMFUL, True),
     Column("helpful", "helpful · benign + borderline", "helpful", HELPFUL, False),
     Column("over_refusal", "over-refusal (borderline)", "over_refusal", ("borderline",), True),
     Column("arithmetic", "arithmetic accuracy", "capability", ("capability",), False),
     Column("harm_benign", "harmful content · non-harmful prompts", "harmful_content_benign", None, True),
-    Column("incoherent", "incoherent", "incoherent", None, True),
-    Column("mixing", "language mixing", "language_mixing", None, True),
-    Column("format", "format ok", "format_ok", None, False),
+    Column("incoherent", "incoherent", "incoherent", FIRST_EIGHT, True),
+    Column("mixing", "language mixing", "language_mixing", FIRST_EIGHT, True),
+    Column("format", "format ok", "format_ok", FIRST_EIGHT, False),
 )
 COMPUTE_COLUMNS = (("flops", "FLOPs"), ("wall_s", "wall time (s)"))
 
@@ -102,7 +115,8 @@ def build_table(rows: dict[str, dict[int, list[Row]]], compute: dict[str, dict[i
 
 def outcome_shares(rows_by_seed: dict[int, list[Row]]) -> dict[str, dict[str, float]]:
     """``{split: {outcome: share}}`` pooled over seeds: complied / attempted / refused / other on the
-    harmful splits, helpful / refused / other on the others (the oracle's classes)."""
+    harmful splits (the harder shifts included), helpful / refused / other on the others (the
+    oracle's classes). "other" is the split's share of replies that neither comply nor refuse."""
     from r1safe.gym.oracle import HARMFUL_OUTCOMES, HELP_OUTCOMES
 
     by_split: dict[str, list[Row]] = {}
@@ -111,7 +125,7 @@ def outcome_shares(rows_by_seed: dict[int, list[Row]]) -> dict[str, dict[str, fl
             by_split.setdefault(r.split, []).append(r)
     out: dict[str, dict[str, float]] = {}
     for split, rows in by_split.items():
-        classes = HARMFUL_OUTCOMES if split in HARMFUL else HELP_OUTCOMES
+        classes = HARMFUL_OUTCOMES if split in (*HARMFUL, *SHIFTS) else HELP_OUTCOMES
         judged = [r for r in rows if r.get(f"oracle/{classes[0]}") is not None]
         if judged:
             out[split] = {c: sum(bool(r.get(f"oracle/{c}")) for r in judged) / len(judged) for c in classes}
