@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from r1safe.gym.world import TEST_SPLITS
+
 CLI = [sys.executable, "-c", "from r1safe.cli.main import app; app()"]  # what the console script runs
 
 
@@ -75,7 +77,7 @@ def test_sigkill_half_way_then_resume(gym_dir: str, tmp_path: Path) -> None:
     out = tmp_path / "run"
     args = ["eval", "--model", "gym", "--gym", gym_dir, "--limit", "3", "-k", "2", "--max-new-tokens", "48",
             "--batch-size", "4", "--out", str(out), "--quiet"]
-    total = 8 * 3 * 2  # 8 splits x 3 prompts x k=2, in 12 batches of 2 prompts
+    total = len(TEST_SPLITS) * 3 * 2  # every split x 3 prompts x k=2, in batches of 2 prompts
     gens = out / "generations.jsonl"
     proc = subprocess.Popen([*CLI, *args], env={**os.environ, "OMP_NUM_THREADS": "1"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
