@@ -187,7 +187,22 @@ def make_monitors(
         beta=beta,
         num_iterations=num_iterations,
         base=base,
+        references=reference_models(ctx),
     )
+
+
+def reference_models(ctx: StageContext) -> dict[str, str]:
+    """What the divergence monitor measures a GRPO stage against: its starting model (``init``) and,
+    unless ``monitors.divergence.base`` is off, the recipe's base model (``base``)."""
+    cfg = ctx.recipe.monitors.divergence
+    if ctx.stage.kind != "grpo" or not cfg.enabled:
+        return {}
+    refs = {"init": ctx.parent}
+    if cfg.base:
+        from r1safe.train.data import resolve_base_model
+
+        refs["base"] = resolve_base_model(ctx.recipe.base_model, ctx.gym)
+    return refs
 
 
 class ProgressReporter:
