@@ -112,3 +112,17 @@ def test_no_alarm_or_no_peak_passed_is_none():
     helpful = [{"d_init": 0.0, "helpful_judge": 0.9}, {"d_init": 0.2, "helpful_judge": 0.5, "helpful_alarm": 1.0}]
     pos = alarm_position(helpful, oracle="helpful_judge", alarms=("helpful_alarm",))
     assert pos.fired_before_peak is False and pos.lag == 1
+
+
+def test_the_goodhart_figure_is_a_png():
+    from r1safe.study.plots import goodhart
+
+    curve = [{"d_init": float(x), "judge_safe": float(y), "proxy_safe": float(y) + x / 2, "helpful_judge": 0.5,
+              "helpful_proxy": 0.5 + x / 4} for x, y in zip(D[:6], rl(D[:6], 0.8, 0.5), strict=True)]
+    runs = [{"label": f"rl β=0 seed {s}", "group": "β=0", "curve": curve} for s in (0, 1)]
+    bon_rows = [{"n": n, "d": math.sqrt(math.log(n) - (n - 1) / n), "oracle_safe": 0.1 * k, "proxy_safe": 0.2 * k,
+                 "oracle_helpful": None, "proxy_helpful": None} for k, n in enumerate((1, 2, 4))]
+    fits = {"safe": {"β=0": fit_rl(D, rl(D, 0.8, 0.5)), "bon": None}}
+    png = goodhart(runs, {"bon": bon_rows}, fits)
+    assert png is not None and png.startswith(b"\x89PNG") and len(png) > 1000
+    assert goodhart([{"label": "x", "group": "g", "curve": []}]) is None
