@@ -117,11 +117,13 @@ def best_of_n(
     top_p: float = 1.0,
     max_new_tokens: int = 128,
     seed: int = 0,
-    batch_size: int = 128,
+    batch_size: int = 512,
 ) -> list[dict[str, Any]]:
     """Sample ``N`` replies per prompt from ``model`` (default: the gym's base model), score them with
     the gym's proxies and oracle, and return :func:`curve_from_scores`'s rows for n in ``ns`` (default
-    1, 2, 4, … N). Sampling is from π itself (``top_p`` 1) so that KL_bon holds against it."""
+    1, 2, 4, … N). Sampling is from π itself (``top_p`` 1) so that KL_bon holds against it. On the
+    default gym, 24 prompts × 64 replies of ≤ 128 tokens take about 150 s on 2 shared CPU cores
+    (batches of 512 sequences: 8 prompts; 128 took 230 s); scoring is a few seconds of that."""
     from r1safe.backends.base import GenerationParams
     from r1safe.backends.transformers import TransformersBackend
 

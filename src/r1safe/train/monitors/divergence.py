@@ -6,8 +6,9 @@ replies are samples of π, so ``mean over replies of Σ_t [log π(y_t|·) − lo
 the completion tokens is an unbiased estimate of the per-sequence KL (it can come out slightly
 negative; ``kl_*`` is kept raw and only ``d_*`` is clamped at 0). Two references:
 
-- ``init``: the stage's starting model (loaded from the stage's parent folder, so a resumed stage
-  measures against the same model as an uninterrupted one);
+- ``init``: the stage's starting model (TRL's KL reference when ``beta`` > 0 and it is never reset,
+  else loaded from the stage's parent folder; either way a resumed stage measures against the same
+  model as an uninterrupted one);
 - ``base``: the model the recipe started from (the same model as ``init`` in the first stage).
 
 Both models read logits / T with the probe's sampling temperature T (1 when it samples greedily),
@@ -130,7 +131,7 @@ class DivergenceMonitor(Monitor):
             return {}
         prompts, completions = self._token_ids(result, model)
         pad = self.probe.tokenizer.pad_token_id or 0
-        kw = dict(temperature=self.temperature, pad_id=pad, batch_size=self.batch_size)
+        kw: dict[str, Any] = dict(temperature=self.temperature, pad_id=pad, batch_size=self.batch_size)
         policy = sequence_logprobs(model, prompts, completions, **kw)
         tokens = sum(len(p) + len(c) for p, c in zip(prompts, completions, strict=True))
         self.forward_tokens += tokens
