@@ -53,6 +53,14 @@ def test_kl_against_a_perturbed_model_is_positive_and_shared_references_agree(tm
     assert mon.forward_tokens > 0 and mon.measure(1, perturbed, None) == {}  # step 1 is no probe point
 
 
+def test_the_probe_keeps_the_sampled_token_ids(tmp_path, tiny):
+    model, tokenizer, _ = tiny
+    result = _monitor(tmp_path, tiny, {}).probe.run(0, model)
+    assert result is not None and result.token_ids is not None
+    for text, ids, count in zip(result.texts, result.token_ids, result.tokens, strict=True):
+        assert len(ids) == count and text.endswith(tokenizer.decode(ids, skip_special_tokens=True))
+
+
 def test_logprobs_mask_the_prompt_and_padding_and_follow_the_temperature(tiny):
     model = tiny[0]
     prompt, reply = [5, 6, 7], [8, 9]
