@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from r1safe.train.monitors import hacking_curve, read_metrics
+from r1safe.train.monitors import goodhart_curve, hacking_curve, read_metrics
 from r1safe.train.runner import apply_threads, run_recipe
 
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
@@ -69,6 +69,10 @@ def test_monitors_log_to_metrics_and_plots(micro_run):
         "monitor/reward_hacking/helpful_gap",
         "monitor/language_mixing/probe_mixed_rate",
         "monitor/language_mixing/rollout_mixed_rate",
+        "monitor/divergence/kl_init",
+        "monitor/divergence/d_init",
+        "monitor/divergence/kl_base",
+        "monitor/divergence/d_base",
         "monitor/drift/kl",
         "monitor/drift/entropy",
         "monitor/compute/flops_total",
@@ -82,6 +86,12 @@ def test_monitors_log_to_metrics_and_plots(micro_run):
     curve = hacking_curve(result.metrics_path)
     assert curve[0]["global_step"] == 0 and {"proxy_safe", "judge_safe", "gap"} <= set(curve[0])
     assert {c["stage"] for c in curve} == {s.name for s in result.stages if s.steps}
+    goodhart = goodhart_curve(result.metrics_path)
+    assert {c["stage"] for c in goodhart} == {s.name for s in result.stages if s.kind == "grpo"}
+    first = next(c for c in goodhart if c["stage"] == "01_reasoning_rl")
+    assert first["step"] == 0 and first["kl_init"] == pytest.approx(0.0, abs=1e-5) and "proxy_safe" in first
+    final = [c for c in goodhart if c["stage"] == "03_final_rl"]
+    assert final[0]["kl_init"] == pytest.approx(0.0, abs=1e-5) and final[0]["kl_base"] > final[0]["kl_init"]
 
 
 def test_checkpoints_are_read_by_the_eval_backend(micro_run, micro_gym):

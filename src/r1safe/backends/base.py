@@ -33,6 +33,9 @@ class Completion(StrictModel):
     text: str
     finish_reason: str = "stop"
     completion_tokens: int = 0
+    token_ids: list[int] | None = Field(None, exclude=True, repr=False, description="the sampled token ids, "
+                                        "end-of-sequence token included, where the backend keeps them "
+                                        "(transformers); never serialized")
 
 
 @runtime_checkable

@@ -123,12 +123,14 @@ class TransformersBackend:
         alive = torch.arange(rows, device=device)
         tokens: list[list[int]] = [[] for _ in range(rows)]
         finish = ["length"] * rows
+        stop_ids: list[list[int]] = [[] for _ in range(rows)]
         for step in range(max_new):
             nxt = _sample(logits, uniforms[alive, step], params.temperature, params.top_p)
             keep: list[int] = []
             for j, (r, t) in enumerate(zip(alive.tolist(), nxt.tolist(), strict=True)):
                 if t in self.eos_ids:
                     finish[r] = "stop"
+                    stop_ids[r] = [t]
                 else:
                     tokens[r].append(t)
                     keep.append(j)
@@ -147,7 +149,8 @@ class TransformersBackend:
         for r in range(rows):
             opened = texts[r // n].endswith(THINK_OPENER)
             out[r // n].append(Completion(text=with_opener(decoded[r], opened), finish_reason=finish[r],
-                                          completion_tokens=len(tokens[r]) + (finish[r] == "stop")))
+                                          completion_tokens=len(tokens[r]) + (finish[r] == "stop"),
+                                          token_ids=tokens[r] + stop_ids[r]))
         return out
 
 

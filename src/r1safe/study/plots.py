@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import numpy as np
+
 from r1safe.study.table import COLUMNS, HELD_OUT, SHIFTS
 
 SPLITS = ("id", *HELD_OUT)
@@ -152,4 +154,77 @@ def outcomes(shares: dict[str, dict[str, dict[str, float]]]) -> bytes | None:
     axes.set_ylim(0, 1.3)
     axes.set_ylabel("share of replies")
     axes.legend(fontsize=7, ncols=5, loc="upper center", frameon=False)
+    return _png(fig)
+
+
+#: per reward model: (RL curve's proxy key, RL curve's oracle key, BoN row's proxy key, BoN oracle key, title)
+GOODHART_SIGNALS = {
+    "safe": ("proxy_safe", "judge_safe", "proxy_safe", "oracle_safe", "harmlessness: safe share"),
+    "helpful": ("helpful_proxy", "helpful_judge", "proxy_helpful", "oracle_helpful", "helpfulness: helpful share"),
+}
+
+
+def goodhart(
+    rl: list[dict[str, Any]],
+    bon: dict[str, list[dict[str, Any]]] | None = None,
+    fits: dict[str, dict[str, Any]] | None = None,
+    d_key: str = "d_init",
+) -> bytes | None:
+    """Gao et al.'s figure: the oracle's and the proxy's gain over the start against d = √KL, one panel
+    per reward model (harmlessness, helpfulness).
+
+    ``rl``: one ``{"label", "group", "curve"}`` per RL run (arm × β × seed; ``curve`` is one stage's
+    :func:`r1safe.train.monitors.goodhart_curve` points), coloured by ``group`` (β or arm); oracle
+    solid with dots, proxy thin. ``bon``: best-of-n rows (:func:`r1safe.study.best_of_n.best_of_n`)
+    per label, dashed. ``fits``: per signal (``safe``/``helpful``), a fitted form per group or BoN
+    label (anything with ``predict(d)``), dotted in that group's colour."""
+    from r1safe.study.goodhart import gains
+
+    if not any(c["curve"] for c in rl) and not bon:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    groups = list(dict.fromkeys([str(r["group"]) for r in rl] + list(bon or {})))
+    colors = {g: f"C{i % 10}" for i, g in enumerate(groups)}
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.0), sharey=True)
+    named: set[str] = set()
+
+    def label(text: str) -> str | None:
+        if text in named:
+            return None
+        named.add(text)
+        return text
+
+    for ax, (signal, (rl_proxy, rl_oracle, bon_proxy, bon_oracle, title)) in zip(axes, GOODHART_SIGNALS.items(),
+                                                                                   strict=True):
+        top = 0.0
+        for run in rl:
+            color = colors[str(run["group"])]
+            d, r = gains(run["curve"], rl_oracle, d_key)
+            if d:
+                ax.plot(d, r, marker="o", markersize=3, color=color, label=label(f"{run['group']}: oracle"))
+                top = max(top, *d)
+            d, r = gains(run["curve"], rl_proxy, d_key)
+            if d:
+                ax.plot(d, r, linewidth=0.8, alpha=0.5, color=color, label=label(f"{run['group']}: proxy"))
+        for name, rows in (bon or {}).items():
+            for key, alpha, what in ((bon_oracle, 1.0, "oracle"), (bon_proxy, 0.5, "proxy")):
+                d, r = gains(rows, key, "d")
+                if d:
+                    ax.plot(d, r, linestyle="--", alpha=alpha, color=colors[name], label=label(f"{name}: {what}"))
+                    top = max(top, *d)
+        xs = np.linspace(0.0, max(top, 1e-3), 100)
+        for name, f in (fits or {}).get(signal, {}).items():
+            if f is not None:
+                ax.plot(xs, f.predict(xs), linestyle=":", color=colors.get(name, "0.4"), label=label(f"{name}: fit"))
+        ax.axhline(0.0, color="0.8", linewidth=0.6)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel(f"d = √KL ({d_key.removeprefix('d_')})" if d_key != "d" else "d = √KL")
+    axes[0].set_ylabel("gain over the start")
+    legend = [ax.get_legend_handles_labels() for ax in axes]
+    handles, labels = [h for hs, _ in legend for h in hs], [t for _, ts in legend for t in ts]
+    axes[1].legend(handles, labels, fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     return _png(fig)

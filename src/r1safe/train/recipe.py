@@ -202,10 +202,20 @@ class RewardHackingConfig(StrictModel):
         return judge
 
 
+class DivergenceConfig(StrictModel):
+    """KL(π‖π_ref) and d = √KL on the probe replies of GRPO stages, against the stage's start and the
+    recipe's base model (Gao et al.'s x axis). Each reference is one more copy of the model in memory."""
+
+    enabled: bool = True
+    base: bool = Field(True, description="also measure against the recipe's base model (off: the stage's "
+                       "starting model only, one copy fewer in memory)")
+
+
 class MonitorsConfig(StrictModel):
     log_every: int = Field(1, ge=1, description="TRL logging_steps; monitors log with it")
     probe: ProbeConfig = Field(default_factory=ProbeConfig)
     reward_hacking: RewardHackingConfig = Field(default_factory=RewardHackingConfig)
+    divergence: DivergenceConfig = Field(default_factory=DivergenceConfig)
     language_mixing: bool = True
     drift: bool = True
     compute: bool = True

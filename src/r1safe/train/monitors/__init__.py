@@ -3,6 +3,8 @@
 - ``reward_hacking``: proxy harmlessness (and helpfulness) vs an independent judge on a fixed
   held-out probe set;
 - ``language_mixing``: mixed-language reasoning on the probe and on GRPO rollouts;
+- ``divergence``: KL(π‖π_ref) and d = √KL on the probe replies, against the stage's start and the base
+  model (the x axis of a Goodhart curve, :func:`goodhart_curve`);
 - ``drift``: KL to the reference and entropy (from TRL's logs);
 - ``compute``: tokens, FLOPs, wall time and the share spent in rewards and monitors.
 
@@ -20,6 +22,7 @@ from typing import Any
 from r1safe.registry import Registry
 from r1safe.train.monitors.base import Monitor, MonitorInputs
 from r1safe.train.monitors.compute import Compute, ComputeMonitor
+from r1safe.train.monitors.divergence import goodhart_curve
 from r1safe.train.monitors.plots import plot_run
 from r1safe.train.monitors.probe import Probe
 from r1safe.train.monitors.reward_hacking import hacking_curve
@@ -35,6 +38,7 @@ __all__ = [
     "MonitorSet",
     "SinkCallback",
     "build_monitors",
+    "goodhart_curve",
     "hacking_curve",
     "plot_run",
     "read_metrics",
@@ -43,7 +47,7 @@ __all__ = [
 MONITORS: Registry[Monitor] = Registry("monitor")
 
 # In the order they run (and log) within a step; ``compute`` is not here: it times all of them.
-for _name in ("reward_hacking", "language_mixing", "drift"):
+for _name in ("reward_hacking", "divergence", "language_mixing", "drift"):
     MONITORS.register_lazy(_name, f"r1safe.train.monitors.{_name}")
 
 
@@ -89,11 +93,12 @@ def build_monitors(
     beta: float = 0.0,
     num_iterations: int = 1,
     base: Compute | None = None,
+    references: dict[str, Any] | None = None,
 ) -> MonitorSet:
     """The monitors of one stage from the recipe's ``monitors`` config: every registered monitor
     that applies, in registration order (see the module doc)."""
     probe = Probe(cfg.probe, samples, tokenizer, max_steps) if cfg.probe.enabled and samples else None
-    inputs = MonitorInputs(sink, probe, tap, proxy, helpful_proxy)
+    inputs = MonitorInputs(sink, probe, tap, proxy, helpful_proxy, dict(references or {}))
     monitors = [m for name in MONITORS if (m := MONITORS.get(name)(cfg, inputs)) is not None]
     compute = ComputeMonitor(
         sink,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from transformers import TrainerCallback
@@ -21,13 +21,15 @@ from r1safe.train.monitors.sink import MetricsSink
 @dataclass
 class MonitorInputs:
     """What a stage hands every monitor's ``make(cfg, inputs)``: the sink, the probe (None when off),
-    the rollout tap and the proxy rewards (None outside the gym when the stage trains on none)."""
+    the rollout tap, the proxy rewards (None outside the gym when the stage trains on none) and the
+    reference models to measure divergence from (name → model folder; empty outside GRPO)."""
 
     sink: MetricsSink
     probe: Any = None
     tap: Any = None
     proxy: Any = None
     helpful_proxy: Any = None
+    references: dict[str, Any] = field(default_factory=dict)
 
 
 def mean(values: list[float]) -> float | None:

@@ -5,7 +5,8 @@ training costs 6·N per token seen by a forward+backward pass, generation 2·N p
 prefill and decoded tokens alike), and GRPO's reference model (``beta`` > 0) a further 2·N per
 token of each rollout. For GRPO, ``num_tokens`` (TRL: prompt + completion tokens of every
 rollout) is the generation count, trained ``num_iterations`` times. For SFT, TRL's ``num_tokens``
-is the trained count. The probe's generation is overhead, kept apart (``probe_flops``).
+is the trained count. The probe's generation is overhead, kept apart (``probe_flops``), as are the
+forward passes monitors make on the probe's replies (a monitor's ``forward_tokens``).
 ``overhead_share`` is the time spent in rewards and monitors over the stage's wall time.
 """
 
@@ -104,6 +105,7 @@ class ComputeMonitor(Monitor):
         if self.probe is not None:
             c.probe_flops = 2.0 * n * self.probe.tokens_generated
             c.probe_s = self.probe.seconds
+        c.probe_flops += 2.0 * n * sum(getattr(m, "forward_tokens", 0) for m in self.monitors)
         if self.kind == "grpo":
             completion = (self.tap.completion_tokens if self.tap is not None else 0) * self.world_size
             c.tokens_generated = completion

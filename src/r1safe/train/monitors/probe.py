@@ -26,6 +26,7 @@ class ProbeResult:
     texts: list[str]
     tokens: list[int]
     seconds: float
+    token_ids: list[list[int]] | None = None  # per reply, as sampled (end-of-sequence token included)
 
 
 def probe_samples(cfg: ProbeConfig, gym: Any) -> list[Sample]:
@@ -91,8 +92,10 @@ class Probe:
             model.train(was_training)
         texts = [r[0].text for r in replies]
         tokens = [r[0].completion_tokens for r in replies]
+        ids = [r[0].token_ids for r in replies]
+        token_ids = [i for i in ids if i is not None] if all(i is not None for i in ids) else None
         seconds = time.perf_counter() - t0
         self.tokens_generated += sum(tokens)
         self.seconds += seconds
-        self.results = {step: ProbeResult(step, self.samples, texts, tokens, seconds)}
+        self.results = {step: ProbeResult(step, self.samples, texts, tokens, seconds, token_ids)}
         return self.results[step]

@@ -169,6 +169,7 @@ def make_monitors(
     beta: float = 0.0,
     num_iterations: int = 1,
     base: Compute | None = None,
+    start: Any = None,
 ) -> MonitorSet:
     from r1safe.train.monitors.probe import probe_samples
 
@@ -187,7 +188,26 @@ def make_monitors(
         beta=beta,
         num_iterations=num_iterations,
         base=base,
+        references=reference_models(ctx, start),
     )
+
+
+def reference_models(ctx: StageContext, start: Any = None) -> dict[str, Any]:
+    """What the divergence monitor measures a GRPO stage against: its starting model (``init``) and,
+    unless ``monitors.divergence.base`` is off, the recipe's base model (``base``), as folders, or
+    ``start`` (a model in memory holding the stage's starting weights, e.g. TRL's KL reference) for
+    those that are the stage's start, so no second copy is loaded."""
+    cfg = ctx.recipe.monitors.divergence
+    if ctx.stage.kind != "grpo" or not cfg.enabled:
+        return {}
+    refs: dict[str, Any] = {"init": ctx.parent}
+    if cfg.base:
+        from r1safe.train.data import resolve_base_model
+
+        refs["base"] = resolve_base_model(ctx.recipe.base_model, ctx.gym)
+    if start is not None:
+        refs = {k: start if v == ctx.parent else v for k, v in refs.items()}
+    return refs
 
 
 class ProgressReporter:

@@ -79,8 +79,11 @@ def run(ctx: StageContext) -> StageOutcome:
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
     )
+    # TRL's KL reference is the stage's start unless it is reset: the divergence monitor reads it
+    start = None if stage.ref_reset_steps else getattr(trainer, "ref_model", None)
     monitors = make_monitors(
-        ctx, tokenizer, stage.max_steps, rewards=rewards, tap=tap, beta=stage.beta, num_iterations=stage.num_iterations
+        ctx, tokenizer, stage.max_steps, rewards=rewards, tap=tap, beta=stage.beta, num_iterations=stage.num_iterations,
+        start=start,
     )
     result = train_and_save(trainer, ctx, monitors)
     monitors.compute.num_tokens = int(trainer.state.num_input_tokens_seen or monitors.compute.num_tokens)
