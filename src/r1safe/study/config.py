@@ -107,7 +107,9 @@ def study_config(mode: str, seeds: int | list[int], **fields: object) -> StudyCo
     ``seeds``: how many (0, 1, …) or which."""
     if mode == "full":
         base = {"mode": "full", "samples": 4, "limit": None, "out": "studies/full", "base_per_seed": True,
-                "arms": list(BUILTIN_ARMS), "dose": {"enabled": True}}
+                "arms": list(BUILTIN_ARMS),
+                # the hybrid's size arms retrain all four stages (about 2.5 min each per seed): opt-in
+                "dose": {"enabled": True, "size_arms": ["sft"]}}
     else:
         base = {"mode": "quick", "samples": 2, "limit": 16, "out": "studies/quick"}
     base["seeds"] = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
