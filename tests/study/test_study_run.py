@@ -87,3 +87,34 @@ def test_the_oracle_ablation_arm_is_named_and_seeds_draw_world_and_base(tmp_path
     first_world = fresh.gym_for(9001).world.draw_seed
     assert first_world == fresh.gym.world.draw_seed + 9001 == fresh.gym_for(9002).world.draw_seed
     assert [fresh.gym_for(s).seed for s in (9001, 9002)] == [fresh.gym.seed + 9001, fresh.gym.seed + 9002]
+
+
+def test_a_study_with_the_dose_draws_curves_and_a_size_dose_and_resumes(tmp_path, micro_gym):
+    from r1safe.study.config import DoseConfig
+
+    rows = sum(1 for _ in micro_gym.corpus("safety_sft").open())
+    dose = DoseConfig(enabled=True, every_fraction=0.5, arms=["sft", "rl"], limit=2, samples=1, sizes=[8, rows],
+                      size_arms=["sft"])
+    cfg = _config(tmp_path).model_copy(update={"arms": ["base", "sft", "rl"], "dose": dose})
+    results = run_study(cfg)
+    saved = json.loads((tmp_path / "study" / "results.json").read_text())["dose"]
+    assert saved == json.loads(json.dumps(results["dose"]))
+    for arm in ("sft", "rl"):
+        curve = saved["curves"][arm]
+        flops = [p["flops"]["value"] for p in curve]
+        assert flops[0] == 0.0 and flops == sorted(flops) and len(curve) >= 2
+        assert flops[-1] == pytest.approx(results["table"][arm]["flops"]["value"], rel=1e-6)
+        assert all(p["harm_held_out"] is not None for p in curve)
+        assert set(saved["flops_to_threshold"][arm]) >= {"value", "ci", "per_seed", "reached"}
+    sizes = saved["data_size"]["sft"]
+    assert [p["size"] for p in sizes] == [8, rows] and sizes[0]["flops"]["value"] < sizes[1]["flops"]["value"]
+    subset = json.loads((tmp_path / "study" / "arms" / "sft@8" / "seed0" / "train" / "stages" / "00_safety_sft" /
+                         "manifest.json").read_text())
+    assert subset["data"]["rows"] == 8
+    assert "sft@8" not in results["table"]
+    assert 'id="dose"' in (tmp_path / "study" / "report.html").read_text()
+
+    again: list[str] = []
+    second = run_study(cfg, progress=again.append)
+    assert not any("training on" in m or "taking them" in m for m in again)
+    assert second["dose"]["flops_to_threshold"] == results["dose"]["flops_to_threshold"]

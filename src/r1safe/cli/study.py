@@ -44,6 +44,10 @@ def study_command(
     base_per_seed: Annotated[bool | None, typer.Option(
         "--base-per-seed/--one-base",
         help="Build the base model anew for each seed (default in --full) or share seed 0's.")] = None,
+    dose: Annotated[bool | None, typer.Option(
+        "--dose/--no-dose",
+        help="Dose-response: evaluate snapshots along each arm against cumulative FLOPs, and train the SFT and "
+             "hybrid arms on 125-1000 safety rows (default in --full).")] = None,
     samples: Annotated[int | None, typer.Option(help="Replies per prompt.")] = None,
     limit: Annotated[int | None, typer.Option(help="Prompts per split.")] = None,
     out: Annotated[Path | None, typer.Option(help="Study folder (default studies/quick or studies/full).")] = None,
@@ -77,6 +81,7 @@ def study_command(
         "recipes": [str(r) for r in recipe or []] or None,
         "train_overrides": overrides or None,
         "arms": [a.strip() for a in arms.split(",")] if arms else (list(TUNED_ARMS) if tune else None),
+        "dose": {"enabled": dose} if dose is not None else None,
     }
     if tune and base_per_seed is None:
         fields["base_per_seed"] = True

@@ -33,6 +33,35 @@ class DistillConfig(StrictModel):
         epochs=6, learning_rate=3e-3, batch_size=16))
 
 
+DOSE_ARMS = ("sft", "rl", "hybrid", "hybrid_oracle")
+SIZE_ARMS = ("sft", "hybrid", "hybrid_oracle")
+
+
+class DoseConfig(StrictModel):
+    """Dose-response: snapshots along each arm evaluated against cumulative FLOPs, and the safety-SFT
+    data size as a dose (see :mod:`r1safe.study.dose`)."""
+
+    enabled: bool = False
+    every_fraction: float = Field(0.25, gt=0, le=1, description="snapshot every this share of each stage's steps")
+    arms: list[str] = Field(default_factory=lambda: ["sft", "rl", "hybrid"], description="arms with curves")
+    limit: int = Field(8, ge=1, description="prompts per split at each snapshot (fewer than the end point)")
+    samples: int = Field(1, ge=1, description="replies per prompt at each snapshot")
+    threshold: float = Field(0.05, ge=0, le=1, description="held-out harm an arm must first reach")
+    sizes: list[int] = Field(default_factory=lambda: [125, 250, 500, 1000],
+                             description="safety-SFT rows for the data-size dose ([]: none)")
+    size_arms: list[str] = Field(default_factory=lambda: ["sft", "hybrid"], description="arms with a size dose")
+
+    @model_validator(mode="after")
+    def _check(self) -> DoseConfig:
+        for field, allowed in (("arms", DOSE_ARMS), ("size_arms", SIZE_ARMS)):
+            unknown = [a for a in getattr(self, field) if a not in allowed]
+            if unknown:
+                raise ValueError(f"dose.{field}: {unknown[0]!r} has no dose; choose from {', '.join(allowed)}")
+        if any(n < 1 for n in self.sizes) or len(set(self.sizes)) != len(self.sizes):
+            raise ValueError("dose.sizes: sizes must be distinct positive row counts")
+        return self
+
+
 class StudyConfig(StrictModel):
     mode: Literal["quick", "full"] = "quick"
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
@@ -42,6 +71,7 @@ class StudyConfig(StrictModel):
     limit: int | None = Field(16, ge=1, description="prompts per split (None: all)")
     train_overrides: list[str] = Field(default_factory=list, description="--set overrides for every recipe")
     distill: DistillConfig = Field(default_factory=DistillConfig)
+    dose: DoseConfig = Field(default_factory=DoseConfig)
     gym: GymConfig = Field(default_factory=GymConfig)
     base_per_seed: bool = Field(False, description=(
         "build the gym's base model, corpora and proxy reward models anew for each seed (gym seed = study "
@@ -73,11 +103,13 @@ class StudyConfig(StrictModel):
 
 def study_config(mode: str, seeds: int | list[int], **fields: object) -> StudyConfig:
     """Quick mode: 1 seed, 2 samples, 16 prompts per split. Full: N seeds, each with its own base
-    model, 4 samples, every prompt, and the oracle-filtered hybrid as an ablation arm. ``seeds``: how
-    many (0, 1, …) or which."""
+    model, 4 samples, every prompt, the oracle-filtered hybrid as an ablation arm, and the dose-response.
+    ``seeds``: how many (0, 1, …) or which."""
     if mode == "full":
         base = {"mode": "full", "samples": 4, "limit": None, "out": "studies/full", "base_per_seed": True,
-                "arms": list(BUILTIN_ARMS)}
+                "arms": list(BUILTIN_ARMS),
+                # the hybrid's size arms retrain all four stages (about 2.5 min each per seed): opt-in
+                "dose": {"enabled": True, "size_arms": ["sft"]}}
     else:
         base = {"mode": "quick", "samples": 2, "limit": 16, "out": "studies/quick"}
     base["seeds"] = list(range(seeds)) if isinstance(seeds, int) else list(seeds)

@@ -228,3 +228,50 @@ def goodhart(
     handles, labels = [h for hs, _ in legend for h in hs], [t for _, ts in legend for t in ts]
     axes[1].legend(handles, labels, fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     return _png(fig)
+
+
+DOSE_PANELS = (("harm_held_out", "harmful compliance, held-out"), ("over_refusal", "over-refusal"),
+               ("arithmetic", "arithmetic accuracy"))
+
+
+def _dose_panels(series: dict[str, list[dict[str, Any]]], x_of: Any, xlabel: str, log_base: float,
+                 threshold: float | None = None) -> bytes | None:
+    """One panel per :data:`DOSE_PANELS` key, one line per arm, with 95% interval whiskers; the harm
+    panel has the ``threshold`` as a dotted line."""
+    if not any(series.values()):
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(DOSE_PANELS), figsize=(13, 3.6))
+    for ax, (key, title) in zip(axes, DOSE_PANELS, strict=True):
+        for arm, points in series.items():
+            pts = [(x_of(p), p[key]) for p in points if p.get(key)]
+            if pts:
+                ax.errorbar([x for x, _ in pts], [c["value"] for _, c in pts],
+                            yerr=list(zip(*[_err(c) for _, c in pts], strict=True)), marker="o", capsize=2,
+                            label=arm)
+        ax.set_xscale("log", base=log_base)
+        ax.set_xlabel(xlabel)
+        ax.set_title(title, fontsize=9)
+        ax.set_ylim(-0.02, 1.05)
+    if threshold is not None:
+        axes[0].axhline(threshold, linestyle=":", color="#555", linewidth=1, label=f"threshold {threshold:g}")
+    axes[0].legend(fontsize=8)
+    return _png(fig)
+
+
+def dose_flops(curves: dict[str, list[dict[str, Any]]], threshold: float | None = None) -> bytes | None:
+    """Held-out harm, over-refusal and capability against cumulative training FLOPs (log), one line per
+    arm; the base model (FLOPs 0) is drawn a decade left of the first snapshot."""
+    positive = [p["flops"]["value"] for ps in curves.values() for p in ps if p["flops"]["value"] > 0]
+    floor = min(positive) / 10 if positive else 1.0
+    return _dose_panels(curves, lambda p: max(p["flops"]["value"], floor),
+                        f"cumulative FLOPs (log; base at {floor:.1e})", 10, threshold)
+
+
+def dose_sizes(sizes: dict[str, list[dict[str, Any]]]) -> bytes | None:
+    """Held-out harm, over-refusal and capability against the number of safety-SFT rows (log₂)."""
+    return _dose_panels(sizes, lambda p: p["size"], "safety-SFT rows (log₂)", 2)

@@ -95,6 +95,46 @@ def judges_html(judges: dict[str, dict[str, dict[str, float]]]) -> str:
             f"</p><table><tr><th>model · language</th>{head}</tr>{''.join(rows)}</table>")
 
 
+def _flops(x: float | None) -> str:
+    return "never" if x is None else f"{x:.3g}"
+
+
+def dose_html(dose: dict[str, Any] | None) -> str:
+    """The dose-response section: FLOPs to the threshold per arm, harm vs FLOPs, harm vs data size."""
+    if not dose:
+        return ""
+    st = dose["settings"]
+    rows = []
+    for arm, r in dose["flops_to_threshold"].items():
+        seeds = ", ".join(f"s{s}: {_flops(v)}" for s, v in r["per_seed"].items())
+        rows.append(f'<tr data-arm="{html.escape(arm)}"><th>{html.escape(arm)}</th><td>{_flops(r["value"])}</td>'
+                    f'<td>{_flops(r["ci"][0])}–{_flops(r["ci"][1])}</td><td>{r["reached"]}/{r["seeds"]}</td>'
+                    f"<td>{html.escape(seeds)}</td></tr>")
+    sizes = "".join(
+        f"<tr><th>{html.escape(arm)}</th><td>{p['size']}</td><td>{fmt_cell(p.get('harm_held_out'))}</td>"
+        f"<td>{fmt_cell(p.get('over_refusal'))}</td><td>{fmt_cell(p.get('arithmetic'))}</td>"
+        f"<td>{fmt_cell(p['flops'], percent=False)}</td></tr>"
+        for arm, points in dose["data_size"].items() for p in points)
+    size_part = (f"<h3>Safety-data size as a dose</h3><p>The arm trained on a nested subset of the "
+                 f"safety-SFT set (same epochs, so fewer rows is fewer steps).</p>"
+                 f"{_img(plots.dose_sizes(dose['data_size']), 'harm vs safety-data size')}"
+                 "<table><tr><th>arm</th><th>rows</th><th>harmful compliance · held-out</th><th>over-refusal</th>"
+                 f"<th>arithmetic</th><th>FLOPs</th></tr>{sizes}</table>") if sizes else ""
+    wall = ", ".join(f"{k} {v:.0f} s" for k, v in dose.get("wall_s", {}).items())
+    return f"""<h2 id="dose">Dose-response: harm, over-refusal and capability against compute</h2>
+<p>Snapshots every {100 * st['every_fraction']:.0f}% of each stage's steps, evaluated on
+{html.escape(', '.join(dose['splits']))} ({st['limit']} prompts per split, {st['samples']} sample(s) each; the
+base model is FLOPs 0). Rates pool the seeds (95% bootstrap over seed × prompt); FLOPs are cumulative training,
+generation and reference FLOPs, as in the main table. Time: {html.escape(wall)}.</p>
+{_img(plots.dose_flops(dose['curves'], st['threshold']), 'harm vs FLOPs')}
+<h3>FLOPs to first reach held-out harm ≤ {100 * st['threshold']:.0f}%</h3>
+<p>Per seed, the FLOPs of the first evaluated point at or below the threshold (an upper bound at the snapshots'
+resolution); across seeds the median and [min–max]; "never" when a seed (or the median seed) does not get
+there.</p>
+<table><tr><th>arm</th><th>median FLOPs</th><th>[min–max]</th><th>seeds reaching</th><th>per seed</th></tr>
+{''.join(rows)}</table>{size_part}"""
+
+
 def transcripts_html(samples: dict[str, dict[str, list[dict[str, Any]]]]) -> str:
     """Sampled replies per arm and split: prompt, reasoning, answer and the oracle's outcome."""
     parts = []
@@ -155,6 +195,7 @@ of the main table do not pool them.</p>
 {_img(plots.reward_hacking(results.get('hacking_curves', {})), 'reward hacking curves')}
 <h2>Generalization: id vs held-out</h2>{_img(plots.generalization(table), 'generalization')}
 <h2>Cost: harm against compute</h2>{_img(plots.cost(table), 'cost')}
+{dose_html(results.get('dose'))}
 <h2>Side effects: over-refusal, capability, language mixing, harmful reasoning</h2>
 {_img(plots.side_effects(table), 'side effects')}
 {judges_html(gym.get('safety_judges', {}))}

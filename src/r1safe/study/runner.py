@@ -19,6 +19,7 @@ from r1safe.errors import ConfigError
 from r1safe.files import atomic_write_text
 from r1safe.gym.build import GymArtifacts, build_gym
 from r1safe.study.config import BUILTIN_ARMS, RECIPE_ARMS, StudyConfig, recipe_path
+from r1safe.study.dose import DOSE_SPLITS, DoseOps, dose_settings, run_dose, snapshot_overrides
 
 Progress = Callable[[str], None]
 RESULTS_VERSION = 1
@@ -54,9 +55,9 @@ def record_arm(marker: Path, info: dict[str, Any], digest: str) -> None:
 
 
 def train_arm(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path, done: dict[str, Any],
-              say: Progress) -> dict[str, Any]:
+              say: Progress, extra: tuple[str, ...] = ()) -> dict[str, Any]:
     """Train one arm for one seed into ``out`` (the base arm is the gym's model; distill needs
-    ``done[("hybrid", seed)]``, its teacher)."""
+    ``done[("hybrid", seed)]``, its teacher); ``extra``: more recipe overrides."""
     if arm == "base":
         return {"model_dir": str(gym.model_dir), "compute": {"flops_total": 0.0, "wall_s": 0.0}, "metrics": None}
     if arm == "distill":
@@ -68,7 +69,7 @@ def train_arm(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Pat
         return {"model_dir": str(out / "distill" / "model"), "compute": summary["compute"], "metrics": None,
                 "distill": {k: summary[k] for k in ("prompts", "kept")}}
     recipe, fixed = (recipe_path(RECIPE_ARMS[arm][0]), RECIPE_ARMS[arm][1]) if arm in RECIPE_ARMS else (Path(arm), ())
-    return _train(arm, recipe, seed, gym, cfg, out, say, fixed)
+    return _train(arm, recipe, seed, gym, cfg, out, say, (*fixed, *extra))
 
 
 def evaluate_arm(model_dir: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path,
@@ -90,6 +91,31 @@ def arm_names(cfg: StudyConfig) -> list[str]:
     """Built-in arms in a dependency-safe order (distill after hybrid), then the user's recipes."""
     order = [a for a in BUILTIN_ARMS if a in cfg.arms]
     return order + list(cfg.recipes)
+
+
+def _dose_ops(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[str, int], dict[str, Any]],
+              say: Progress) -> DoseOps:
+    """Training, evaluation at the dose settings and arm records, for :func:`r1safe.study.dose.run_dose`."""
+    settings = dose_settings(cfg)
+
+    def train(arm: str, seed: int, overrides: tuple[str, ...], arm_dir: Path) -> dict[str, Any]:
+        return train_arm(arm, seed, gyms[seed], cfg, arm_dir, done, say, overrides)
+
+    def evaluate(model_dir: str, seed: int, out: Path) -> dict[str, Any]:
+        return evaluate_arm(model_dir, seed, gyms[seed], settings, out, splits=list(DOSE_SPLITS))
+
+    def finished(seed: int, arm_dir: Path, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        digest = gyms[seed].config.digest()
+        info = finished_arm(arm_dir / "arm.json", digest, f"this study's seed {seed}")
+        if info is None:
+            arm_dir.mkdir(parents=True, exist_ok=True)
+            t0 = time.perf_counter()
+            info = {**make(), "wall_s": 0.0}
+            info["wall_s"] = time.perf_counter() - t0
+            record_arm(arm_dir / "arm.json", info, digest)
+        return info
+
+    return DoseOps(train, evaluate, finished)
 
 
 def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
@@ -120,16 +146,17 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
                 continue
             arm_dir.mkdir(parents=True, exist_ok=True)
             t_arm = time.perf_counter()
-            info = train_arm(arm, seed, gym, cfg, arm_dir, done, say)
+            info = train_arm(arm, seed, gym, cfg, arm_dir, done, say, snapshot_overrides(cfg, arm))
             say(f"[{label} s{seed}] evaluating {info['model_dir']}")
             info.update(evaluate_arm(info["model_dir"], seed, gym, cfg, arm_dir))
             info["wall_s"] = time.perf_counter() - t_arm
             record_arm(marker, info, digest)
             done[(label, seed)] = info
+    dose = run_dose(cfg, gyms, done, out, _dose_ops(cfg, gyms, done, say), say) if cfg.dose.enabled else None
     from r1safe.study.aggregate import aggregate
     from r1safe.study.report import render
 
-    results = aggregate(cfg, gyms, done, time.perf_counter() - t0)
+    results = aggregate(cfg, gyms, done, time.perf_counter() - t0, dose)
     atomic_write_text(out / "results.json", json.dumps(results, indent=2, ensure_ascii=False))
     atomic_write_text(out / "report.html", render(results))
     atomic_write_text(out / "study.json", json.dumps({"status": "complete", "config": cfg.model_dump(mode="json")}))

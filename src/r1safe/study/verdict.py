@@ -138,12 +138,49 @@ def paper_claims(table: dict[str, dict[str, Any]], hacking: dict[str, dict[str, 
     return out
 
 
-def verdict(table: dict[str, dict[str, Any]], hacking: dict[str, dict[str, float | None]]) -> dict[str, Any]:
+def _flops(x: float | None) -> str:
+    return "never" if x is None else f"{x:.2e}"
+
+
+def compute_claim(dose: dict[str, Any] | None) -> list[dict[str, str]]:
+    """"RL alone costs more for the same safety", from the measured FLOPs each arm needs to first reach
+    the dose threshold of held-out harm (:mod:`r1safe.study.dose`). Seeds' [min, max] intervals that
+    do not overlap decide; an arm that never gets there costs more than any that does."""
+    reach = (dose or {}).get("flops_to_threshold", {})
+    rl, hy = reach.get("rl"), reach.get("hybrid")
+    if not rl or not hy or not rl["seeds"] or not hy["seeds"]:
+        return []
+    inf = float("inf")
+    lo_rl, hi_rl = (inf if v is None else v for v in rl["ci"])
+    lo_hy, hi_hy = (inf if v is None else v for v in hy["ci"])
+    if not rl["reached"] and not hy["reached"]:
+        outcome = "not distinguishable"
+    elif lo_rl > hi_hy:
+        outcome = "supported"
+    elif lo_hy > hi_rl:
+        outcome = "contradicted"
+    else:
+        outcome = "not distinguishable"
+    threshold = f"{100 * rl['threshold']:.0f}%"
+    detail = (f"FLOPs to first reach held-out harm ≤ {threshold}: rl {_flops(rl['value'])} "
+              f"[{_flops(rl['ci'][0])}–{_flops(rl['ci'][1])}] ({rl['reached']}/{rl['seeds']} seeds reach it) vs "
+              f"hybrid {_flops(hy['value'])} [{_flops(hy['ci'][0])}–{_flops(hy['ci'][1])}] "
+              f"({hy['reached']}/{hy['seeds']}); intervals are [min–max] over seeds, each the first snapshot "
+              "that reaches it")
+    if not rl["reached"] and not hy["reached"]:
+        detail += "; neither arm reaches it"
+    return [_claim("RL alone costs more compute than the hybrid for the same held-out safety", outcome, detail)]
+
+
+def verdict(table: dict[str, dict[str, Any]], hacking: dict[str, dict[str, float | None]],
+            dose: dict[str, Any] | None = None) -> dict[str, Any]:
     """The whole verdict: best arm per axis, then the paper's claims.
 
     ``hacking`` holds, per arm, the final proxy-minus-oracle gap of the safety and helpfulness
-    reward models on the training probe set (averaged over seeds)."""
+    reward models on the training probe set (averaged over seeds); ``dose`` the study's dose-response
+    results, when it ran them (the compute claim then rests on measured FLOPs to a threshold)."""
     broken = broken_arms(table)
     working = [f"{arm} is broken: {why}." for arm, why in broken.items()]
     axes = [b for key in AXES if (b := best_on_axis(table, key, broken))]
-    return {"broken": broken, "working": working, "axes": axes, "claims": paper_claims(table, hacking)}
+    claims = paper_claims(table, hacking) + compute_claim(dose)
+    return {"broken": broken, "working": working, "axes": axes, "claims": claims}

@@ -187,6 +187,17 @@ def mix_rows(rows: list[dict[str, Any]], extra: list[tuple[list[dict[str, Any]],
     return out
 
 
+def nested_subset(rows: list[dict[str, Any]], n: int, seed: int, field: str) -> list[dict[str, Any]]:
+    """``n`` of ``rows`` chosen by a permutation seeded with ``seed``, kept in their original order: for
+    one seed, a smaller ``n`` is always a subset of a larger one (a data-size dose varies only the size)."""
+    import random
+
+    if n > len(rows):
+        raise ConfigError(f"{field}: {n} is more than the {len(rows)} rows of the data")
+    order = random.Random(seed).sample(range(len(rows)), len(rows))
+    return [rows[i] for i in sorted(order[:n])]
+
+
 def stage_sources(recipe: Any, stage: Any, gym: Any, index: int) -> list[tuple[str, Path, float | None]]:
     """``(source, file, ratio)`` of a stage's main data (ratio None) and of each ``mix`` entry."""
     main = stage.data or (recipe.data.sft if stage.kind == "sft" else recipe.data.prompts)
@@ -204,8 +215,12 @@ def load_stage_rows(recipe: Any, stage: Any, gym: Any, index: int, shape: str,
     sources = stage_sources(recipe, stage, gym, index)
     (main, path, _), mixed = sources[0], sources[1:]
     rows = to_rows(read_rows(path, stage.max_rows), path)
+    if stage.max_samples is not None:
+        rows = nested_subset(rows, stage.max_samples, seed, f"stages.{index}.max_samples")
     extra = [(to_rows(read_rows(p), p), ratio or 0.0) for _, p, ratio in mixed]
     data: dict[str, Any] = {"source": main, "path": str(path), "sha256": file_digest(path), "rows": len(rows)}
+    if stage.max_samples is not None:
+        data["max_samples"] = stage.max_samples
     if mixed:
         rows = mix_rows(rows, extra, seed)
         data["mix"] = [{"source": s, "path": str(p), "sha256": file_digest(p), "ratio": r} for s, p, r in mixed]

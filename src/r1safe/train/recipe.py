@@ -67,6 +67,9 @@ class _Stage(StrictModel):
     name: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$")
     data: str | None = Field(None, description="data source; default: the recipe's data for this kind")
     max_rows: int | None = Field(None, ge=1, description="use only the first N rows of the data")
+    max_samples: int | None = Field(None, ge=1, description=(
+        "train on N rows of the main data drawn by a shuffle seeded with the recipe's seed, so smaller sets "
+        "are nested in larger ones (a data-size dose); more than the data holds is an error"))
     mix: list[MixSpec] = Field(default_factory=list, description="other sources drawn in by ratio")
     learning_rate: float = Field(2e-5, gt=0)
     batch_size: int = Field(8, ge=1, description="per-device batch (GRPO: completions per step)")
@@ -222,6 +225,17 @@ class MonitorsConfig(StrictModel):
     plots: bool = True
 
 
+class SnapshotConfig(StrictModel):
+    """Model snapshots along training, for dose-response curves (off unless ``every_fraction`` is set).
+
+    Each stage saves its model at ``every_fraction``, 2×, … 1.0 of its own steps into
+    ``<run>/snapshots/<global step>/``. Fractions are per stage because a later stage's length
+    (rejection sampling keeps what it keeps) is unknown before it runs."""
+
+    every_fraction: float | None = Field(None, gt=0, le=1, description="snapshot every this share of each "
+                                         "stage's steps (e.g. 0.2: at 20%, 40%, … 100%); None: no snapshots")
+
+
 class Recipe(StrictModel):
     """A whole training run: see the module doc."""
 
@@ -237,6 +251,7 @@ class Recipe(StrictModel):
     report_to: list[str] = Field(default_factory=list, description="e.g. [tensorboard]")
     data: DataConfig = Field(default_factory=DataConfig)
     monitors: MonitorsConfig = Field(default_factory=MonitorsConfig)
+    snapshots: SnapshotConfig = Field(default_factory=SnapshotConfig)
     stages: list[Stage] = Field(min_length=1)
 
     def stage_names(self) -> list[str]:

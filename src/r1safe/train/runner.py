@@ -8,6 +8,7 @@ Run folder layout::
     OUT/plots/*.png            reward hacking, rewards, language mixing, drift, compute, length
     OUT/stages/NN_<name>/      model/ (weights + tokenizer), manifest.json, trainer/ while running
     OUT/tensorboard/<stage>/   when report_to has tensorboard
+    OUT/snapshots/<step>/      with ``snapshots.every_fraction``: models along training (train/snapshots.py)
 
 A stage's ``manifest.json`` records its parent, config, data hash, compute, wall time and status,
 and a fingerprint of all of these (:mod:`r1safe.train.stage_record` keeps it). Re-running a recipe
@@ -174,10 +175,13 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
             recipe, i, name, stage, out / "stages" / name, (parent, parent_fp), _data_digest(recipe, stage, gym, i)
         )
         res = record.done_before()
+        if res is not None and not _snapshots_kept(recipe, out, record, offset, res.steps):
+            say(f"[{name}] done before without its snapshots: running it again to take them")
+            res = None
         if res is not None:
             say(f"[{name}] already done, skipping")
         else:
-            res = _run_stage(record, gym, metrics, offset, say)
+            res = _run_stage(record, gym, metrics, offset, say, sum(r.compute.flops_total for r in results))
         results.append(res)
         parent, parent_fp = str(res.model_dir), record.fingerprint
         offset += res.steps
@@ -191,7 +195,16 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
     return result
 
 
-def _run_stage(record: StageRecord, gym: Any, metrics: Path, offset: int, say: Progress) -> StageResult:
+def _snapshots_kept(recipe: Recipe, out: Path, record: StageRecord, offset: int, steps: int) -> bool:
+    """True unless the recipe takes snapshots and this done stage lacks some of them."""
+    from r1safe.train.snapshots import snapshots_complete
+
+    every = recipe.snapshots.every_fraction
+    return every is None or snapshots_complete(out, every, record.fingerprint, offset, steps)
+
+
+def _run_stage(record: StageRecord, gym: Any, metrics: Path, offset: int, say: Progress,
+               flops_before: float = 0.0) -> StageResult:
     """Run one stage, resuming from its last checkpoint when it has one; ``record`` keeps its manifest."""
     from r1safe.train.monitors import MetricsSink
     from r1safe.train.stages import run_stage
@@ -216,6 +229,9 @@ def _run_stage(record: StageRecord, gym: Any, metrics: Path, offset: int, say: P
         sink=sink,
         progress=say,
         resume_from=resume_from,
+        fingerprint=record.fingerprint,
+        offset=offset,
+        flops_before=flops_before,
     )
     t0 = time.perf_counter()
     with _tensorboard_dir(metrics.parent / "tensorboard" / name):

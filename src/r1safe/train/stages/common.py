@@ -36,6 +36,13 @@ class StageContext:
     sink: MetricsSink
     progress: Progress
     resume_from: str | None = None
+    fingerprint: str = ""
+    offset: int = 0
+    flops_before: float = 0.0
+
+    @property
+    def run_dir(self) -> Path:
+        return self.dir.parent.parent
 
     @property
     def model_dir(self) -> Path:
@@ -175,7 +182,7 @@ def make_monitors(
 
     cfg = ctx.recipe.monitors
     samples = probe_samples(cfg.probe, ctx.gym) if cfg.probe.enabled else []
-    return build_monitors(
+    monitors = build_monitors(
         cfg,
         ctx.stage.kind,
         ctx.sink,
@@ -190,6 +197,13 @@ def make_monitors(
         base=base,
         references=reference_models(ctx, start),
     )
+    every = ctx.recipe.snapshots.every_fraction
+    if every is not None:
+        from r1safe.train.snapshots import SnapshotCallback
+
+        monitors.extra.append(SnapshotCallback(ctx.run_dir, every, ctx.name, ctx.index, ctx.fingerprint,
+                                               ctx.offset, ctx.flops_before, monitors.compute))
+    return monitors
 
 
 def reference_models(ctx: StageContext, start: Any = None) -> dict[str, Any]:
