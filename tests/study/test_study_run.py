@@ -1,6 +1,7 @@
 """The whole study on the micro gym at toy length: arms train, evaluate, aggregate and resume."""
 
 import json
+import math
 import re
 
 import pytest
@@ -118,3 +119,41 @@ def test_a_study_with_the_dose_draws_curves_and_a_size_dose_and_resumes(tmp_path
     second = run_study(cfg, progress=again.append)
     assert not any("training on" in m or "taking them" in m for m in again)
     assert second["dose"]["flops_to_threshold"] == results["dose"]["flops_to_threshold"]
+
+
+def test_a_study_with_goodhart_curves_fits_plots_and_resumes(tmp_path, micro_gym):
+    from r1safe.study.config import GoodhartConfig
+
+    goodhart = GoodhartConfig(enabled=True, betas=[0.0, 0.04], steps_factor=1.0, probe_every=2, probe_per_split=1,
+                              bon_n=4, bon_splits=["id", "benign"], bon_per_split=2)
+    cfg = _config(tmp_path).model_copy(update={"arms": ["base"], "goodhart": goodhart})
+    results = run_study(cfg, progress=lambda _m: None)
+    g = json.loads((tmp_path / "study" / "results.json").read_text())["goodhart"]
+    assert g == json.loads(json.dumps(results["goodhart"]))
+    # one curve per GRPO stage: RL alone has one, the hybrid two; each starts at the stage's own start
+    stages = sorted({(r["arm"], r["stage"], r["beta"]) for r in g["runs"].values()})
+    assert [(a, b) for a, _, b in stages].count(("rl", 0.0)) == 1
+    assert [(a, b) for a, _, b in stages].count(("hybrid", 0.04)) == 2
+    for key, curve in g["curves"].items():
+        assert abs(curve[0]["kl_init"]) < 1e-4 and len(curve) >= 2, key
+        assert [p["step"] for p in curve] == sorted(p["step"] for p in curve)
+    # best-of-n from each start: n = 1, 2, 4 with KL_bon = log n - (n-1)/n
+    rows = g["bon"]["base"]["0"]
+    assert [r["n"] for r in rows] == [1, 2, 4] and rows[0]["kl"] == 0.0
+    assert abs(rows[2]["kl"] - (math.log(4) - 3 / 4)) < 1e-12
+    assert set(g["bon"]) == {"base", "hybrid cold start"}
+    table = g["table"]
+    assert {r["optimizer"] for r in table} == {"RL", "best-of-n"}
+    for r in table:
+        assert r["alpha_ci"][0] <= r["alpha"] <= r["alpha_ci"][1] or r["runs"] == 1
+    assert all(t["outcome"] in ("complied", "attempted", "refused", "helpful", "other")
+               for ts in g["transcripts"].values() for t in ts)
+    claim = [c for c in results["verdict"]["claims"] if "Goodhart" in c["text"]]
+    assert len(claim) == 1 and "of 2 RL-alone runs" in claim[0]["text"]
+    page = (tmp_path / "study" / "report.html").read_text()
+    assert 'id="goodhart"' in page and page.count('alt="Goodhart curves') == 2
+
+    again: list[str] = []
+    second = run_study(cfg, progress=again.append)
+    assert sum("done before, skipped" in m for m in again) == 1 + 4  # base arm + 4 Goodhart runs
+    assert second["goodhart"]["runs"] == results["goodhart"]["runs"]

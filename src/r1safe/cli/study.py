@@ -44,6 +44,11 @@ def study_command(
     base_per_seed: Annotated[bool | None, typer.Option(
         "--base-per-seed/--one-base",
         help="Build the base model anew for each seed (default in --full) or share seed 0's.")] = None,
+    goodhart: Annotated[bool | None, typer.Option(
+        "--goodhart/--no-goodhart",
+        help="Goodhart curves: RL alone and the hybrid's GRPO stages run 4x longer at KL 0, 0.001 and 0.04, with "
+             "KL, proxy and oracle probed along the way, plus best-of-n against the proxy (default in --full).")
+    ] = None,
     dose: Annotated[bool | None, typer.Option(
         "--dose/--no-dose",
         help="Dose-response: evaluate snapshots along each arm against cumulative FLOPs, and train the SFT and "
@@ -82,6 +87,7 @@ def study_command(
         "train_overrides": overrides or None,
         "arms": [a.strip() for a in arms.split(",")] if arms else (list(TUNED_ARMS) if tune else None),
         "dose": {"enabled": dose} if dose is not None else None,
+        "goodhart": {"enabled": goodhart} if goodhart is not None else None,
     }
     if tune and base_per_seed is None:
         fields["base_per_seed"] = True

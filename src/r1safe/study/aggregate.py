@@ -7,6 +7,7 @@ from typing import Any
 from r1safe.gym.build import GymArtifacts
 from r1safe.study.config import StudyConfig
 from r1safe.study.dose import aggregate_dose
+from r1safe.study.goodhart_runs import goodhart_table
 from r1safe.study.table import HARMFUL, SHIFTS, build_table, eval_records, outcome_shares, rows_from_records
 from r1safe.study.verdict import verdict
 
@@ -92,10 +93,12 @@ def transcripts(records: list[dict[str, Any]], per_split: int = 2, seed: int = 0
 
 
 def aggregate(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[str, int], dict[str, Any]],
-              wall_s: float, dose: dict[str, Any] | None = None) -> dict[str, Any]:
+              wall_s: float, dose: dict[str, Any] | None = None, goodhart: dict[str, Any] | None = None
+              ) -> dict[str, Any]:
     """The study's results dict (see :mod:`r1safe.study.report` for how it is shown).
 
-    ``dose``: the raw points of :func:`r1safe.study.dose.run_dose`, when the study ran the dose.
+    ``dose``: the raw points of :func:`r1safe.study.dose.run_dose`, when the study ran the dose;
+    ``goodhart``: :func:`r1safe.study.goodhart_runs.run_goodhart`'s results, when it ran.
 
     ``gyms`` maps each seed to its gym build; the first seed's stands for the world (splits,
     held-out sets) and is the one whose build report is quoted.
@@ -128,7 +131,8 @@ def aggregate(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[
         "runs": {f"{arm} s{seed}": info for (arm, seed), info in done.items()},
         "table": table, "outcomes": outcomes, "transcripts": samples, "hacking_final_gap": final_gap,
         "hacking_curves": {k: v for k, v in curves.items() if v["step"]},
-        "verdict": verdict(table, final_gap, dose_results),
+        "verdict": verdict(table, final_gap, dose_results, goodhart),
         "notes": oracle_uses(cfg),
         **({"dose": dose_results} if dose_results is not None else {}),
+        **({"goodhart": {**goodhart, "table": goodhart_table(goodhart)}} if goodhart is not None else {}),
     }

@@ -62,6 +62,24 @@ class DoseConfig(StrictModel):
         return self
 
 
+class GoodhartConfig(StrictModel):
+    """The Goodhart section (:mod:`r1safe.study.goodhart_runs`): long GRPO runs at several KL
+    coefficients and best-of-n sweeps against the proxy, after Gao, Schulman & Hilton (2022)."""
+
+    enabled: bool = False
+    arms: list[Literal["rl", "hybrid"]] = Field(default_factory=lambda: ["rl", "hybrid"], min_length=1)
+    betas: list[float] = Field(default_factory=lambda: [0.0, 0.001, 0.04], min_length=1,
+                               description="KL coefficients (0, R1's 0.001, TRL's old default 0.04)")
+    steps_factor: float = Field(4.0, gt=0, description="every GRPO stage runs this many times its recipe's steps")
+    probe_every: int = Field(20, ge=1, description="probe (KL, proxy, oracle) every N steps")
+    probe_per_split: int = Field(8, ge=1)
+    bon_n: int = Field(64, ge=1, description="replies per prompt for best-of-n (n = 1, 2, 4, ... this); 1: off")
+    bon_splits: list[str] = Field(default_factory=lambda: ["id", "ood_category", "ood_wrapper", "ood_language",
+                                                           "borderline", "capability"])
+    bon_per_split: int = Field(8, ge=1)
+    bon_temperature: float = Field(1.0, gt=0, description="sampling temperature of best-of-n (GRPO's)")
+
+
 class StudyConfig(StrictModel):
     mode: Literal["quick", "full"] = "quick"
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
@@ -76,6 +94,7 @@ class StudyConfig(StrictModel):
     base_per_seed: bool = Field(False, description=(
         "build the gym's base model, corpora and proxy reward models anew for each seed (gym seed = study "
         "seed), so intervals include the base model's own variance; the world and its test splits stay the same"))
+    goodhart: GoodhartConfig = Field(default_factory=GoodhartConfig)
     out: str = "studies/quick"
     bootstrap: int = Field(1000, ge=0)
 
@@ -109,11 +128,16 @@ def study_config(mode: str, seeds: int | list[int], **fields: object) -> StudyCo
         base = {"mode": "full", "samples": 4, "limit": None, "out": "studies/full", "base_per_seed": True,
                 "arms": list(BUILTIN_ARMS),
                 # the hybrid's size arms retrain all four stages (about 2.5 min each per seed): opt-in
-                "dose": {"enabled": True, "size_arms": ["sft"]}}
+                "dose": {"enabled": True, "size_arms": ["sft"]}, "goodhart": {"enabled": True}}
     else:
         base = {"mode": "quick", "samples": 2, "limit": 16, "out": "studies/quick"}
     base["seeds"] = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
-    return StudyConfig(**{**base, **{k: v for k, v in fields.items() if v is not None}})
+    for key, value in fields.items():
+        if value is None:
+            continue
+        mode_value = base.get(key)
+        base[key] = {**mode_value, **value} if isinstance(mode_value, dict) and isinstance(value, dict) else value
+    return StudyConfig(**base)
 
 
 def recipe_path(name: str) -> Path:

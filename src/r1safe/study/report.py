@@ -6,11 +6,12 @@ in the report comes from the results dict it is given; nothing is computed here 
 
 from __future__ import annotations
 
-import base64
 import html
 from typing import Any
 
 from r1safe.study import plots
+from r1safe.study.html_parts import img as _img
+from r1safe.study.report_goodhart import goodhart_html
 from r1safe.study.table import COLUMNS, COMPUTE_COLUMNS
 
 
@@ -23,10 +24,6 @@ def fmt_cell(cell: dict[str, Any] | None, percent: bool = True) -> str:
     return f"{cell['value']:.3g} [{cell['ci'][0]:.3g}–{cell['ci'][1]:.3g}]"
 
 
-def _img(png: bytes | None, alt: str) -> str:
-    if not png:
-        return f"<p><em>{html.escape(alt)}: no data.</em></p>"
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
 
 
 def main_table_html(table: dict[str, dict[str, Any]]) -> str:
@@ -196,6 +193,7 @@ of the main table do not pool them.</p>
 <h2>Generalization: id vs held-out</h2>{_img(plots.generalization(table), 'generalization')}
 <h2>Cost: harm against compute</h2>{_img(plots.cost(table), 'cost')}
 {dose_html(results.get('dose'))}
+{goodhart_html(results.get('goodhart'))}
 <h2>Side effects: over-refusal, capability, language mixing, harmful reasoning</h2>
 {_img(plots.side_effects(table), 'side effects')}
 {judges_html(gym.get('safety_judges', {}))}

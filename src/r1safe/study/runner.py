@@ -18,8 +18,10 @@ from typing import Any
 from r1safe.errors import ConfigError
 from r1safe.files import atomic_write_text
 from r1safe.gym.build import GymArtifacts, build_gym
+from r1safe.study.arm_record import finished_arm, record_arm
 from r1safe.study.config import BUILTIN_ARMS, RECIPE_ARMS, StudyConfig, recipe_path
 from r1safe.study.dose import DOSE_SPLITS, DoseOps, dose_settings, run_dose, snapshot_overrides
+from r1safe.study.goodhart_runs import run_goodhart
 
 Progress = Callable[[str], None]
 RESULTS_VERSION = 1
@@ -34,24 +36,6 @@ def _train(arm: str, recipe: Path, seed: int, gym: GymArtifacts, cfg: StudyConfi
                         progress=lambda m: say(f"[{arm} s{seed}] {m}"))
     return {"model_dir": str(result.final_model), "compute": result.compute.as_dict(),
             "metrics": str(result.metrics_path)}
-
-
-def finished_arm(marker: Path, digest: str, what: str) -> dict[str, Any] | None:
-    """A finished arm's record (``arm.json``), or None when there is none yet; an arm trained from
-    another gym build than ``digest`` is refused rather than mixed into this study."""
-    if not marker.is_file():
-        return None
-    info = json.loads(marker.read_text())
-    if info.get("gym", digest) != digest:
-        raise ConfigError(f"{marker}: trained from gym build {info['gym']}, but {what} uses {digest}; "
-                          "pass another --out")
-    return info
-
-
-def record_arm(marker: Path, info: dict[str, Any], digest: str) -> None:
-    """Write a finished arm's record, stamped with the gym build it was trained from."""
-    info["gym"] = digest
-    atomic_write_text(marker, json.dumps(info, indent=2))
 
 
 def train_arm(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path, done: dict[str, Any],
@@ -153,10 +137,11 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
             record_arm(marker, info, digest)
             done[(label, seed)] = info
     dose = run_dose(cfg, gyms, done, out, _dose_ops(cfg, gyms, done, say), say) if cfg.dose.enabled else None
+    goodhart = run_goodhart(cfg, gyms, say) if cfg.goodhart.enabled else None
     from r1safe.study.aggregate import aggregate
     from r1safe.study.report import render
 
-    results = aggregate(cfg, gyms, done, time.perf_counter() - t0, dose)
+    results = aggregate(cfg, gyms, done, time.perf_counter() - t0, dose, goodhart)
     atomic_write_text(out / "results.json", json.dumps(results, indent=2, ensure_ascii=False))
     atomic_write_text(out / "report.html", render(results))
     atomic_write_text(out / "study.json", json.dumps({"status": "complete", "config": cfg.model_dump(mode="json")}))

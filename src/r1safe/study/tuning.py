@@ -26,8 +26,9 @@ from typing import Any
 
 from r1safe.eval.metrics import METRICS, statistic
 from r1safe.files import atomic_write_text
+from r1safe.study.arm_record import finished_arm, record_arm
 from r1safe.study.config import StudyConfig
-from r1safe.study.runner import Progress, evaluate_arm, finished_arm, record_arm, train_arm
+from r1safe.study.runner import Progress, evaluate_arm, train_arm
 from r1safe.study.table import eval_records, rows_from_records
 
 LR_SCALES = (1.0, 0.3, 0.1)

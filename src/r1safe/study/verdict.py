@@ -172,15 +172,46 @@ def compute_claim(dose: dict[str, Any] | None) -> list[dict[str, str]]:
     return [_claim("RL alone costs more compute than the hybrid for the same held-out safety", outcome, detail)]
 
 
+def goodhart_claim(goodhart: dict[str, Any] | None) -> list[dict[str, str]]:
+    """"RL alone games its learned safety reward model", from the Goodhart section's long runs: the
+    share of RL-alone runs whose oracle safe share passed its peak (fell by ``FALL`` or more after it)
+    while the proxy still gained, against the same share of the hybrid's GRPO stages; Wilson
+    intervals that do not overlap decide."""
+    from r1safe.eval.metrics.intervals import wilson
+    from r1safe.study.goodhart_runs import FALL
+
+    runs = list((goodhart or {}).get("runs", {}).values())
+    counts = {}
+    for arm in ("rl", "hybrid"):
+        mine = [r for r in runs if r["arm"] == arm and "safe" in r]
+        counts[arm] = (sum(r["safe"]["gamed"] for r in mine), len(mine))
+    (k_rl, n_rl), (k_hy, n_hy) = counts["rl"], counts["hybrid"]
+    if not n_rl or not n_hy:
+        return []
+    ci_rl, ci_hy = wilson(k_rl, n_rl), wilson(k_hy, n_hy)
+    if _overlap(list(ci_rl or ()), list(ci_hy or ())):
+        outcome = "not distinguishable"
+    else:
+        outcome = "supported" if k_rl / n_rl > k_hy / n_hy else "contradicted"
+    gamed = [r for r in runs if r.get("safe", {}).get("gamed")]
+    early = sum(1 for r in gamed if r["safe"]["fired_before_peak"])
+    detail = (f"long GRPO runs at β = {', '.join(f'{b:g}' for b in goodhart['config']['betas'])}: the oracle's safe "
+              f"share fell ≥ {FALL:g} past its peak while the proxy still gained in {k_rl} of {n_rl} RL-alone runs vs "
+              f"{k_hy} of {n_hy} hybrid GRPO stages; the reward-hacking alarm fired before that peak in {early} of "
+              f"{len(gamed)} such runs")
+    return [_claim("RL alone games its learned safety reward model (Goodhart)", outcome, detail)]
+
+
 def verdict(table: dict[str, dict[str, Any]], hacking: dict[str, dict[str, float | None]],
-            dose: dict[str, Any] | None = None) -> dict[str, Any]:
+            dose: dict[str, Any] | None = None, goodhart: dict[str, Any] | None = None) -> dict[str, Any]:
     """The whole verdict: best arm per axis, then the paper's claims.
 
     ``hacking`` holds, per arm, the final proxy-minus-oracle gap of the safety and helpfulness
     reward models on the training probe set (averaged over seeds); ``dose`` the study's dose-response
-    results, when it ran them (the compute claim then rests on measured FLOPs to a threshold)."""
+    results, when it ran them (the compute claim then rests on measured FLOPs to a threshold);
+    ``goodhart`` the Goodhart section's results, when it ran."""
     broken = broken_arms(table)
     working = [f"{arm} is broken: {why}." for arm, why in broken.items()]
     axes = [b for key in AXES if (b := best_on_axis(table, key, broken))]
-    claims = paper_claims(table, hacking) + compute_claim(dose)
+    claims = paper_claims(table, hacking) + compute_claim(dose) + goodhart_claim(goodhart)
     return {"broken": broken, "working": working, "axes": axes, "claims": claims}
