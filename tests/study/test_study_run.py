@@ -153,7 +153,18 @@ def test_a_study_with_goodhart_curves_fits_plots_and_resumes(tmp_path, micro_gym
     page = (tmp_path / "study" / "report.html").read_text()
     assert 'id="goodhart"' in page and page.count('alt="Goodhart curves') == 2
 
+    # an arm evaluated before a split was added to the world: the rerun evaluates only that split
+    evaldir = tmp_path / "study" / "arms" / "base" / "seed0" / "eval"
+    added = {json.loads(line)["id"] for line in (evaldir / "samples.jsonl").read_text().splitlines()
+             if json.loads(line)["split"] == "code_switch"}
+    for name in ("records.jsonl", "generations.jsonl", "judgements.jsonl", "samples.jsonl"):
+        lines = (evaldir / name).read_text().splitlines()
+        kept = [line for line in lines if not any(f'"{i}"' in line for i in added)]
+        assert len(kept) < len(lines)
+        (evaldir / name).write_text("".join(line + "\n" for line in kept))
     again: list[str] = []
     second = run_study(cfg, progress=again.append)
-    assert sum("done before, skipped" in m for m in again) == 1 + 4  # base arm + 4 Goodhart runs
+    assert sum("done before, skipped" in m for m in again) == 4  # the 4 Goodhart runs
+    assert any(m.endswith("evaluating the splits added since: code_switch") for m in again)
     assert second["goodhart"]["runs"] == results["goodhart"]["runs"]
+    assert second["table"]["base"] == results["table"]["base"]

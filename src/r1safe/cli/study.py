@@ -28,6 +28,18 @@ def parse_seeds(text: str | None, offset: int) -> int | list[int] | None:
     return [offset + v for v in values]
 
 
+def _items(text: str | None, kind: type, option: str) -> list | None:
+    """A comma-separated option as a list of ``kind`` (None when not given)."""
+    from r1safe.errors import ConfigError
+
+    if text is None:
+        return None
+    try:
+        return [kind(v.strip()) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ConfigError(f"{option} {text!r}: expected a comma-separated list") from None
+
+
 def study_command(
     seeds: Annotated[str | None, typer.Option(
         help="How many seeds (3: seeds 0, 1, 2) or which (9001,9002,9003); each seed draws its own base model "
@@ -49,6 +61,10 @@ def study_command(
         help="Goodhart curves: RL alone and the hybrid's GRPO stages run 4x longer at KL 0, 0.001 and 0.04, with "
              "KL, proxy and oracle probed along the way, plus best-of-n against the proxy (default in --full).")
     ] = None,
+    goodhart_arms: Annotated[str | None, typer.Option(help="Goodhart runs of these arms (rl,hybrid).")] = None,
+    goodhart_betas: Annotated[str | None, typer.Option(help="Goodhart KL coefficients, e.g. 0,0.001,0.04.")] = None,
+    goodhart_steps: Annotated[float | None, typer.Option(
+        help="Goodhart runs: each GRPO stage runs this many times its recipe's steps (default 4).")] = None,
     dose: Annotated[bool | None, typer.Option(
         "--dose/--no-dose",
         help="Dose-response: evaluate snapshots along each arm against cumulative FLOPs, and train the SFT and "
@@ -87,7 +103,10 @@ def study_command(
         "train_overrides": overrides or None,
         "arms": [a.strip() for a in arms.split(",")] if arms else (list(TUNED_ARMS) if tune else None),
         "dose": {"enabled": dose} if dose is not None else None,
-        "goodhart": {"enabled": goodhart} if goodhart is not None else None,
+        "goodhart": {k: v for k, v in {
+            "enabled": goodhart, "steps_factor": goodhart_steps,
+            "arms": _items(goodhart_arms, str, "--goodhart-arms"),
+            "betas": _items(goodhart_betas, float, "--goodhart-betas")}.items() if v is not None} or None,
     }
     if tune and base_per_seed is None:
         fields["base_per_seed"] = True

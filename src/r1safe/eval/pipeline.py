@@ -212,7 +212,7 @@ def run(config: EvalConfig) -> dict[str, Any]:
         "created": (old or {}).get("created", log.now()),
     }
     rundir.write_manifest(manifest)
-    if not rundir.path(log.SAMPLES).is_file():
+    if not rundir.path(log.SAMPLES).is_file() or pending:  # resumed with more samples: keep the file whole
         atomic_write_jsonl(rundir.path(log.SAMPLES), (s.model_dump(mode="json") for s in samples))
     if backend is not None:
         _generate(cfg, rundir, backend, judges, pending, have, len(samples) * n, timing)

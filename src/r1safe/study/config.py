@@ -76,7 +76,7 @@ class GoodhartConfig(StrictModel):
     bon_n: int = Field(64, ge=1, description="replies per prompt for best-of-n (n = 1, 2, 4, ... this); 1: off")
     bon_splits: list[str] = Field(default_factory=lambda: ["id", "ood_category", "ood_wrapper", "ood_language",
                                                            "borderline", "capability"])
-    bon_per_split: int = Field(8, ge=1)
+    bon_per_split: int = Field(4, ge=1, description="prompts per split for best-of-n (N replies each)")
     bon_temperature: float = Field(1.0, gt=0, description="sampling temperature of best-of-n (GRPO's)")
 
 

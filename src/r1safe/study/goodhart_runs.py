@@ -182,7 +182,7 @@ def run_goodhart(study: StudyConfig, gyms: dict[int, GymArtifacts], say: Progres
                 out.mkdir(parents=True, exist_ok=True)
                 runs[run_label(arm, beta, seed)] = _train_run(arm, beta, seed, gym, study, out, say)
         if cfg.bon_n > 1:
-            starts = {"base": str(gym.model_dir)}
+            starts = {"base": str(gym.model_dir)} if "rl" in cfg.arms else {}
             hybrid = next((r for r in runs.values() if r["arm"] == "hybrid" and r["seed"] == seed), None)
             if hybrid:
                 first = next(iter(hybrid["stage_models"].values()))

@@ -71,6 +71,16 @@ def evaluate_arm(model_dir: str, seed: int, gym: GymArtifacts, cfg: StudyConfig,
     return {"eval_dir": str(out / "eval"), "eval_seconds": results.get("timing", {})}
 
 
+def missing_splits(eval_dir: str) -> list[str]:
+    """The world's test splits an arm's finished evaluation has no record of (splits added to the gym
+    after it ran: the eval folder resumes and generates only for those)."""
+    from r1safe.gym.world import TEST_SPLITS
+    from r1safe.study.table import eval_records
+
+    have = {r["split"] for r in eval_records(eval_dir)}
+    return [s for s in TEST_SPLITS if s not in have]
+
+
 def arm_names(cfg: StudyConfig) -> list[str]:
     """Built-in arms in a dependency-safe order (distill after hybrid), then the user's recipes."""
     order = [a for a in BUILTIN_ARMS if a in cfg.arms]
@@ -125,8 +135,13 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
             arm_dir = out / "arms" / label / f"seed{seed}"
             marker = arm_dir / "arm.json"
             if (info := finished_arm(marker, digest, f"this study's seed {seed}")) is not None:
+                if missing := missing_splits(info["eval_dir"]):
+                    say(f"[{label} s{seed}] done before; evaluating the splits added since: {', '.join(missing)}")
+                    info.update(evaluate_arm(info["model_dir"], seed, gym, cfg, arm_dir))
+                    record_arm(marker, info, digest)
+                else:
+                    say(f"[{label} s{seed}] done before, skipped")
                 done[(label, seed)] = info
-                say(f"[{label} s{seed}] done before, skipped")
                 continue
             arm_dir.mkdir(parents=True, exist_ok=True)
             t_arm = time.perf_counter()
