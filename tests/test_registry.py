@@ -53,5 +53,5 @@ def test_stages_monitors_and_rewards_are_registries() -> None:
 
     assert list(STAGES) == list(STAGE_KINDS)
     assert STAGES.get("sft").__module__ == "r1safe.train.stages.sft"
-    assert list(MONITORS) == ["reward_hacking", "language_mixing", "drift"]
+    assert list(MONITORS) == ["reward_hacking", "divergence", "language_mixing", "drift"]
     assert REWARDS.get("format") is Format
