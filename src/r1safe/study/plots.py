@@ -200,25 +200,26 @@ def goodhart(
 
     for ax, (signal, (rl_proxy, rl_oracle, bon_proxy, bon_oracle, title)) in zip(axes, GOODHART_SIGNALS.items(),
                                                                                    strict=True):
-        top = 0.0
+        top: dict[str, float] = {}  # per group, the largest d measured: a fit is drawn only where it has data
         for run in rl:
-            color = colors[str(run["group"])]
+            group = str(run["group"])
+            color = colors[group]
             d, r = gains(run["curve"], rl_oracle, d_key)
             if d:
-                ax.plot(d, r, marker="o", markersize=3, color=color, label=label(f"{run['group']}: oracle"))
-                top = max(top, *d)
+                ax.plot(d, r, marker="o", markersize=3, color=color, label=label(f"{group}: oracle"))
+                top[group] = max(top.get(group, 0.0), *d)
             d, r = gains(run["curve"], rl_proxy, d_key)
             if d:
-                ax.plot(d, r, linewidth=0.8, alpha=0.5, color=color, label=label(f"{run['group']}: proxy"))
+                ax.plot(d, r, linewidth=0.8, alpha=0.5, color=color, label=label(f"{group}: proxy"))
         for name, rows in (bon or {}).items():
             for key, alpha, what in ((bon_oracle, 1.0, "oracle"), (bon_proxy, 0.5, "proxy")):
                 d, r = gains(rows, key, "d")
                 if d:
                     ax.plot(d, r, linestyle="--", alpha=alpha, color=colors[name], label=label(f"{name}: {what}"))
-                    top = max(top, *d)
-        xs = np.linspace(0.0, max(top, 1e-3), 100)
+                    top[name] = max(top.get(name, 0.0), *d)
         for name, f in (fits or {}).get(signal, {}).items():
             if f is not None:
+                xs = np.linspace(0.0, max(top.get(name, 0.0), 1e-3), 100)
                 ax.plot(xs, f.predict(xs), linestyle=":", color=colors.get(name, "0.4"), label=label(f"{name}: fit"))
         ax.axhline(0.0, color="0.8", linewidth=0.6)
         ax.set_title(title, fontsize=9)
