@@ -30,6 +30,7 @@ def test_a_run_that_passes_the_oracle_peak_while_the_proxy_gains_is_gamed():
     safe = facts["safe"]
     assert safe["peak_d"] == 1.0 and abs(safe["peak_gain"] - 0.5) < 1e-12
     assert safe["gamed"] is True and abs(safe["oracle_gain"] - 0.2) < 1e-12 and abs(safe["proxy_gain"] - 0.7) < 1e-12
+    assert abs(safe["gap_opened"] - 0.5) < 1e-12
     assert safe["alarm_d"] == 1.5 and safe["fired_before_peak"] is False and safe["alarm_lag"] == 1
     assert facts["helpful"]["gamed"] is False  # flat oracle: no peak passed
     assert facts["final_d"] == 1.5 and abs(facts["final_d_base"] - 1.8) < 1e-12
@@ -45,7 +46,8 @@ def test_stage_curves_split_a_multi_stage_run():
 def _results(rl_gamed: int, rl_runs: int, hy_gamed: int, hy_runs: int) -> dict:
     def run(arm: str, gamed: bool) -> dict:
         return {"arm": arm, "group": f"{arm} · s · β=0", "final_d": 1.0,
-                "safe": {"gamed": gamed, "fired_before_peak": gamed and arm == "rl"}}
+                "safe": {"gamed": gamed, "fired_before_peak": gamed and arm == "rl",
+                         "gap_opened": 0.1 if gamed else 0.0}}
 
     runs = {f"rl {i}": run("rl", i < rl_gamed) for i in range(rl_runs)}
     runs |= {f"hybrid {i}": run("hybrid", i < hy_gamed) for i in range(hy_runs)}
@@ -59,13 +61,14 @@ def test_table_counts_runs_past_the_peak_and_early_alarms():
     rows = goodhart_table(_results(3, 4, 0, 4))
     rl = next(r for r in rows if r["optimizer"] == "RL")
     assert (rl["runs"], rl["passed_peak"], rl["alarm_before_peak"]) == (4, 3, 3)
-    assert rl["alpha_ci"] == [0.2, 0.4] and rl["fitted_peak_d"] == 4.0
+    assert rl["alpha_ci"] == [0.2, 0.4] and rl["fitted_peak_d"] == 4.0 and abs(rl["gap_opened"] - 0.075) < 1e-12
     bon = next(r for r in rows if r["optimizer"] == "best-of-n")
     assert bon["runs"] is None and bon["group"] == "base"
 
 
 def test_the_goodhart_claim_follows_the_counts():
-    assert goodhart_claim(_results(9, 9, 0, 9))[0]["outcome"] == "supported"
+    supported = goodhart_claim(_results(9, 9, 0, 9))[0]
+    assert supported["outcome"] == "supported" and "by +0.10 (RL alone) vs +0.00 (hybrid)" in supported["text"]
     assert goodhart_claim(_results(0, 9, 9, 9))[0]["outcome"] == "contradicted"
     tied = goodhart_claim(_results(1, 3, 1, 3))[0]
     assert tied["outcome"] == "not distinguishable" and "1 of 3 RL-alone runs vs 1 of 3 hybrid" in tied["text"]

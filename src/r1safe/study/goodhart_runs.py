@@ -71,8 +71,9 @@ def stage_curves(curve: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]
 
 def run_summary(curve: list[dict[str, Any]]) -> dict[str, Any]:
     """One stage curve's measured facts per reward model: final d, the oracle's and proxy's final
-    gain, the oracle's peak, whether it was passed (fell by ≥ ``FALL`` while the proxy gained), and
-    where the reward-hacking alarm first fired against that peak."""
+    gain and the gap opened between them (proxy gain − oracle gain: how much of the change the proxy
+    misreads), the oracle's peak, whether it was passed (fell by ≥ ``FALL`` while the proxy gained),
+    and where the reward-hacking alarm first fired against that peak."""
     from r1safe.study.goodhart import alarm_position, empirical_peak, gains
 
     out: dict[str, Any] = {"points": len(curve), "final_d": curve[-1].get("d_init") if curve else None,
@@ -86,6 +87,7 @@ def run_summary(curve: list[dict[str, Any]]) -> dict[str, Any]:
         alarm = alarm_position(curve, oracle=oracle, alarms=alarms)
         gamed = bool(peak and p and r[-1] <= peak[1] - FALL and p[-1] > 0)
         out[signal] = {"oracle_gain": r[-1], "proxy_gain": p[-1] if p else None,
+                       "gap_opened": p[-1] - r[-1] if p else None,
                        "peak_d": peak[0] if peak else None, "peak_gain": peak[1] if peak else None,
                        "gamed": gamed, "alarm_d": alarm.alarm_d, "alarm_step": alarm.alarm_step,
                        "fired_before_peak": alarm.fired_before_peak, "alarm_lag": alarm.lag}
@@ -229,6 +231,7 @@ def goodhart_table(results: dict[str, Any]) -> list[dict[str, Any]]:
                     "alarm_before_peak": sum(1 for r in passed if r[signal]["fired_before_peak"]) if kind == "rl"
                     else None,
                     "final_d": _mean([r["final_d"] for r in runs]) if runs else None,
+                    "gap_opened": _mean([r[signal]["gap_opened"] for r in runs]) if runs else None,
                 })
     return rows
 

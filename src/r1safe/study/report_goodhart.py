@@ -61,12 +61,14 @@ def _table(rows: list[dict[str, Any]]) -> str:
         f"<tr><th>{html.escape(r['optimizer'])} · {html.escape(r['group'])}</th><td>{html.escape(r['signal'])}</td>"
         f"<td>{_num(r['alpha'])}{_ci(r['alpha_ci'])}</td><td>{_num(r['beta'])}{_ci(r['beta_ci'])}</td>"
         f"<td>{_num(r['r2'], '{:.2f}')}</td><td>{_num(r['fitted_peak_d'])}{_ci(r['peak_d_ci'])}</td>"
-        f"<td>{_num(r['final_d'])}</td><td>{'–' if r['runs'] is None else r['runs']}</td>"
+        f"<td>{_num(r['final_d'])}</td><td>{_num(r.get('gap_opened'), '{:+.2f}')}</td>"
+        f"<td>{'–' if r['runs'] is None else r['runs']}</td>"
         f"<td>{'–' if r['passed_peak'] is None else r['passed_peak']}</td>"
         f"<td>{'–' if r['alarm_before_peak'] is None else r['alarm_before_peak']}</td></tr>"
         for r in rows)
     return ("<table><tr><th>optimizer · group</th><th>reward model</th><th>α [95%]</th><th>β [95%]</th><th>R²</th>"
-            "<th>fitted peak d [95%]</th><th>final d (mean)</th><th>runs</th><th>passed the peak</th>"
+            "<th>fitted peak d [95%]</th><th>final d (mean)</th><th>gap opened (mean)</th><th>runs</th>"
+            "<th>passed the peak</th>"
             f"<th>alarm before the peak</th></tr>{body}</table>")
 
 

@@ -194,11 +194,15 @@ def goodhart_claim(goodhart: dict[str, Any] | None) -> list[dict[str, str]]:
     else:
         outcome = "supported" if k_rl / n_rl > k_hy / n_hy else "contradicted"
     gamed = [r for r in runs if r.get("safe", {}).get("gamed")]
+    gaps = {arm: [r["safe"]["gap_opened"] for r in runs if r["arm"] == arm and r.get("safe", {}).get("gap_opened")
+                  is not None] for arm in ("rl", "hybrid")}
+    mean_gap = {arm: sum(v) / len(v) if v else 0.0 for arm, v in gaps.items()}
     early = sum(1 for r in gamed if r["safe"]["fired_before_peak"])
     detail = (f"long GRPO runs at β = {', '.join(f'{b:g}' for b in goodhart['config']['betas'])}: the oracle's safe "
               f"share fell ≥ {FALL:g} past its peak while the proxy still gained in {k_rl} of {n_rl} RL-alone runs vs "
               f"{k_hy} of {n_hy} hybrid GRPO stages; the reward-hacking alarm fired before that peak in {early} of "
-              f"{len(gamed)} such runs")
+              f"{len(gamed)} such runs; at the end the safety proxy's gain exceeded the oracle's by "
+              f"{mean_gap['rl']:+.2f} (RL alone) vs {mean_gap['hybrid']:+.2f} (hybrid) on average")
     return [_claim("RL alone games its learned safety reward model (Goodhart)", outcome, detail)]
 
 
