@@ -46,7 +46,8 @@ def study_command(
              "in --full, and the first one draws the world (full mode: 3).")] = None,
     seed_offset: Annotated[int, typer.Option(help="Added to every seed, e.g. 9000 for seeds nobody tuned on.")] = 0,
     full: Annotated[bool, typer.Option(
-        "--full", help="Full study: every prompt, 4 samples, 3 seeds, and the oracle-filtered hybrid (ablation).")
+        "--full", help="Full study: every prompt, 4 samples, 3 seeds, the oracle-filtered hybrid (ablation), the "
+                         "dose-response and the Goodhart section (hours on a CPU; --no-goodhart to skip it).")
     ] = False,
     tune: Annotated[bool, typer.Option(
         "--tune", help="Choose each arm's learning rate on development seeds (default 1000) by the rule in the "
