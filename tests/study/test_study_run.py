@@ -168,3 +168,7 @@ def test_a_study_with_goodhart_curves_fits_plots_and_resumes(tmp_path, micro_gym
     assert any(m.endswith("evaluating the splits added since: code_switch") for m in again)
     assert second["goodhart"]["runs"] == results["goodhart"]["runs"]
     assert second["table"]["base"] == results["table"]["base"]
+    # a finished Goodhart run is never reused for other settings
+    longer = cfg.model_copy(update={"goodhart": goodhart.model_copy(update={"steps_factor": 2.0})})
+    with pytest.raises(ConfigError, match=r"run\.json: trained with other settings .*stages\.0\.max_steps=100"):
+        run_study(longer, progress=lambda _m: None)

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from r1safe.errors import ConfigError
 from r1safe.files import atomic_write_text
 from r1safe.gym.build import GymArtifacts
 from r1safe.study.arm_record import finished_arm, record_arm
@@ -101,16 +102,20 @@ def _train_run(arm: str, beta: float, seed: int, gym: GymArtifacts, study: Study
 
     digest = gym.config.digest()
     marker = out / "run.json"
+    overrides = [*overrides_for(arm, beta, study.goodhart), *study.train_overrides]
     if (info := finished_arm(marker, digest, f"the Goodhart run {run_label(arm, beta, seed)}")) is not None:
+        if info.get("overrides") != overrides:
+            raise ConfigError(f"{marker}: trained with other settings ({' '.join(info.get('overrides') or ['?'])}) "
+                              "than this study asks for; pass another --out")
         say(f"[goodhart {run_label(arm, beta, seed)}] done before, skipped")
         return info
     t0 = time.perf_counter()
-    result = run_recipe(recipe_path(arm), out / "train", overrides=[*overrides_for(arm, beta, study.goodhart),
-                                                                    *study.train_overrides],
+    result = run_recipe(recipe_path(arm), out / "train", overrides=overrides,
                         seed=seed, gym=gym, progress=lambda m: say(f"[goodhart {run_label(arm, beta, seed)}] {m}"))
     starts = {s.name: str(s.model_dir) for s in result.stages}
-    info = {"arm": arm, "beta": beta, "seed": seed, "curve": goodhart_curve(result.metrics_path),
-            "stage_models": starts, "compute": result.compute.as_dict(), "wall_s": time.perf_counter() - t0,
+    info = {"arm": arm, "beta": beta, "seed": seed, "overrides": overrides,
+            "curve": goodhart_curve(result.metrics_path), "stage_models": starts,
+            "compute": result.compute.as_dict(), "wall_s": time.perf_counter() - t0,
             "transcripts": final_transcripts(str(result.final_model), gym, seed)}
     record_arm(marker, info, digest)
     return info
