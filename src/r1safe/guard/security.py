@@ -82,6 +82,11 @@ class Authenticator:
         return found
 
 
+def too_many(message: str, code: str, wait: float) -> GuardHTTPError:
+    """A 429 with ``Retry-After`` rounded up to at least one second (the rate limiters' one answer)."""
+    return GuardHTTPError(429, message, "rate_limit_error", code, headers={"Retry-After": str(max(1, round(wait)))})
+
+
 class RateLimiter:
     """A token bucket per key: ``rate_per_minute`` refill, ``burst`` capacity."""
 
@@ -96,13 +101,7 @@ class RateLimiter:
         if tokens < 1.0:
             wait = (1.0 - tokens) / self.rate
             self._buckets[who] = (tokens, now)
-            raise GuardHTTPError(
-                429,
-                f"rate limit exceeded for this key; retry in {wait:.1f}s",
-                "rate_limit_error",
-                "rate_limit_exceeded",
-                headers={"Retry-After": str(max(1, round(wait)))},
-            )
+            raise too_many(f"rate limit exceeded for this key; retry in {wait:.1f}s", "rate_limit_exceeded", wait)
         self._buckets[who] = (tokens - 1.0, now)
 
 
@@ -120,13 +119,8 @@ class FailedAuth:
         start, failures, _ = self._seen.get(address, (0.0, 0, 0))
         if time.monotonic() - start < self.window_s and failures >= self.burst:
             wait = self.window_s - (time.monotonic() - start)
-            raise GuardHTTPError(
-                429,
-                f"too many failed authentications from this address; retry in {wait:.0f}s",
-                "rate_limit_error",
-                "auth_rate_limited",
-                headers={"Retry-After": str(max(1, round(wait)))},
-            )
+            raise too_many(f"too many failed authentications from this address; retry in {wait:.0f}s",
+                           "auth_rate_limited", wait)
 
     def failed(self, address: str) -> int | None:
         """Count a failure; the number of earlier failures left out of the audit when this one
