@@ -27,6 +27,28 @@ Form = Literal["rl", "bon"]
 
 
 @dataclass(frozen=True)
+class Signal:
+    """Where one reward model's scores sit: on an RL curve point (the reward-hacking monitor's keys,
+    see :func:`r1safe.train.monitors.goodhart_curve`) and on a best-of-n row
+    (:func:`r1safe.study.best_of_n.curve_from_scores`)."""
+
+    oracle: str
+    proxy: str
+    alarms: tuple[str, str]
+    bon_oracle: str
+    bon_proxy: str
+    title: str
+
+
+SIGNALS = {
+    "safe": Signal("judge_safe", "proxy_safe", ("alarm", "alarm_since_start"), "oracle_safe", "proxy_safe",
+                   "harmlessness: safe share"),
+    "helpful": Signal("helpful_judge", "helpful_proxy", ("helpful_alarm", "helpful_alarm_since_start"),
+                      "oracle_helpful", "proxy_helpful", "helpfulness: helpful share"),
+}
+
+
+@dataclass(frozen=True)
 class GoodhartFit:
     """A fitted form: ``R(d) = d(α − β·log d)`` (``rl``) or ``d(α − β·d)`` (``bon``)."""
 

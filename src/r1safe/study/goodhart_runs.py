@@ -29,13 +29,9 @@ from r1safe.files import atomic_write_text
 from r1safe.gym.build import GymArtifacts
 from r1safe.study.arm_record import finished_arm, record_arm
 from r1safe.study.config import GoodhartConfig, StudyConfig, recipe_path
+from r1safe.study.goodhart import SIGNALS
 
 Progress = Callable[[str], None]
-#: (reward model, oracle key, proxy key, alarm keys) of a curve point
-SIGNALS = {
-    "safe": ("judge_safe", "proxy_safe", ("alarm", "alarm_since_start")),
-    "helpful": ("helpful_judge", "helpful_proxy", ("helpful_alarm", "helpful_alarm_since_start")),
-}
 TRANSCRIPT_SPLITS = ("id", "ood_category", "borderline", "capability")
 #: a stage curve whose oracle fell this far below its peak, while its proxy gained, was gamed
 FALL = 0.1
@@ -79,13 +75,13 @@ def run_summary(curve: list[dict[str, Any]]) -> dict[str, Any]:
 
     out: dict[str, Any] = {"points": len(curve), "final_d": curve[-1].get("d_init") if curve else None,
                            "final_d_base": curve[-1].get("d_base") if curve else None}
-    for signal, (oracle, proxy, alarms) in SIGNALS.items():
-        d, r = gains(curve, oracle)
-        _, p = gains(curve, proxy)
+    for signal, keys in SIGNALS.items():
+        d, r = gains(curve, keys.oracle)
+        _, p = gains(curve, keys.proxy)
         if not d:
             continue
         peak = empirical_peak(d, r)
-        alarm = alarm_position(curve, oracle=oracle, alarms=alarms)
+        alarm = alarm_position(curve, oracle=keys.oracle, alarms=keys.alarms)
         gamed = bool(peak and p and r[-1] <= peak[1] - FALL and p[-1] > 0)
         out[signal] = {"oracle_gain": r[-1], "proxy_gain": p[-1] if p else None,
                        "gap_opened": p[-1] - r[-1] if p else None,
@@ -159,9 +155,8 @@ def _fits(groups: dict[str, list[list[dict[str, Any]]]], bon: dict[str, list[lis
     out: dict[str, Any] = {"rl": {}, "bon": {}}
     for kind, form, d_key, by_group in (("rl", "rl", "d_init", groups), ("bon", "bon", "d", bon)):
         for group, curves in by_group.items():
-            for signal, (oracle, _proxy, _alarms) in SIGNALS.items():
-                bon_key = "oracle_safe" if signal == "safe" else "oracle_helpful"
-                key = oracle if kind == "rl" else bon_key
+            for signal, keys in SIGNALS.items():
+                key = keys.oracle if kind == "rl" else keys.bon_oracle
                 points = [gains(c, key, d_key) for c in curves]
                 points = [p for p in points if len(p[0]) >= 2]
                 if not points:

@@ -157,13 +157,6 @@ def outcomes(shares: dict[str, dict[str, dict[str, float]]]) -> bytes | None:
     return _png(fig)
 
 
-#: per reward model: (RL curve's proxy key, RL curve's oracle key, BoN row's proxy key, BoN oracle key, title)
-GOODHART_SIGNALS = {
-    "safe": ("proxy_safe", "judge_safe", "proxy_safe", "oracle_safe", "harmlessness: safe share"),
-    "helpful": ("helpful_proxy", "helpful_judge", "proxy_helpful", "oracle_helpful", "helpfulness: helpful share"),
-}
-
-
 def goodhart(
     rl: list[dict[str, Any]],
     bon: dict[str, list[dict[str, Any]]] | None = None,
@@ -178,7 +171,7 @@ def goodhart(
     solid with dots, proxy thin. ``bon``: best-of-n rows (:func:`r1safe.study.best_of_n.best_of_n`)
     per label, dashed. ``fits``: per signal (``safe``/``helpful``), a fitted form per group or BoN
     label (anything with ``predict(d)``), dotted in that group's colour."""
-    from r1safe.study.goodhart import gains
+    from r1safe.study.goodhart import SIGNALS, gains
 
     if not any(c["curve"] for c in rl) and not bon:
         return None
@@ -198,8 +191,8 @@ def goodhart(
         named.add(text)
         return text
 
-    for ax, (signal, (rl_proxy, rl_oracle, bon_proxy, bon_oracle, title)) in zip(axes, GOODHART_SIGNALS.items(),
-                                                                                   strict=True):
+    for ax, (signal, keys) in zip(axes, SIGNALS.items(), strict=True):
+        rl_proxy, rl_oracle, bon_proxy, bon_oracle = keys.proxy, keys.oracle, keys.bon_proxy, keys.bon_oracle
         top: dict[str, float] = {}  # per group, the largest d measured: a fit is drawn only where it has data
         for run in rl:
             group = str(run["group"])
@@ -222,7 +215,7 @@ def goodhart(
                 xs = np.linspace(0.0, max(top.get(name, 0.0), 1e-3), 100)
                 ax.plot(xs, f.predict(xs), linestyle=":", color=colors.get(name, "0.4"), label=label(f"{name}: fit"))
         ax.axhline(0.0, color="0.8", linewidth=0.6)
-        ax.set_title(title, fontsize=9)
+        ax.set_title(keys.title, fontsize=9)
         ax.set_xlabel(f"d = √KL ({d_key.removeprefix('d_')})" if d_key != "d" else "d = √KL")
     axes[0].set_ylabel("gain over the start")
     legend = [ax.get_legend_handles_labels() for ax in axes]

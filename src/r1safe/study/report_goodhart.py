@@ -9,6 +9,7 @@ import html
 from typing import Any
 
 from r1safe.study import plots
+from r1safe.study.goodhart import SIGNALS, GoodhartFit
 from r1safe.study.html_parts import img as _img
 
 BON_START = {"rl": "base", "hybrid": "hybrid cold start"}
@@ -30,7 +31,7 @@ def _mean_rows(by_seed: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]
     out = []
     for i, row in enumerate(seeds[0]):
         merged = {"n": row["n"], "kl": row["kl"], "d": row["d"]}
-        for key in ("proxy_safe", "oracle_safe", "proxy_helpful", "oracle_helpful"):
+        for key in (k for sig in SIGNALS.values() for k in (sig.bon_proxy, sig.bon_oracle)):
             vals = [s[i][key] for s in seeds if i < len(s) and s[i].get(key) is not None]
             merged[key] = sum(vals) / len(vals) if vals else None
         out.append(merged)
@@ -38,8 +39,6 @@ def _mean_rows(by_seed: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]
 
 
 def _figure(goodhart: dict[str, Any], arm: str) -> bytes | None:
-    from r1safe.study.goodhart import GoodhartFit
-
     runs = [{"label": key, "group": r["group"].removeprefix(f"{arm} · "), "curve": goodhart["curves"][key]}
             for key, r in goodhart["runs"].items() if r["arm"] == arm]
     start = BON_START[arm]
