@@ -24,16 +24,11 @@ from r1safe.cli.options import (
     SeedOpt,
     TemperatureOpt,
     TopPOpt,
+    comma_list,
 )
 from r1safe.errors import ConfigError
 
 INTERRUPTED = "interrupted; the run folder is partial, rerun the same command to finish"
-
-
-def _split_list(value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [p.strip() for p in value.split(",") if p.strip()] or None
 
 
 def _options(pairs: list[str] | None, flag: str, dotted: bool) -> dict[str, Any]:
@@ -101,7 +96,7 @@ def eval_command(
     data: dict[str, Any] = {
         "model": model,
         "suite": suite,
-        "splits": _split_list(splits),
+        "splits": comma_list(splits, "--splits") or None,
         "limit": limit,
         "generation": {
             "n": samples,
@@ -114,7 +109,7 @@ def eval_command(
         "backend": backend,
         "base_url": base_url,
         "batch_size": batch_size,
-        "judges": _split_list(judges),
+        "judges": comma_list(judges, "--judges") or None,
         "judge_options": _options(judge_option, "--judge-option", dotted=True),
         "backend_options": _options(backend_option, "--backend-option", dotted=False),
         "gym": gym,
@@ -145,6 +140,6 @@ def rescore_command(
     from r1safe.eval.pipeline import rescore
     from r1safe.eval.report import print_table
 
-    results = rescore(run_dir, judges=_split_list(judges))
+    results = rescore(run_dir, judges=comma_list(judges, "--judges") or None)
     if not quiet:
         print_table(results)

@@ -7,7 +7,7 @@ None so that :class:`~r1safe.eval.config.EvalConfig` picks the gym's or R1's bud
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,3 +31,16 @@ SeedOpt = Annotated[int, typer.Option(help="Sampling and bootstrap seed.")]
 ForceThinkOpt = Annotated[bool, typer.Option(
     help="Open the reply with '<think>\\n' (R1's advice); --no-force-think for non-reasoning models.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output or table.")]
+
+
+def comma_list(text: str | None, option: str, kind: type = str) -> list[Any] | None:
+    """A comma-separated option as a list of ``kind`` (None when the option was not given; blank
+    items dropped); an item ``kind`` cannot read is a one-line error naming the option."""
+    from r1safe.errors import ConfigError
+
+    if text is None:
+        return None
+    try:
+        return [kind(v.strip()) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ConfigError(f"{option} {text!r}: expected a comma-separated list") from None

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from r1safe.cli.options import comma_list
+
 
 def parse_seeds(text: str | None, offset: int) -> int | list[int] | None:
     """``--seeds``: a count ("3": seeds 0, 1, 2) or a comma-separated list ("9001,9002,9003"), plus
@@ -26,18 +28,6 @@ def parse_seeds(text: str | None, offset: int) -> int | list[int] | None:
             raise ConfigError(f"--seeds {values[0]}: a count must be 1..50; for one seed write --seeds {values[0]},")
         return [offset + i for i in range(values[0])]
     return [offset + v for v in values]
-
-
-def _items(text: str | None, kind: type, option: str) -> list | None:
-    """A comma-separated option as a list of ``kind`` (None when not given)."""
-    from r1safe.errors import ConfigError
-
-    if text is None:
-        return None
-    try:
-        return [kind(v.strip()) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise ConfigError(f"{option} {text!r}: expected a comma-separated list") from None
 
 
 def study_command(
@@ -106,8 +96,8 @@ def study_command(
         "dose": {"enabled": dose} if dose is not None else None,
         "goodhart": {k: v for k, v in {
             "enabled": goodhart, "steps_factor": goodhart_steps,
-            "arms": _items(goodhart_arms, str, "--goodhart-arms"),
-            "betas": _items(goodhart_betas, float, "--goodhart-betas")}.items() if v is not None} or None,
+            "arms": comma_list(goodhart_arms, "--goodhart-arms"),
+            "betas": comma_list(goodhart_betas, "--goodhart-betas", float)}.items() if v is not None} or None,
     }
     if tune and base_per_seed is None:
         fields["base_per_seed"] = True
