@@ -2,13 +2,15 @@
 
 Every result r1safe writes at the end of a stage (manifests, results, reports, gym and study
 markers) goes through :func:`atomic_write_text`: a temporary file in the same folder, fsync'd, then
-``os.replace``, so a crash never leaves a half-written file that reads as complete.
+``os.replace``, so a crash never leaves a half-written file that reads as complete; whole folders
+(models, snapshots, gym builds) are built in a ``.partial`` folder and published by one rename.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -48,6 +50,20 @@ def atomic_write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None
 def atomic_write_json(path: str | Path, data: Any) -> None:
     """Write ``data`` as indented JSON to ``path`` atomically."""
     atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def fresh_partial_dir(final: str | Path) -> Path:
+    """An empty ``<final>.partial`` folder beside ``final`` to build a folder in (one left by a crash is removed)."""
+    tmp = Path(final).with_name(Path(final).name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return tmp
+
+
+def publish_dir(tmp: str | Path, final: str | Path) -> None:
+    """Put the finished folder ``tmp`` at ``final`` by one rename (an older ``final`` is removed first), so
+    a folder at ``final`` is always a whole one: a model, a snapshot, a gym build."""
+    shutil.rmtree(final, ignore_errors=True)
+    Path(tmp).rename(final)
 
 
 def versions(packages: Iterable[str] = PACKAGES) -> dict[str, str | None]:

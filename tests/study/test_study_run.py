@@ -5,22 +5,20 @@ import math
 import re
 
 import pytest
+import yaml
 
 from r1safe.errors import ConfigError
 from r1safe.gym.build import micro_config
-from r1safe.study.config import DistillConfig, StudyConfig
+from r1safe.study.config import StudyConfig
 from r1safe.study.report import fmt_cell
 from r1safe.study.runner import run_study
 from r1safe.study.table import COLUMNS
 
 
 def _config(tmp_path):
-    student = DistillConfig().student.model_copy(update={"hidden_size": 32, "num_hidden_layers": 1,
-                                                         "intermediate_size": 64, "epochs": 1})
     return StudyConfig(
         gym=micro_config(), out=str(tmp_path / "study"), samples=1, limit=2, bootstrap=50,
         train_overrides=["scale=0.05", "monitors.probe.per_split=1", "monitors.probe.max_new_tokens=24"],
-        distill=DistillConfig(prompts=12, student=student),
     )
 
 
@@ -34,8 +32,11 @@ def test_micro_study_runs_end_to_end_and_resumes(tmp_path, micro_gym):
     assert json.loads((out / "study.json").read_text())["status"] == "complete"
     assert saved["table"]["base"]["flops"]["value"] == 0.0
     assert saved["table"]["rl"]["flops"]["value"] > 0
-    assert saved["runs"]["distill s0"]["distill"]["prompts"] == 12
-    taught = [json.loads(line) for line in (out / "arms" / "distill" / "seed0" / "distill" / "distill_data.jsonl")
+    distilled = out / "arms" / "distill" / "seed0" / "train"
+    as_run = yaml.safe_load((distilled / "recipe.yaml").read_text())
+    assert as_run["stages"][0]["teacher"] == saved["runs"]["hybrid s0"]["model_dir"]  # this seed's hybrid teaches
+    assert json.loads((distilled / "run.json").read_text())["base_model"].endswith("student_init")  # a fresh student
+    taught = [json.loads(line) for line in (distilled / "stages" / "00_distill" / "accepted.jsonl")
               .read_text().splitlines() if line.strip()]
     heldout = saved["gym"]["heldout"]
     # the teacher answers train_prompts (seen-only, tests/gym/test_world.py); what the student learns from is too

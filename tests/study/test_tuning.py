@@ -34,15 +34,14 @@ def test_variants_set_the_tuned_learning_rates_and_the_recipes_hold_the_chosen_o
     assert variant(cfg, "rl", 0.1).train_overrides == ["stages.0.learning_rate=3e-05", "scale=0.5"]
     assert variant(cfg, "hybrid", 0.3).train_overrides[:2] == ["stages.1.learning_rate=9e-05",
                                                                 "stages.3.learning_rate=3e-05"]
-    assert variant(cfg, "distill", 0.1).distill.student.learning_rate == 3e-4
-    tuned = {"sft": 0.1, "rl": 0.1, "hybrid": 0.1}  # the choice recorded in the README
+    assert variant(cfg, "distill", 0.1).train_overrides == ["stages.0.learning_rate=0.0003", "scale=0.5"]
+    tuned = {"sft": 0.1, "rl": 0.1, "hybrid": 0.1, "distill": 1.0}  # the choice recorded in the README
     for arm, scale in tuned.items():
         stages = load_recipe(recipe_path(arm)).stages
         for index, lr in REFERENCE_LR[arm].items():
             assert abs(stages[int(index)].learning_rate - lr * scale) < 1e-12, arm
     hybrid, sft = load_recipe(recipe_path("hybrid")), load_recipe(recipe_path("sft"))
     assert hybrid.stages[0].learning_rate == sft.stages[0].learning_rate  # the same cold-start stage
-    assert StudyConfig().distill.student.learning_rate == REFERENCE_LR["distill"]["student"] * 1.0
 
 
 def test_tuning_trains_every_variant_and_writes_its_choice(tmp_path, micro_gym):

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import Field
 
 from r1safe.config import StrictModel
+from r1safe.files import fresh_partial_dir, publish_dir
 from r1safe.gym.corpora import CorpusConfig, base_corpus, reward_model_samples, rl_prompts, safety_sft_set
 from r1safe.gym.tiny_model import TinyModelConfig
 from r1safe.gym.world import World, WorldConfig, build_world
@@ -137,8 +138,7 @@ def _build(cfg: GymConfig, final: Path, say: Progress) -> GymArtifacts:
     from r1safe.runtime import configure_threads
 
     configure_threads()
-    tmp = final.with_name(final.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = fresh_partial_dir(final)
     tmp.mkdir(parents=True)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -185,8 +185,7 @@ def _build(cfg: GymConfig, final: Path, say: Progress) -> GymArtifacts:
     timings["check_s"] = time.perf_counter() - t0 - sum(timings.values())
     report["timings"] = {**timings, "total_s": time.perf_counter() - t0}
     (tmp / "build_report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    shutil.rmtree(final, ignore_errors=True)
-    tmp.rename(final)
+    publish_dir(tmp, final)
     return GymArtifacts(final, cfg)
 
 

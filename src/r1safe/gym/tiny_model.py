@@ -18,16 +18,22 @@ from r1safe.config import StrictModel
 from r1safe.trainer_args import checkpointing_args
 
 
-class TinyModelConfig(StrictModel):
-    """Size and pretraining schedule of the tiny model (the gym's and the distilled student's)."""
+class TinyModelSize(StrictModel):
+    """The tiny model's shape, what :func:`build_model` reads: the gym's model and a recipe's fresh student
+    (its vocabulary is its tokenizer's)."""
 
     hidden_size: int = Field(128, ge=16, le=2048)
     num_hidden_layers: int = Field(4, ge=1, le=48)
     num_attention_heads: int = Field(4, ge=1)
     num_key_value_heads: int = Field(2, ge=1)
     intermediate_size: int = Field(384, ge=16)
-    vocab_size: int = Field(2000, ge=300, le=65536, description="BPE vocabulary before special tokens")
     max_position_embeddings: int = Field(512, ge=64)
+
+
+class TinyModelConfig(TinyModelSize):
+    """Size, tokenizer and pretraining schedule of the gym's tiny model."""
+
+    vocab_size: int = Field(2000, ge=300, le=65536, description="BPE vocabulary before special tokens")
     epochs: float = Field(3.0, gt=0)
     learning_rate: float = Field(3e-3, gt=0)
     batch_size: int = Field(32, ge=1, description="rows per optimizer step")
@@ -45,7 +51,7 @@ class TinyModelConfig(StrictModel):
         return self
 
 
-def build_model(cfg: TinyModelConfig, tokenizer: Any, seed: int) -> Any:
+def build_model(cfg: TinyModelSize, tokenizer: Any, seed: int) -> Any:
     """A freshly initialised tiny Qwen2 sized for ``tokenizer``."""
     import torch
     from transformers import Qwen2Config, Qwen2ForCausalLM

@@ -11,26 +11,16 @@ import r1safe
 from r1safe.config import StrictModel
 from r1safe.errors import ConfigError
 from r1safe.gym.build import GymConfig
-from r1safe.gym.tiny_model import TinyModelConfig
 
 BUILTIN_ARMS = ("base", "sft", "rl", "hybrid", "distill", "hybrid_oracle")
 DEFAULT_ARMS = ("base", "sft", "rl", "hybrid", "distill")
 #: Arms that are a shipped recipe with overrides: ``hybrid_oracle`` is the hybrid whose
-#: rejection-sampling stage keeps what the gym oracle calls safe (an ablation: privileged truth).
+#: rejection-sampling stage keeps what the gym oracle calls safe (an ablation: privileged truth);
+#: ``distill`` a fresh student taught by the same seed's hybrid (its teacher, set by the study).
 RECIPE_ARMS: dict[str, tuple[str, tuple[str, ...]]] = {
     "sft": ("sft", ()), "rl": ("rl", ()), "hybrid": ("hybrid", ()),
-    "hybrid_oracle": ("hybrid", ("stages.2.safety_judge=oracle",)),
+    "hybrid_oracle": ("hybrid", ("stages.2.safety_judge=oracle",)), "distill": ("distill", ()),
 }
-
-
-class DistillConfig(StrictModel):
-    """The distilled student: a smaller fresh model trained by SFT only on the hybrid's outputs."""
-
-    prompts: int = Field(600, ge=10, description="prompts the teacher answers (seen-only training prompts and sums)")
-    min_proxy_safe: float = Field(0.5, ge=0.0, le=1.0, description="keep replies the proxy RM calls safe")
-    student: TinyModelConfig = Field(default_factory=lambda: TinyModelConfig(
-        hidden_size=96, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, intermediate_size=256,
-        epochs=6, learning_rate=3e-3, batch_size=16))
 
 
 DOSE_ARMS = ("sft", "rl", "hybrid", "hybrid_oracle")
@@ -88,7 +78,6 @@ class StudyConfig(StrictModel):
     samples: int = Field(2, ge=1, description="replies per prompt (R1: several, averaged)")
     limit: int | None = Field(16, ge=1, description="prompts per split (None: all)")
     train_overrides: list[str] = Field(default_factory=list, description="--set overrides for every recipe")
-    distill: DistillConfig = Field(default_factory=DistillConfig)
     dose: DoseConfig = Field(default_factory=DoseConfig)
     gym: GymConfig = Field(default_factory=GymConfig)
     base_per_seed: bool = Field(False, description=(

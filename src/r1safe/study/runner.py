@@ -45,13 +45,9 @@ def train_arm(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Pat
     if arm == "base":
         return {"model_dir": str(gym.model_dir), "compute": {"flops_total": 0.0, "wall_s": 0.0}, "metrics": None}
     if arm == "distill":
-        from r1safe.study.distill import distill
-
         teacher = Path(done[("hybrid", seed)]["model_dir"])
-        say(f"[distill s{seed}] teacher {teacher.parent.name}: generating, filtering, training the student")
-        summary = distill(teacher, gym, cfg.distill, seed, out / "distill")
-        return {"model_dir": str(out / "distill" / "model"), "compute": summary["compute"], "metrics": None,
-                "distill": {k: summary[k] for k in ("prompts", "kept")}}
+        say(f"[distill s{seed}] teacher: hybrid s{seed} ({teacher})")
+        extra = (f"stages.0.teacher={teacher}", *extra)
     recipe, fixed = (recipe_path(RECIPE_ARMS[arm][0]), RECIPE_ARMS[arm][1]) if arm in RECIPE_ARMS else (Path(arm), ())
     return _train(arm, recipe, seed, gym, cfg, out, say, (*fixed, *extra))
 

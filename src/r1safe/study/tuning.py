@@ -32,9 +32,9 @@ from r1safe.study.runner import Progress, evaluate_arm, train_arm
 from r1safe.study.table import eval_records, rows_from_records
 
 LR_SCALES = (1.0, 0.3, 0.1)
-#: Reference learning rates per arm: by stage index of the arm's recipe, or the distilled student's.
+#: Reference learning rates per arm, by stage index of the arm's recipe.
 REFERENCE_LR: dict[str, dict[str, float]] = {
-    "sft": {"0": 1e-3}, "rl": {"0": 3e-4}, "hybrid": {"1": 3e-4, "3": 1e-4}, "distill": {"student": 3e-3}}
+    "sft": {"0": 1e-3}, "rl": {"0": 3e-4}, "hybrid": {"1": 3e-4, "3": 1e-4}, "distill": {"0": 3e-3}}
 DEV_SEEDS = (1000, 1001, 1002)
 TUNE_SPLITS = ["id", "benign", "borderline", "capability"]
 TUNED_ARMS = ("sft", "rl", "hybrid", "distill")
@@ -61,9 +61,6 @@ def choose(results: dict[str, dict[str, float]]) -> str:
 def variant(cfg: StudyConfig, arm: str, scale: float) -> StudyConfig:
     """``cfg`` with ``arm``'s tuned learning rates at ``scale`` times their reference values."""
     rates = {k: float(f"{v * scale:.6g}") for k, v in REFERENCE_LR[arm].items()}
-    if arm == "distill":
-        student = cfg.distill.student.model_copy(update={"learning_rate": rates["student"]})
-        return cfg.model_copy(update={"distill": cfg.distill.model_copy(update={"student": student})})
     sets = [f"stages.{i}.learning_rate={lr:g}" for i, lr in rates.items()]
     return cfg.model_copy(update={"train_overrides": [*sets, *cfg.train_overrides]})
 

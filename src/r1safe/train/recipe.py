@@ -3,7 +3,8 @@
 A recipe is YAML validated by :class:`Recipe` (unknown keys are errors). Stages are told apart by
 ``kind``: ``sft``, ``grpo`` or ``rejection_sampling``; each starts from the previous stage's model.
 ``base_model`` is a model folder, a hub id, ``gym`` (the default gym's base model) or ``gym:micro``
-(the micro gym's). Data sources are ``gym:<corpus>`` (a corpus of the recipe's gym), a public set as
+(the micro gym's); with ``student`` the run starts from a fresh tiny model with ``base_model``'s tokenizer
+(distillation). Data sources are ``gym:<corpus>`` (a corpus of the recipe's gym), a public set as
 ``FORMAT:PATH`` (:mod:`r1safe.train.sources`) or a JSONL path; a stage's ``mix`` draws other sources in
 by ratio (capability data beside safety data, or the RL prompt pools).
 This module only describes and checks; :mod:`r1safe.train.runner` runs.
@@ -18,6 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from r1safe.config import StrictModel, apply_overrides, format_validation_error, load_yaml
+from r1safe.gym.tiny_model import TinyModelSize
 
 AcceptRule = Literal["safe", "correct", "one_language", "well_formed", "no_over_refusal", "helpful"]
 STAGE_KINDS = ("sft", "grpo", "rejection_sampling")
@@ -242,6 +244,9 @@ class Recipe(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
     base_model: str = "gym"
+    student: TinyModelSize | None = Field(None, description=(
+        "start from a freshly initialised tiny model of this size with base_model's tokenizer, not from "
+        "base_model's weights: a student for distillation (train/student.py)"))
     gym: str | None = Field(None, description="gym for data, reward models, probes: default | micro | PATH")
     seed: int = 0
     threads: int | None = Field(None, ge=1, description="torch threads (default: $R1SAFE_NUM_THREADS or 1)")

@@ -155,7 +155,15 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
         )
     metrics = out / "metrics.jsonl"
     parent = resolve_base_model(recipe.base_model, gym)
-    parent_fp = fingerprint({"base": parent, "gym": None if gym is None else gym.config.digest()})
+    base_fp: dict[str, Any] = {"base": parent, "gym": None if gym is None else gym.config.digest()}
+    if recipe.student is not None:
+        from r1safe.train.student import fresh_student
+
+        say(f"a fresh student ({recipe.student.num_hidden_layers} layers, hidden {recipe.student.hidden_size}) "
+            f"with {parent}'s tokenizer")
+        base_fp["student"] = {**recipe.student.model_dump(mode="json"), "seed": recipe.seed}
+        parent = fresh_student(recipe.student, parent, recipe.seed, out)
+    parent_fp = fingerprint(base_fp)
     run_info: dict[str, Any] = {
         "recipe": recipe.name,
         "status": "running",

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 from pathlib import Path
 from typing import Any
 
 from transformers import TrainerCallback
 
-from r1safe.files import atomic_write_json
+from r1safe.files import atomic_write_json, fresh_partial_dir, publish_dir
 from r1safe.train.dist import is_main
 
 SNAPSHOT_FILE = "snapshot.json"
@@ -98,8 +97,7 @@ class SnapshotCallback(TrainerCallback):
         known = read_snapshot(final)
         if known is not None and known.get("fingerprint") == self.fingerprint:
             return
-        tmp = final.with_name(final.name + ".partial")
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmp = fresh_partial_dir(final)
         model.save_pretrained(str(tmp))
         if processing_class is not None:
             processing_class.save_pretrained(str(tmp))
@@ -108,6 +106,5 @@ class SnapshotCallback(TrainerCallback):
             "stage": self.stage, "stage_index": self.index, "step": step, "stage_steps": state.max_steps,
             "global_step": self.offset + step, "flops": self.flops_before + stage_flops,
             "flops_stage": stage_flops, "fingerprint": self.fingerprint})
-        shutil.rmtree(final, ignore_errors=True)
-        tmp.rename(final)
+        publish_dir(tmp, final)
         self.saved.append(self.offset + step)

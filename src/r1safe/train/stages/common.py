@@ -7,12 +7,12 @@ interrupted stage can resume) and saves the final model and tokenizer to ``ctx.d
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from r1safe.files import fresh_partial_dir, publish_dir
 from r1safe.train.dist import barrier, is_main
 from r1safe.train.monitors import Compute, MetricsSink, MonitorSet, build_monitors
 from r1safe.train.recipe import Recipe
@@ -255,13 +255,12 @@ def train_and_save(trainer: Any, ctx: StageContext, monitors: MonitorSet) -> Any
     result = trainer.train(resume_from_checkpoint=ctx.resume_from)
     tmp = ctx.model_dir.with_name("model.partial")
     if is_main():
-        shutil.rmtree(tmp, ignore_errors=True)
+        fresh_partial_dir(ctx.model_dir)
     barrier()
     trainer.save_model(str(tmp))  # every process: sharded (ZeRO-3, FSDP) weights are gathered here
     if is_main():
         if trainer.processing_class is not None:
             trainer.processing_class.save_pretrained(str(tmp))
-        shutil.rmtree(ctx.model_dir, ignore_errors=True)
-        tmp.rename(ctx.model_dir)
+        publish_dir(tmp, ctx.model_dir)
     barrier()
     return result
