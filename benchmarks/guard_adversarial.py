@@ -13,8 +13,10 @@ chatgpt-refusals prompts gpt-3.5 complied with (unharmful, a weak label). It run
 input screen (:class:`r1safe.guard.screening.InputScreen`, the server's own code: parts,
 normalisation, threshold) in-process, since there is no real model to answer them; the output
 screen is not measured there. It prints harmful blocked, safe allowed, the decisions a benign
-prefix of 50 to 5,000 characters (whole sentences) changes, and per obfuscation family the share still blocked of
-the prompts blocked plain, with the false alarms on the same transforms of safe prompts allowed plain.
+prefix of 50 to 5,000 characters changes (padding of whole sentences ending with a full stop, and
+padding cut mid-sentence so that the request is glued to its last words), and per obfuscation
+family the share still blocked of the prompts blocked plain, with the false alarms on the same
+transforms of safe prompts allowed plain.
 
 Harmful requests are the held-out test prompts of the gym (splits id, ood_category, ood_wrapper,
 ood_language), each sent plain and obfuscated: Cyrillic/Greek homoglyphs, zero-width joiners
@@ -195,13 +197,23 @@ PADDING = (
 )
 
 
-def padding(chars: int) -> str:
-    """Whole benign sentences, about ``chars`` characters, ending with a space before the request."""
+def padding(chars: int, boundary: bool = True) -> str:
+    """Benign sentences, about ``chars`` characters, ending with a space before the request: whole
+    sentences (the last ends with a full stop), or with ``boundary`` False the same padding with
+    its last sentence cut after half its words, so no sentence boundary separates the padding
+    from the request glued after it."""
     sentences = [p.strip() + "." for p in PADDING.split(". ") if p.strip()]
     out = ""
     while len(out) < chars - 40:
         out += sentences[len(out) % len(sentences)].rstrip(".") + ". "
-    return out
+    if boundary:
+        return out
+    head, _, last = out.rstrip().rpartition(". ")
+    words = last.split()
+    return (head + ". " if head else "") + " ".join(words[: len(words) // 2]) + " "
+
+
+PADDING_KINDS = {"full stop": True, "mid-sentence": False}  # padding ends a sentence / is cut inside one
 
 
 def real_transforms() -> dict[str, Callable[[str], str]]:
@@ -270,12 +282,14 @@ def run_real(limit: int, probe: int, seed: int) -> None:
         plain_s = [t for v in blocked.values() for t, y, b in v if not y and not b]
         probe_h = rng.sample(plain_h, min(probe, len(plain_h)))
         probe_s = rng.sample(plain_s, min(probe, len(plain_s)))
-        changed = {}
-        for chars in (50, 500, 5000):
-            prefix = padding(chars)
-            flips = sum(not screen.screen([prefix + t]).blocked for t in probe_h)
-            flips += sum(screen.screen([prefix + t]).blocked for t in probe_s)
-            changed[chars] = flips / max(len(probe_h) + len(probe_s), 1)
+        changed: dict[str, dict[int, float]] = {}
+        for kind, boundary in PADDING_KINDS.items():
+            changed[kind] = {}
+            for chars in (50, 500, 5000):
+                prefix = padding(chars, boundary)
+                flips = sum(not screen.screen([prefix + t]).blocked for t in probe_h)
+                flips += sum(screen.screen([prefix + t]).blocked for t in probe_s)
+                changed[kind][chars] = flips / max(len(probe_h) + len(probe_s), 1)
         r["padding_changed"] = changed
         r["families"] = {}
         for family, op in real_transforms().items():
@@ -313,10 +327,11 @@ def _print_real(rows: dict[str, dict[str, Any]]) -> None:
     print("\nbenign prefix: share of decisions changed (probe: harmful blocked plain + safe allowed plain)")
     for n in names:
         r = rows[n]
-        print(
-            f"  {n:<10} probe {r['probe'][0]}+{r['probe'][1]}: "
-            + ", ".join(f"{c} chars {v:.1%}" for c, v in r["padding_changed"].items())
-        )
+        for kind, changed in r["padding_changed"].items():
+            print(
+                f"  {n:<10} probe {r['probe'][0]}+{r['probe'][1]}, padding ending {kind + ':':<14}"
+                + ", ".join(f"{c} chars {v:.1%}" for c, v in changed.items())
+            )
     print("\nobfuscation: still blocked (of the harmful probe) / false alarms (of the safe probe)")
     print(f"  {'family':<12}" + "".join(f"{n + ' blocked':>18}{n + ' false':>16}" for n in names))
     for family in rows[names[0]]["families"]:

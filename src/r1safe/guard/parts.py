@@ -6,6 +6,14 @@ the runs of whole sentences (up to :data:`WHOLE_CHARS`) that start or end at eac
 boundary, so that a request of several sentences behind padding is also read as it stands
 alone. A screen takes the maximum harm score over the parts, so a harmful request scores at
 least as high behind any amount of benign text. Nothing here judges harm.
+
+A request glued to padding without a sentence boundary ("... and thyme Provide instructions
+for ...") is one sentence with the padding's last words; with ``word_anchors`` each sentence is
+also read as its last :data:`ANCHOR_WORDS` words (a geometric grid, so a glued request is read
+with at most a quarter more words than its own, if it has 8 to 64), and the last
+:data:`RUN_ANCHOR_WORDS` words start a run over the sentences after them as a sentence start
+does. A CJK character counts as a word. Only the ends are read (padding before a request, the
+usual attack), not the starts: every part is one more chance of a false alarm.
 """
 
 from __future__ import annotations
@@ -16,6 +24,10 @@ from dataclasses import dataclass
 
 SENTENCE_CHARS = 320  # a longer sentence is cut into windows of this size
 WHOLE_CHARS = 1200  # a longer text is read in windows of this size instead of whole
+ANCHOR_WORDS = (8, 10, 12, 16, 20, 25, 32, 40, 50, 64)  # a sentence's last words read alone
+RUN_ANCHOR_WORDS = (8, 16, 32, 64)  # ... and these also start a run over the next sentences
+_CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_WORD = re.compile(f"[{_CJK}]|[^\\s{_CJK}]+")  # a CJK character is a word
 _BOUNDARY = re.compile(r"[.!?;…]+[\"'”’)\]]*(?=\s|$)|[。！？；]+[”’」）]*|\n+")
 
 
@@ -43,8 +55,8 @@ def _windows(text: str, offset: int, size: int) -> list[Span]:
     return out
 
 
-def sentences(text: str) -> list[Span]:
-    """Sentence spans (stripped, never empty); a sentence over :data:`SENTENCE_CHARS` becomes windows."""
+def _pieces(text: str) -> list[Span]:
+    """Sentence spans, stripped, never empty, however long."""
     out: list[Span] = []
     start = 0
     for match in [*_BOUNDARY.finditer(text), None]:
@@ -53,12 +65,38 @@ def sentences(text: str) -> list[Span]:
         lead = len(piece) - len(piece.lstrip())
         piece = piece.strip()
         if piece:
-            begin = start + lead
-            if len(piece) > SENTENCE_CHARS:
-                out.extend(_windows(piece, begin, SENTENCE_CHARS))
-            else:
-                out.append(Span(begin, begin + len(piece), piece))
+            out.append(Span(start + lead, start + lead + len(piece), piece))
         start = end
+    return out
+
+
+def sentences(text: str) -> list[Span]:
+    """Sentence spans (stripped, never empty); a sentence over :data:`SENTENCE_CHARS` becomes windows."""
+    out: list[Span] = []
+    for piece in _pieces(text):
+        if len(piece.text) > SENTENCE_CHARS:
+            out.extend(_windows(piece.text, piece.start, SENTENCE_CHARS))
+        else:
+            out.append(piece)
+    return out
+
+
+def _word_anchored(text: str, pieces: list[Span]) -> list[Span]:
+    """Each sentence's last :data:`ANCHOR_WORDS` words; from the last :data:`RUN_ANCHOR_WORDS`
+    words, also the longest run over the next sentences within :data:`WHOLE_CHARS`."""
+    out: list[Span] = []
+    for i, piece in enumerate(pieces):
+        words = [piece.start + m.start() for m in _WORD.finditer(piece.text)]
+        for n in ANCHOR_WORDS:
+            if n >= len(words) or piece.end - words[-n] > WHOLE_CHARS:
+                break
+            start = words[-n]
+            out.append(Span(start, piece.end, text[start : piece.end]))
+            if n in RUN_ANCHOR_WORDS:
+                j = i
+                while j + 1 < len(pieces) and pieces[j + 1].end - start <= WHOLE_CHARS:
+                    j += 1
+                out.append(Span(start, pieces[j].end, text[start : pieces[j].end]))
     return out
 
 
@@ -95,10 +133,12 @@ def _anchored(text: str, units: list[Span]) -> list[Span]:
     return out
 
 
-def spans(text: str, min_chars: int = 0) -> list[Span]:
+def spans(text: str, min_chars: int = 0, word_anchors: bool = False) -> list[Span]:
     """Every part of ``text`` to score (see the module doc), distinct texts only, whole text first.
     Sentences shorter than ``min_chars`` are read together with the ones after them (a step of a
-    reply says little alone; a request sentence is read alone, ``min_chars`` 0)."""
+    reply says little alone; a request sentence is read alone, ``min_chars`` 0). With
+    ``word_anchors`` each sentence's last words are read too (a request glued to padding
+    without a sentence boundary)."""
     parts: list[Span] = []
     stripped = text.strip()
     if not stripped:
@@ -115,5 +155,7 @@ def spans(text: str, min_chars: int = 0) -> list[Span]:
     for a, b in itertools.pairwise(units):
         if b.end - a.start <= 2 * SENTENCE_CHARS:
             parts.append(Span(a.start, b.end, text[a.start : b.end]))
+    if word_anchors:
+        parts.extend(_word_anchored(text, _pieces(text)))
     seen: set[str] = set()
     return [p for p in parts if not (p.text in seen or seen.add(p.text))]

@@ -86,7 +86,8 @@ class PartScorer:
 
     def worst(self, text: str, head: str) -> tuple[float, Span | None]:
         """The highest score over :func:`~r1safe.guard.parts.spans` of ``text`` and the span that has it."""
-        parts = spans(text, 0 if head == "request" else RESPONSE_PART_CHARS)
+        request = head == "request"
+        parts = spans(text, 0 if request else RESPONSE_PART_CHARS, word_anchors=request)
         if not parts:
             return 0.0, None
         scores = self.scores([p.text for p in parts], head)
