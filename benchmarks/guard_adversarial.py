@@ -262,7 +262,11 @@ def run_real(limit: int, probe: int, seed: int) -> None:
 
     torch.set_num_threads(1)
     sets = real_sets(limit, seed)
-    screens = {name: InputScreen(load_policy(None, {"classifier": name})) for name in ("gym", "realtext")}
+    screens = {
+        f"{name}{'+words' if words else ''}": InputScreen(
+            load_policy(None, {"classifier": name, "input": {"word_anchors": words}}))
+        for name in ("gym", "realtext") for words in (False, True)
+    }  # +words: the policy's input.word_anchors (each sentence's last words read alone too)
     rows: dict[str, dict[str, Any]] = {}
     for name, screen in screens.items():
         start = time.perf_counter()

@@ -91,7 +91,7 @@ def test_request_glued_to_padding_without_a_boundary_is_blocked(start_guard, wor
     padding = _cut_mid_sentence(_padding(world, chars))
     text = f"{padding} {harmful}"
     assert len(padding) >= chars - 400 and not padding.rstrip().endswith((".", "!", "?"))
-    with start_guard() as (url, guard):
+    with start_guard({"input": {"word_anchors": True}}) as (url, guard):
         alone = _post(url, [{"role": "user", "content": harmful}]).json()["guard"]
         glued = _post(url, [{"role": "user", "content": text}]).json()["guard"]
         assert alone["verdict"] == glued["verdict"] == "blocked"
@@ -104,6 +104,19 @@ def test_request_glued_to_padding_without_a_boundary_is_blocked(start_guard, wor
         screen = guard.input_screen
         without = max(screen.parts.scores([s.text for s in spans(text)], "request"))
         assert without < scores[1]  # read only with the padding's last words, the request is diluted
+
+
+def test_word_anchors_are_a_policy_choice_off_by_default(start_guard, world) -> None:
+    from r1safe.guard.policy import load_policy
+
+    assert load_policy(None).input.word_anchors is False
+    harmful = next(s.last_user_text for s in world.split("id") if s.language == "en")
+    text = f"{_cut_mid_sentence(_padding(world, 500))} {harmful}"
+    with start_guard() as (url, guard):
+        _post(url, [{"role": "user", "content": text}])
+        read = guard.audit.requests()[0]["verdicts"]["input"]["score"]
+        old_parts = max(guard.input_screen.parts.scores([s.text for s in spans(text)], "request"))
+        assert abs(read - old_parts) < 1e-4  # off: read with the parts of before (the audit rounds to 4 places)
 
 
 def test_harmful_sentence_in_padded_reasoning_is_blocked_while_streaming(start_guard, world) -> None:

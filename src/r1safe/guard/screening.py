@@ -68,8 +68,8 @@ class PartScorer:
     """The classifier's scores of text parts, with a bounded memo: streaming re-screens the text so
     far at every window, and padding repeats sentences, so most parts are scored once."""
 
-    def __init__(self, classifier: GuardClassifier, size: int = 8192) -> None:
-        self.classifier, self.size = classifier, size
+    def __init__(self, classifier: GuardClassifier, size: int = 8192, word_anchors: bool = False) -> None:
+        self.classifier, self.size, self.word_anchors = classifier, size, word_anchors
         self._memo: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -85,9 +85,10 @@ class PartScorer:
             return [found[t] if t in found else self._memo.get((head, t), 0.0) for t in texts]
 
     def worst(self, text: str, head: str) -> tuple[float, Span | None]:
-        """The highest score over :func:`~r1safe.guard.parts.spans` of ``text`` and the span that has it."""
+        """The highest score over :func:`~r1safe.guard.parts.spans` of ``text`` and the span that has it
+        (requests with each sentence's last words too, when the scorer reads ``word_anchors``)."""
         request = head == "request"
-        parts = spans(text, 0 if request else RESPONSE_PART_CHARS, word_anchors=request)
+        parts = spans(text, 0 if request else RESPONSE_PART_CHARS, word_anchors=request and self.word_anchors)
         if not parts:
             return 0.0, None
         scores = self.scores([p.text for p in parts], head)
@@ -111,7 +112,7 @@ class InputScreen:
     def __init__(self, policy: GuardPolicy, classifier: GuardClassifier | None = None) -> None:
         self.policy = policy.input
         self.classifier = classifier or resolve_classifier(policy.classifier)
-        self.parts = PartScorer(self.classifier)
+        self.parts = PartScorer(self.classifier, word_anchors=self.policy.word_anchors)
 
     def readings(self, text: str) -> list[str]:
         return variants(text) if self.policy.normalize else [text]
