@@ -313,13 +313,13 @@ def _pct(x: float | None) -> str:
 def _print_real(rows: dict[str, dict[str, Any]]) -> None:
     names = list(rows)
     print("\nreal held-out prompts, input screen by parts (gym: the default classifier; realtext: real text too)")
-    print(f"  {'set':<24}{'n harm/safe':>12}" + "".join(f"{n + ' blocked':>18}{n + ' allowed':>18}" for n in names))
+    print(f"  {'set':<24}{'n harm/safe':>12}" + "".join(f"{n + ' blocked':>24}{n + ' allowed':>24}" for n in names))
     for set_name in rows[names[0]]["sets"]:
         first = rows[names[0]]["sets"][set_name]
         line = f"  {set_name:<24}{f'{first[2]}/{first[3]}':>12}"
         for n in names:
             h, s, _, _ = rows[n]["sets"][set_name]
-            line += f"{_pct(h):>18}{_pct(s):>18}"
+            line += f"{_pct(h):>24}{_pct(s):>24}"
         print(line)
     for n in names:
         r = rows[n]
@@ -333,16 +333,16 @@ def _print_real(rows: dict[str, dict[str, Any]]) -> None:
         r = rows[n]
         for kind, changed in r["padding_changed"].items():
             print(
-                f"  {n:<10} probe {r['probe'][0]}+{r['probe'][1]}, padding ending {kind + ':':<14}"
+                f"  {n:<16} probe {r['probe'][0]}+{r['probe'][1]}, padding ending {kind + ':':<14}"
                 + ", ".join(f"{c} chars {v:.1%}" for c, v in changed.items())
             )
     print("\nobfuscation: still blocked (of the harmful probe) / false alarms (of the safe probe)")
-    print(f"  {'family':<12}" + "".join(f"{n + ' blocked':>18}{n + ' false':>16}" for n in names))
+    print(f"  {'family':<12}" + "".join(f"{n + ' blocked':>24}{n + ' false':>22}" for n in names))
     for family in rows[names[0]]["families"]:
         line = f"  {family:<12}"
         for n in names:
             kept, false = rows[n]["families"][family]
-            line += f"{kept:>18.1%}{false:>16.1%}"
+            line += f"{kept:>24.1%}{false:>22.1%}"
         print(line)
 
 
