@@ -149,12 +149,13 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
     from r1safe.train.data import resolve_base_model
     from r1safe.train.monitors import plot_run
 
+    parent = resolve_base_model(recipe.base_model, gym)
+    _check_teachers(recipe, gym)
     if is_main():
         (out / "recipe.yaml").write_text(
             yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False, allow_unicode=True), encoding="utf-8"
         )
     metrics = out / "metrics.jsonl"
-    parent = resolve_base_model(recipe.base_model, gym)
     base_fp: dict[str, Any] = {"base": parent, "gym": None if gym is None else gym.config.digest()}
     if recipe.student is not None:
         from r1safe.train.student import fresh_student
@@ -201,6 +202,20 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
         f"{sum(s.wall_s for s in results):.0f} s of training"
     )
     return result
+
+
+def _check_teachers(recipe: Recipe, gym: Any) -> None:
+    """A teacher that cannot be found is a one-line error before any stage runs, not after hours."""
+    from r1safe.errors import ConfigError
+    from r1safe.train.data import resolve_base_model
+
+    for i, stage in enumerate(recipe.stages):
+        teacher = getattr(stage, "teacher", None)
+        if teacher is not None:
+            try:
+                resolve_base_model(teacher, gym)
+            except ConfigError as err:
+                raise ConfigError(f"stages.{i}.teacher: {str(err).removeprefix('base_model: ')}") from None
 
 
 def _snapshots_kept(recipe: Recipe, out: Path, record: StageRecord, offset: int, steps: int) -> bool:
