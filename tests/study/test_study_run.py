@@ -173,3 +173,22 @@ def test_a_study_with_goodhart_curves_fits_plots_and_resumes(tmp_path, micro_gym
     longer = cfg.model_copy(update={"goodhart": goodhart.model_copy(update={"steps_factor": 2.0})})
     with pytest.raises(ConfigError, match=r"run\.json: trained with other settings .*stages\.0\.max_steps=100"):
         run_study(longer, progress=lambda _m: None)
+
+
+def test_goodhart_runs_side_by_side_give_what_one_at_a_time_gives(tmp_path, micro_gym):
+    from r1safe.study.config import GoodhartConfig
+    from r1safe.study.goodhart_runs import train_runs
+
+    goodhart = GoodhartConfig(enabled=True, arms=["rl"], betas=[0.0, 0.04], steps_factor=1.0, probe_every=2,
+                              probe_per_split=1, bon_n=1)
+    cfg = _config(tmp_path).model_copy(update={"goodhart": goodhart})
+    heard: list[str] = []
+    alone = train_runs(cfg, {0: micro_gym}, tmp_path / "alone", lambda _m: None)
+    pooled = train_runs(cfg.model_copy(update={"goodhart": goodhart.model_copy(update={"jobs": 2})}),
+                        {0: micro_gym}, tmp_path / "pooled", heard.append)
+    assert list(pooled) == list(alone) == ["rl β=0 s0", "rl β=0.04 s0"]  # in task order, whatever finished first
+    for label, info in alone.items():
+        assert pooled[label]["curve"] == info["curve"], label  # seeded: the same curve in a worker process
+        assert pooled[label]["transcripts"] == info["transcripts"]
+    assert heard[0] == "[goodhart] 2 long runs, 2 side by side" and sum("finished (" in m for m in heard) == 2
+    assert all((tmp_path / "pooled" / "rl" / f"beta{b}" / "seed0" / "run.json").is_file() for b in ("0", "0.04"))

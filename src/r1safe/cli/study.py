@@ -56,6 +56,9 @@ def study_command(
     goodhart_betas: Annotated[str | None, typer.Option(help="Goodhart KL coefficients, e.g. 0,0.001,0.04.")] = None,
     goodhart_steps: Annotated[float | None, typer.Option(
         help="Goodhart runs: each GRPO stage runs this many times its recipe's steps (default 4).")] = None,
+    goodhart_jobs: Annotated[int | None, typer.Option(
+        help="Goodhart runs trained side by side, one process and one torch thread each (e.g. 2 on 2 cores).",
+        min=1)] = None,
     dose: Annotated[bool | None, typer.Option(
         "--dose/--no-dose",
         help="Dose-response: evaluate snapshots along each arm against cumulative FLOPs, and train the SFT and "
@@ -95,7 +98,7 @@ def study_command(
         "arms": [a.strip() for a in arms.split(",")] if arms else (list(TUNED_ARMS) if tune else None),
         "dose": {"enabled": dose} if dose is not None else None,
         "goodhart": {k: v for k, v in {
-            "enabled": goodhart, "steps_factor": goodhart_steps,
+            "enabled": goodhart, "steps_factor": goodhart_steps, "jobs": goodhart_jobs,
             "arms": comma_list(goodhart_arms, "--goodhart-arms"),
             "betas": comma_list(goodhart_betas, "--goodhart-betas", float)}.items() if v is not None} or None,
     }

@@ -68,6 +68,9 @@ class GoodhartConfig(StrictModel):
                                                            "borderline", "capability"])
     bon_per_split: int = Field(4, ge=1, description="prompts per split for best-of-n (N replies each)")
     bon_temperature: float = Field(1.0, gt=0, description="sampling temperature of best-of-n (GRPO's)")
+    jobs: int = Field(1, ge=1, le=64, description=(
+        "long runs trained side by side, each in its own process with one torch thread (2 on a 2-core "
+        "machine); each run is seeded, so the results do not depend on it"))
 
 
 class StudyConfig(StrictModel):

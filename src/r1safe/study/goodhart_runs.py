@@ -12,7 +12,8 @@ helpfulness. Best-of-n against the proxy (no training) runs from each stage's st
 Fits (:mod:`r1safe.study.goodhart`): per (arm, stage, β) and reward model, the RL form
 ``d(α − β log d)`` over seeds with intervals from resampling seeds; per best-of-n start, the BoN
 form ``d(α − β d)``. Per run: the oracle's measured peak and whether the reward-hacking alarm fired
-before the peak was passed. Runs are resumable (``run.json`` marks a finished one).
+before the peak was passed. Runs are resumable (``run.json`` marks a finished one); with
+``jobs`` > 1 they train side by side in worker processes (:func:`train_runs`).
 """
 
 from __future__ import annotations
@@ -117,6 +118,44 @@ def _train_run(arm: str, beta: float, seed: int, gym: GymArtifacts, study: Study
     return info
 
 
+def train_runs(study: StudyConfig, gyms: dict[int, GymArtifacts], root: Path,
+               say: Progress) -> dict[str, dict[str, Any]]:
+    """Every (seed, arm, β) long run, in that order; with ``goodhart.jobs`` > 1 in a pool of worker
+    processes (spawned: each loads torch afresh with one thread), whose progress lines go to stdout."""
+    cfg = study.goodhart
+    tasks = [(arm, beta, seed, root / arm / f"beta{beta:g}" / f"seed{seed}")
+             for seed in study.seeds for arm in cfg.arms for beta in cfg.betas]
+    for *_, out in tasks:
+        out.mkdir(parents=True, exist_ok=True)
+    if cfg.jobs == 1 or len(tasks) == 1:
+        return {run_label(a, b, s): _train_run(a, b, s, gyms[s], study, out, say) for a, b, s, out in tasks}
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    say(f"[goodhart] {len(tasks)} long runs, {min(cfg.jobs, len(tasks))} side by side")
+    done: dict[str, dict[str, Any]] = {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(cfg.jobs, len(tasks)), mp_context=context) as pool:
+        futures = {pool.submit(_train_run_in_worker, a, b, s, gyms[s], study, out): run_label(a, b, s)
+                   for a, b, s, out in tasks}
+        for future in as_completed(futures):
+            done[futures[future]] = future.result()
+            say(f"[goodhart {futures[future]}] finished ({len(done)}/{len(tasks)})")
+    return {run_label(a, b, s): done[run_label(a, b, s)] for a, b, s, _ in tasks}
+
+
+def _train_run_in_worker(arm: str, beta: float, seed: int, gym: GymArtifacts, study: StudyConfig,
+                         out: Path) -> dict[str, Any]:
+    from r1safe.runtime import configure_threads
+
+    configure_threads()
+    return _train_run(arm, beta, seed, gym, study, out, _print_progress)
+
+
+def _print_progress(message: str) -> None:
+    print(message, flush=True)
+
+
 def final_transcripts(model_dir: str, gym: GymArtifacts, seed: int, per_split: int = 2) -> list[dict[str, Any]]:
     """What a long run's final model says: one reply (T 0.6) to the first prompts of a few test
     splits, with the oracle's outcome, for the report."""
@@ -174,15 +213,10 @@ def run_goodhart(study: StudyConfig, gyms: dict[int, GymArtifacts], say: Progres
     cfg = study.goodhart
     root = Path(study.out) / "goodhart"
     t0 = time.perf_counter()
-    runs: dict[str, dict[str, Any]] = {}
     bon_rows: dict[str, dict[int, list[dict[str, Any]]]] = {}
+    runs = train_runs(study, gyms, root, say)
     for seed in study.seeds:
         gym = gyms[seed]
-        for arm in cfg.arms:
-            for beta in cfg.betas:
-                out = root / arm / f"beta{beta:g}" / f"seed{seed}"
-                out.mkdir(parents=True, exist_ok=True)
-                runs[run_label(arm, beta, seed)] = _train_run(arm, beta, seed, gym, study, out, say)
         if cfg.bon_n > 1:
             starts = {"base": str(gym.model_dir)} if "rl" in cfg.arms else {}
             hybrid = next((r for r in runs.values() if r["arm"] == "hybrid" and r["seed"] == seed), None)
