@@ -184,11 +184,23 @@ def test_goodhart_runs_side_by_side_give_what_one_at_a_time_gives(tmp_path, micr
     cfg = _config(tmp_path).model_copy(update={"goodhart": goodhart})
     heard: list[str] = []
     alone = train_runs(cfg, {0: micro_gym}, tmp_path / "alone", lambda _m: None)
-    pooled = train_runs(cfg.model_copy(update={"goodhart": goodhart.model_copy(update={"jobs": 2})}),
-                        {0: micro_gym}, tmp_path / "pooled", heard.append)
+    pooled = train_runs(cfg.model_copy(update={"jobs": 2}), {0: micro_gym}, tmp_path / "pooled", heard.append)
     assert list(pooled) == list(alone) == ["rl β=0 s0", "rl β=0.04 s0"]  # in task order, whatever finished first
     for label, info in alone.items():
         assert pooled[label]["curve"] == info["curve"], label  # seeded: the same curve in a worker process
         assert pooled[label]["transcripts"] == info["transcripts"]
     assert heard[0] == "[goodhart] 2 long runs, 2 side by side" and sum("finished (" in m for m in heard) == 2
     assert all((tmp_path / "pooled" / "rl" / f"beta{b}" / "seed0" / "run.json").is_file() for b in ("0", "0.04"))
+
+
+def test_seeds_side_by_side_give_the_study_one_at_a_time_gives(tmp_path, micro_gym):
+    base = _config(tmp_path).model_copy(update={"arms": ["base", "sft"], "seeds": [0, 1]})
+    alone = run_study(base.model_copy(update={"out": str(tmp_path / "alone")}), progress=lambda _m: None)
+    heard: list[str] = []
+    pooled = run_study(base.model_copy(update={"out": str(tmp_path / "pooled"), "jobs": 2}), progress=heard.append)
+    assert heard[0] == "2 seeds, 2 side by side" and sum("arms finished (" in m for m in heard) == 2
+    def measured(table):  # everything but the wall time
+        return {arm: {k: v for k, v in cells.items() if k != "wall_s"} for arm, cells in table.items()}
+
+    assert measured(pooled["table"]) == measured(alone["table"]) and pooled["transcripts"] == alone["transcripts"]
+    assert list(pooled["runs"]) == list(alone["runs"]) == ["base s0", "sft s0", "base s1", "sft s1"]

@@ -56,9 +56,6 @@ def study_command(
     goodhart_betas: Annotated[str | None, typer.Option(help="Goodhart KL coefficients, e.g. 0,0.001,0.04.")] = None,
     goodhart_steps: Annotated[float | None, typer.Option(
         help="Goodhart runs: each GRPO stage runs this many times its recipe's steps (default 4).")] = None,
-    goodhart_jobs: Annotated[int | None, typer.Option(
-        help="Goodhart runs trained side by side, one process and one torch thread each (e.g. 2 on 2 cores).",
-        min=1)] = None,
     dose: Annotated[bool | None, typer.Option(
         "--dose/--no-dose",
         help="Dose-response: evaluate snapshots along each arm against cumulative FLOPs, and train the SFT and "
@@ -66,6 +63,9 @@ def study_command(
     samples: Annotated[int | None, typer.Option(help="Replies per prompt.")] = None,
     limit: Annotated[int | None, typer.Option(help="Prompts per split.")] = None,
     out: Annotated[Path | None, typer.Option(help="Study folder (default studies/quick or studies/full).")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        help="Independent work side by side, one process each: the seeds (gym build, arms) and the Goodhart runs "
+             "(e.g. 2 on 2 cores; the results do not depend on it).", min=1)] = None,
     overrides: Annotated[
         list[str] | None, typer.Option("--set", help="Override every recipe, e.g. stages.0.max_steps=10.")
     ] = None,
@@ -95,10 +95,11 @@ def study_command(
         "out": str(out) if out else ("studies/tune" if tune else None),
         "recipes": [str(r) for r in recipe or []] or None,
         "train_overrides": overrides or None,
+        "jobs": jobs,
         "arms": [a.strip() for a in arms.split(",")] if arms else (list(TUNED_ARMS) if tune else None),
         "dose": {"enabled": dose} if dose is not None else None,
         "goodhart": {k: v for k, v in {
-            "enabled": goodhart, "steps_factor": goodhart_steps, "jobs": goodhart_jobs,
+            "enabled": goodhart, "steps_factor": goodhart_steps,
             "arms": comma_list(goodhart_arms, "--goodhart-arms"),
             "betas": comma_list(goodhart_betas, "--goodhart-betas", float)}.items() if v is not None} or None,
     }

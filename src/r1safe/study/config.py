@@ -68,9 +68,6 @@ class GoodhartConfig(StrictModel):
                                                            "borderline", "capability"])
     bon_per_split: int = Field(4, ge=1, description="prompts per split for best-of-n (N replies each)")
     bon_temperature: float = Field(1.0, gt=0, description="sampling temperature of best-of-n (GRPO's)")
-    jobs: int = Field(1, ge=1, le=64, description=(
-        "long runs trained side by side, each in its own process with one torch thread (2 on a 2-core "
-        "machine); each run is seeded, so the results do not depend on it"))
 
 
 class StudyConfig(StrictModel):
@@ -89,6 +86,10 @@ class StudyConfig(StrictModel):
     goodhart: GoodhartConfig = Field(default_factory=GoodhartConfig)
     out: str = "studies/quick"
     bootstrap: int = Field(1000, ge=0)
+    jobs: int = Field(1, ge=1, le=64, description=(
+        "independent work side by side, each in its own process with its own torch threads: the seeds "
+        "(gym build, training and evaluation of every arm) and the Goodhart runs; 2 on a 2-core machine. "
+        "Everything is seeded, so the results do not depend on it"))
 
     @model_validator(mode="after")
     def _check_arms(self) -> StudyConfig:

@@ -13,7 +13,7 @@ Fits (:mod:`r1safe.study.goodhart`): per (arm, stage, β) and reward model, the 
 ``d(α − β log d)`` over seeds with intervals from resampling seeds; per best-of-n start, the BoN
 form ``d(α − β d)``. Per run: the oracle's measured peak and whether the reward-hacking alarm fired
 before the peak was passed. Runs are resumable (``run.json`` marks a finished one); with
-``jobs`` > 1 they train side by side in worker processes (:func:`train_runs`).
+the study's ``jobs`` > 1 they train side by side in worker processes (:func:`train_runs`).
 """
 
 from __future__ import annotations
@@ -120,40 +120,20 @@ def _train_run(arm: str, beta: float, seed: int, gym: GymArtifacts, study: Study
 
 def train_runs(study: StudyConfig, gyms: dict[int, GymArtifacts], root: Path,
                say: Progress) -> dict[str, dict[str, Any]]:
-    """Every (seed, arm, β) long run, in that order; with ``goodhart.jobs`` > 1 in a pool of worker
-    processes (spawned: each loads torch afresh with one thread), whose progress lines go to stdout."""
+    """Every (seed, arm, β) long run, in that order; with the study's ``jobs`` > 1 in a pool of worker
+    processes (:func:`r1safe.study.workers.run_side_by_side`)."""
     cfg = study.goodhart
     tasks = [(arm, beta, seed, root / arm / f"beta{beta:g}" / f"seed{seed}")
              for seed in study.seeds for arm in cfg.arms for beta in cfg.betas]
     for *_, out in tasks:
         out.mkdir(parents=True, exist_ok=True)
-    if cfg.jobs == 1 or len(tasks) == 1:
+    if study.jobs == 1 or len(tasks) == 1:
         return {run_label(a, b, s): _train_run(a, b, s, gyms[s], study, out, say) for a, b, s, out in tasks}
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from r1safe.study.workers import run_side_by_side
 
-    say(f"[goodhart] {len(tasks)} long runs, {min(cfg.jobs, len(tasks))} side by side")
-    done: dict[str, dict[str, Any]] = {}
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(cfg.jobs, len(tasks)), mp_context=context) as pool:
-        futures = {pool.submit(_train_run_in_worker, a, b, s, gyms[s], study, out): run_label(a, b, s)
-                   for a, b, s, out in tasks}
-        for future in as_completed(futures):
-            done[futures[future]] = future.result()
-            say(f"[goodhart {futures[future]}] finished ({len(done)}/{len(tasks)})")
-    return {run_label(a, b, s): done[run_label(a, b, s)] for a, b, s, _ in tasks}
-
-
-def _train_run_in_worker(arm: str, beta: float, seed: int, gym: GymArtifacts, study: StudyConfig,
-                         out: Path) -> dict[str, Any]:
-    from r1safe.runtime import configure_threads
-
-    configure_threads()
-    return _train_run(arm, beta, seed, gym, study, out, _print_progress)
-
-
-def _print_progress(message: str) -> None:
-    print(message, flush=True)
+    say(f"[goodhart] {len(tasks)} long runs, {min(study.jobs, len(tasks))} side by side")
+    calls = {run_label(a, b, s): (_train_run, (a, b, s, gyms[s], study, out)) for a, b, s, out in tasks}
+    return run_side_by_side(calls, study.jobs, lambda label, k, n: say(f"[goodhart {label}] finished ({k}/{n})"))
 
 
 def final_transcripts(model_dir: str, gym: GymArtifacts, seed: int, per_split: int = 2) -> list[dict[str, Any]]:

@@ -108,6 +108,53 @@ def _dose_ops(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[
     return DoseOps(train, evaluate, finished)
 
 
+def _one_seed(cfg: StudyConfig, seed: int, out: Path,
+              say: Progress) -> tuple[GymArtifacts, dict[tuple[str, int], dict[str, Any]]]:
+    """Build (or reuse) seed ``seed``'s gym, then train and evaluate every arm on it, resuming what is done."""
+    done: dict[tuple[str, int], dict[str, Any]] = {}
+    gym = build_gym(cfg.gym_for(seed), progress=lambda m, s=seed: say(f"[gym s{s}] {m}"))
+    digest = gym.config.digest()
+    for arm in arm_names(cfg):
+        label = arm if arm in BUILTIN_ARMS else Path(arm).stem
+        arm_dir = out / "arms" / label / f"seed{seed}"
+        marker = arm_dir / "arm.json"
+        if (info := finished_arm(marker, digest, f"this study's seed {seed}")) is not None:
+            if missing := missing_splits(info["eval_dir"]):
+                say(f"[{label} s{seed}] done before; evaluating the splits added since: {', '.join(missing)}")
+                info.update(evaluate_arm(info["model_dir"], seed, gym, cfg, arm_dir))
+                record_arm(marker, info, digest)
+            else:
+                say(f"[{label} s{seed}] done before, skipped")
+            done[(label, seed)] = info
+            continue
+        arm_dir.mkdir(parents=True, exist_ok=True)
+        t_arm = time.perf_counter()
+        info = train_arm(arm, seed, gym, cfg, arm_dir, done, say, snapshot_overrides(cfg, arm))
+        say(f"[{label} s{seed}] evaluating {info['model_dir']}")
+        info.update(evaluate_arm(info["model_dir"], seed, gym, cfg, arm_dir))
+        info["wall_s"] = time.perf_counter() - t_arm
+        record_arm(marker, info, digest)
+        done[(label, seed)] = info
+    return gym, done
+
+
+def _all_seeds(cfg: StudyConfig, out: Path,
+               say: Progress) -> tuple[dict[int, GymArtifacts], dict[tuple[str, int], dict[str, Any]]]:
+    """Every seed's gym and finished arms, in seed order; with ``jobs`` > 1 the seeds run side by side."""
+    if cfg.jobs == 1 or len(cfg.seeds) == 1:
+        per_seed = {seed: _one_seed(cfg, seed, out, say) for seed in cfg.seeds}
+    else:
+        from r1safe.study.workers import run_side_by_side
+
+        say(f"{len(cfg.seeds)} seeds, {min(cfg.jobs, len(cfg.seeds))} side by side")
+        calls = {str(seed): (_one_seed, (cfg, seed, out)) for seed in cfg.seeds}
+        ran = run_side_by_side(calls, cfg.jobs, lambda key, k, n: say(f"[seed {key}] arms finished ({k}/{n})"))
+        per_seed = {seed: ran[str(seed)] for seed in cfg.seeds}
+    gyms = {seed: gym for seed, (gym, _) in per_seed.items()}
+    done = {key: info for _, arms in per_seed.values() for key, info in arms.items()}
+    return gyms, done
+
+
 def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
     """Run (or resume) the whole study; returns the results dict written to ``results.json``."""
     from r1safe.runtime import configure_threads
@@ -121,32 +168,7 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     atomic_write_text(out / "study.json", json.dumps({"status": "running", "config": cfg.model_dump(mode="json")}))
-    gyms: dict[int, GymArtifacts] = {}
-    done: dict[tuple[str, int], dict[str, Any]] = {}
-    for seed in cfg.seeds:
-        gym = gyms[seed] = build_gym(cfg.gym_for(seed), progress=lambda m, s=seed: say(f"[gym s{s}] {m}"))
-        digest = gym.config.digest()
-        for arm in arm_names(cfg):
-            label = arm if arm in BUILTIN_ARMS else Path(arm).stem
-            arm_dir = out / "arms" / label / f"seed{seed}"
-            marker = arm_dir / "arm.json"
-            if (info := finished_arm(marker, digest, f"this study's seed {seed}")) is not None:
-                if missing := missing_splits(info["eval_dir"]):
-                    say(f"[{label} s{seed}] done before; evaluating the splits added since: {', '.join(missing)}")
-                    info.update(evaluate_arm(info["model_dir"], seed, gym, cfg, arm_dir))
-                    record_arm(marker, info, digest)
-                else:
-                    say(f"[{label} s{seed}] done before, skipped")
-                done[(label, seed)] = info
-                continue
-            arm_dir.mkdir(parents=True, exist_ok=True)
-            t_arm = time.perf_counter()
-            info = train_arm(arm, seed, gym, cfg, arm_dir, done, say, snapshot_overrides(cfg, arm))
-            say(f"[{label} s{seed}] evaluating {info['model_dir']}")
-            info.update(evaluate_arm(info["model_dir"], seed, gym, cfg, arm_dir))
-            info["wall_s"] = time.perf_counter() - t_arm
-            record_arm(marker, info, digest)
-            done[(label, seed)] = info
+    gyms, done = _all_seeds(cfg, out, say)
     dose = run_dose(cfg, gyms, done, out, _dose_ops(cfg, gyms, done, say), say) if cfg.dose.enabled else None
     goodhart = run_goodhart(cfg, gyms, say) if cfg.goodhart.enabled else None
     from r1safe.study.aggregate import aggregate

@@ -1,0 +1,42 @@
+"""Independent pieces of a study run side by side in worker processes (``r1safe study --jobs N``).
+
+Each piece is a module-level function and its arguments (pickled to a spawned process, which
+loads torch afresh with ``$R1SAFE_NUM_THREADS`` threads, default 1); its progress lines go to
+stdout, prefixed as in a one-process run. Results come back keyed and in the order asked for,
+whichever finished first, so a study's results do not depend on ``jobs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Progress = Callable[[str], None]
+
+
+def run_side_by_side(calls: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]], jobs: int,
+                     finished: Callable[[str, int, int], None]) -> dict[str, Any]:
+    """``{key: fn(*args, say)}`` for every call, ``jobs`` at a time; ``finished(key, k, n)`` hears each
+    as it ends. The first failure is raised (the other pieces keep what they finished: rerun resumes)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    results: dict[str, Any] = {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(calls)), mp_context=context) as pool:
+        futures = {pool.submit(_call_in_worker, fn, args): key for key, (fn, args) in calls.items()}
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            finished(futures[future], len(results), len(calls))
+    return {key: results[key] for key in calls}
+
+
+def _call_in_worker(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    from r1safe.runtime import configure_threads
+
+    configure_threads()
+    return fn(*args, _print_progress)
+
+
+def _print_progress(message: str) -> None:
+    print(message, flush=True)
