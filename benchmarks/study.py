@@ -4,7 +4,7 @@ Targets: quick <= 10 min (issue 5); the full 3-seed study with the dose-response
 sections <= 45 min (issue 14); peak < 6 GiB; on 2 cores. The study runs in a fresh cache and a
 fresh folder, the gym build included, as on a new machine. Prints the share of each section.
 
-    python benchmarks/study.py [--full] [--keep DIR]
+    python benchmarks/study.py [--full] [--keep DIR] [-- STUDY OPTIONS]   # e.g. -- --jobs 2 --no-goodhart
 """
 
 from __future__ import annotations
@@ -31,16 +31,20 @@ def section_seconds(results: dict) -> dict[str, float]:
 
 
 def main() -> int:
-    full = "--full" in sys.argv
-    keep = sys.argv[sys.argv.index("--keep") + 1] if "--keep" in sys.argv else None
+    own, extra = (sys.argv[: sys.argv.index("--")], sys.argv[sys.argv.index("--") + 1:]) if "--" in sys.argv \
+        else (sys.argv, [])
+    full = "--full" in own
+    keep = own[own.index("--keep") + 1] if "--keep" in own else None
     work = Path(tempfile.mkdtemp(prefix="r1safe-study-bench-"))
     out = Path(keep) if keep else work / "study"
     try:
-        cmd = [sys.executable, "-m", "r1safe.cli.main", "study", "--out", str(out), *(["--full"] if full else [])]
+        cmd = [sys.executable, "-m", "r1safe.cli.main", "study", "--out", str(out),
+               *(["--full"] if full else []), *extra]
         m = run_measured(cmd, env={"R1SAFE_HOME": str(work / "home")})
         budget = 2700 if full else 600
         print(f"machine: {machine()}")
-        print(f"study ({'full, 3 seeds' if full else 'quick'}): exit {m['returncode']}, wall {m['wall_s']:.0f} s "
+        what = ("full, 3 seeds" if full else "quick") + "".join(f" {a}" for a in extra)
+        print(f"study ({what}): exit {m['returncode']}, wall {m['wall_s']:.0f} s "
               f"(target <= {budget} s: {m['wall_s'] / budget:.2f}x of budget), peak RSS {m['peak_gib']:.2f} GiB "
               f"(target < 6 GiB: {m['peak_gib'] / 6:.2f}x of budget)")
         for report in (work / "home").glob("gym/*/build_report.json"):
