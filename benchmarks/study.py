@@ -22,7 +22,8 @@ from _measure import machine, run_measured
 def section_seconds(results: dict) -> dict[str, float]:
     """Wall seconds of the study's sections: training and evaluating the arms, the dose-response
     (snapshot curves, data-size arms) and the Goodhart section (long runs and best-of-n)."""
-    out = {"arms (train + evaluate)": sum(r.get("wall_s", 0.0) for r in results.get("runs", {}).values())}
+    arms = sum(r.get("wall_s", 0.0) for r in results.get("runs", {}).values())
+    out = {"arms (train + evaluate; with --jobs, summed over the processes)": arms}
     for key, value in results.get("dose", {}).get("wall_s", {}).items():
         out[f"dose: {key}"] = value
     if "goodhart" in results:
