@@ -55,6 +55,19 @@ def test_the_shipped_recipe_filters_as_a_practitioner_could():
     assert kept(refusal, 0.9) and not kept(refusal, 0.2)
     assert kept(compliance, 0.9)  # the proxy, not the oracle, judges safety: its miss passes
 
+    # truncated, mixed-language or wrong replies are dropped
+    total = world.splits["capability"][0]
+    answer = total.reference["answer"]
+
+    def kept_sum(text: str, finish: str = "stop") -> bool:
+        checks = rule_checks(total, text, finish, 0.9, stage.safety_judge, stage.proxy_threshold)
+        return all(checks[rule] for rule in stage.accept)
+
+    assert kept_sum(render_completion(total, "help")) and not kept_sum(render_completion(total, "help"), "length")
+    assert not kept_sum(render_completion(total, "help", switch_at=1))
+    assert not kept_sum(f"<think>\nI add the numbers.\n</think>\n\nThe answer is {answer + 1}.")
+    assert kept_sum(f"<think>\nI add the numbers.\n</think>\n\nThe answer is {answer}.")
+
 
 def test_the_distill_recipe_teaches_a_fresh_student(micro_gym, tmp_path):
     teacher = str(micro_gym.model_dir)
