@@ -52,9 +52,14 @@ def atomic_write_json(path: str | Path, data: Any) -> None:
     atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
+def partial_dir(final: str | Path) -> Path:
+    """Where the folder ``final`` is built before :func:`publish_dir` puts it in place: ``<final>.partial``."""
+    return Path(final).with_name(Path(final).name + ".partial")
+
+
 def fresh_partial_dir(final: str | Path) -> Path:
-    """An empty ``<final>.partial`` folder beside ``final`` to build a folder in (one left by a crash is removed)."""
-    tmp = Path(final).with_name(Path(final).name + ".partial")
+    """:func:`partial_dir` of ``final``, emptied (one left by a crash is removed)."""
+    tmp = partial_dir(final)
     shutil.rmtree(tmp, ignore_errors=True)
     return tmp
 

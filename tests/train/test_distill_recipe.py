@@ -107,3 +107,17 @@ def test_a_missing_teacher_is_one_line_before_anything_runs(micro_gym, tmp_path)
         run_recipe(DISTILL, tmp_path / "run", gym=micro_gym, overrides=["stages.0.teacher=nowhere/model/x"])
     assert "\n" not in str(info.value)
     assert not (tmp_path / "run" / "recipe.yaml").exists() and not (tmp_path / "run" / "student_init").exists()
+
+
+def test_a_student_run_measures_its_divergence_against_the_student_it_started_from(tmp_path):
+    from r1safe.train.recipe import parse_recipe
+    from r1safe.train.stages.common import StageContext, reference_models
+
+    grpo = {"kind": "grpo", "rewards": [{"name": "format"}]}
+    student = parse_recipe({"name": "s", "base_model": "gym", "student": SMALL.model_dump(), "stages": [grpo]})
+    stage_dir = tmp_path / "run" / "stages" / "00_grpo"
+    ctx = StageContext(student, 0, "00_grpo", student.stages[0], stage_dir, "somewhere/else", None, 0, None,  # type: ignore[arg-type]
+                       print)
+    refs = reference_models(ctx)
+    assert refs["base"] == str(tmp_path / "run" / "student_init")  # not the gym's base model it took a tokenizer from
+    assert refs["init"] == "somewhere/else"

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-Progress = Callable[[str], None]
-
 
 def run_side_by_side(calls: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]], jobs: int,
                      finished: Callable[[str, int, int], None]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from r1safe.errors import ConfigError, DataError
 from r1safe.jsonl import read_objects
 
 GYM_MODELS = ("gym", "gym:micro")
+STUDENT_DIR = "student_init"  # a run's fresh student, when its recipe sets ``student``
 META_COLUMNS = ("id", "split", "kind", "category", "language", "wrapper", "turns", "reference")
 
 
@@ -51,16 +52,17 @@ def resolve_gym(spec: str | None, progress: Any = None) -> Any:
     return gym_from_dir(spec)
 
 
-def resolve_base_model(base_model: str, gym: Any) -> str:
+def resolve_base_model(base_model: str, gym: Any, field: str = "base_model") -> str:
     """The folder (or hub id) the first stage starts from; a hub id must be in the local hub cache or
-    the hub reachable, else it is one line, as `r1safe eval` says it (not a traceback mid-stage)."""
+    the hub reachable, else it is one line naming ``field``, as `r1safe eval` says it (not a traceback
+    mid-stage). A stage's ``teacher`` is resolved the same way."""
     if base_model in GYM_MODELS:
         if gym is None:
-            raise ConfigError(f"base_model: {base_model!r} needs a gym; set gym: default | micro | PATH")
+            raise ConfigError(f"{field}: {base_model!r} needs a gym; set gym: default | micro | PATH")
         return str(gym.model_dir)
     path = Path(base_model).expanduser()
     if path.exists() and not (path / "config.json").is_file():
-        raise ConfigError(f"base_model: {base_model} has no config.json; pass a saved transformers model folder")
+        raise ConfigError(f"{field}: {base_model} has no config.json; pass a saved transformers model folder")
     if path.exists():
         return str(path)
     from r1safe.backends.loading import hub_cache_kwargs, resolve_model
@@ -68,9 +70,17 @@ def resolve_base_model(base_model: str, gym: Any) -> str:
     try:
         resolve_model(base_model)  # not a folder: it must be shaped like a hub id
     except ConfigError as err:
-        raise ConfigError(f"base_model: {err}") from None
+        raise ConfigError(f"{field}: {err}") from None
     hub_cache_kwargs(base_model)
     return base_model
+
+
+def run_start(recipe: Any, gym: Any, run_dir: Path) -> str:
+    """The model a run's first stage starts from: the recipe's fresh student in ``run_dir`` when it
+    sets ``student`` (built by the runner, :mod:`r1safe.train.student`), else its base model."""
+    if recipe.student is not None:
+        return str(Path(run_dir) / STUDENT_DIR)
+    return resolve_base_model(recipe.base_model, gym)
 
 
 def resolve_source(source: str, gym: Any, field: str) -> Path:

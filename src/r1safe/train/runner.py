@@ -206,16 +206,12 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
 
 def _check_teachers(recipe: Recipe, gym: Any) -> None:
     """A teacher that cannot be found is a one-line error before any stage runs, not after hours."""
-    from r1safe.errors import ConfigError
     from r1safe.train.data import resolve_base_model
 
     for i, stage in enumerate(recipe.stages):
         teacher = getattr(stage, "teacher", None)
         if teacher is not None:
-            try:
-                resolve_base_model(teacher, gym)
-            except ConfigError as err:
-                raise ConfigError(f"stages.{i}.teacher: {str(err).removeprefix('base_model: ')}") from None
+            resolve_base_model(teacher, gym, field=f"stages.{i}.teacher")
 
 
 def _snapshots_kept(recipe: Recipe, out: Path, record: StageRecord, offset: int, steps: int) -> bool:

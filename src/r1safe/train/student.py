@@ -13,9 +13,8 @@ from pathlib import Path
 
 from r1safe.files import fresh_partial_dir, publish_dir
 from r1safe.gym.tiny_model import TinyModelSize
+from r1safe.train.data import STUDENT_DIR
 from r1safe.train.dist import barrier, is_main
-
-STUDENT_DIR = "student_init"
 
 
 def fresh_student(size: TinyModelSize, tokenizer_source: str, seed: int, run_dir: Path) -> str:

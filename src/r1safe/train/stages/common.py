@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from r1safe.files import fresh_partial_dir, publish_dir
+from r1safe.files import fresh_partial_dir, partial_dir, publish_dir
 from r1safe.train.dist import barrier, is_main
 from r1safe.train.monitors import Compute, MetricsSink, MonitorSet, build_monitors
 from r1safe.train.recipe import Recipe
@@ -208,17 +208,17 @@ def make_monitors(
 
 def reference_models(ctx: StageContext, start: Any = None) -> dict[str, Any]:
     """What the divergence monitor measures a GRPO stage against: its starting model (``init``) and,
-    unless ``monitors.divergence.base`` is off, the recipe's base model (``base``), as folders, or
-    ``start`` (a model in memory holding the stage's starting weights, e.g. TRL's KL reference) for
-    those that are the stage's start, so no second copy is loaded."""
+    unless ``monitors.divergence.base`` is off, the run's start (``base``: the recipe's base model, or
+    its fresh student), as folders, or ``start`` (a model in memory holding the stage's starting
+    weights, e.g. TRL's KL reference) for those that are the stage's start, so no second copy is loaded."""
     cfg = ctx.recipe.monitors.divergence
     if ctx.stage.kind != "grpo" or not cfg.enabled:
         return {}
     refs: dict[str, Any] = {"init": ctx.parent}
     if cfg.base:
-        from r1safe.train.data import resolve_base_model
+        from r1safe.train.data import run_start
 
-        refs["base"] = resolve_base_model(ctx.recipe.base_model, ctx.gym)
+        refs["base"] = run_start(ctx.recipe, ctx.gym, ctx.run_dir)
     if start is not None:
         refs = {k: start if v == ctx.parent else v for k, v in refs.items()}
     return refs
@@ -253,9 +253,7 @@ def train_and_save(trainer: Any, ctx: StageContext, monitors: MonitorSet) -> Any
     monitors.install(trainer)
     trainer.add_callback(ProgressReporter(ctx))
     result = trainer.train(resume_from_checkpoint=ctx.resume_from)
-    tmp = ctx.model_dir.with_name("model.partial")
-    if is_main():
-        fresh_partial_dir(ctx.model_dir)
+    tmp = fresh_partial_dir(ctx.model_dir) if is_main() else partial_dir(ctx.model_dir)
     barrier()
     trainer.save_model(str(tmp))  # every process: sharded (ZeRO-3, FSDP) weights are gathered here
     if is_main():
