@@ -19,16 +19,18 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _measure import machine, run_measured
 
 
-def section_seconds(results: dict) -> dict[str, float]:
-    """Wall seconds of the study's sections: training and evaluating the arms, the dose-response
-    (snapshot curves, data-size arms) and the Goodhart section (long runs and best-of-n)."""
-    arms = sum(r.get("wall_s", 0.0) for r in results.get("runs", {}).values())
-    out = {"arms (train + evaluate; with --jobs, summed over the processes)": arms}
-    for key, value in results.get("dose", {}).get("wall_s", {}).items():
-        out[f"dose: {key}"] = value
-    if "goodhart" in results:
-        out["goodhart"] = results["goodhart"].get("wall_s", 0.0)
-    return out
+def section_seconds(results: dict, out: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """The study's wall seconds per phase (seeds with the pieces run beside them; dose-response;
+    Goodhart), and the process seconds of each kind of piece (with --jobs, summed over processes)."""
+    wall = dict(results.get("timing", {}))
+    work = {"arms (train + evaluate)": sum(r.get("wall_s", 0.0) for r in results.get("runs", {}).values())}
+    sizes = [json.loads(p.read_text()).get("wall_s", 0.0) for p in out.glob("arms/*@*/seed*/arm.json")]
+    if sizes:
+        work[f"data-size arms ({len(sizes)})"] = sum(sizes)
+    runs = results.get("goodhart", {}).get("compute", {})
+    if runs:
+        work[f"Goodhart long runs ({len(runs)})"] = sum(c.get("wall_s", 0.0) for c in runs.values())
+    return wall, work
 
 
 def main() -> int:
@@ -55,8 +57,11 @@ def main() -> int:
         results = out / "results.json"
         if results.is_file():
             data = json.loads(results.read_text())
-            for name, seconds in section_seconds(data).items():
-                print(f"  {name}: {seconds:.0f} s ({seconds / m['wall_s']:.0%} of the wall time)")
+            wall, work = section_seconds(data, out)
+            for name, seconds in wall.items():
+                print(f"  wall, {name}: {seconds:.0f} s ({seconds / m['wall_s']:.0%} of the wall time)")
+            for name, seconds in work.items():
+                print(f"  process time, {name}: {seconds:.0f} s")
             for arm, cells in data["table"].items():
                 shown = {k: round(c["value"], 3) for k, c in cells.items() if c is not None}
                 print(f"  {arm}: {shown}")

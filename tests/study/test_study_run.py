@@ -121,6 +121,15 @@ def test_a_study_with_the_dose_draws_curves_and_a_size_dose_and_resumes(tmp_path
     assert not any("training on" in m or "taking them" in m for m in again)
     assert second["dose"]["flops_to_threshold"] == results["dose"]["flops_to_threshold"]
 
+    # with jobs, the size arm trains in a worker beside the seed, and the dose finds it finished
+    heard: list[str] = []
+    pooled = run_study(cfg.model_copy(update={"out": str(tmp_path / "pooled"), "jobs": 2}), progress=heard.append)
+    assert heard[0] == "1 seed, 1 size arm: 2 side by side"
+    assert any(m.startswith("[sft@8 s0] finished (") for m in heard)
+    assert not any("[sft@8 s0] training on" in m for m in heard)  # not in this process: in the worker
+    for key in ("curves", "data_size", "flops_to_threshold"):
+        assert pooled["dose"][key] == results["dose"][key], key
+
 
 def test_a_study_with_goodhart_curves_fits_plots_and_resumes(tmp_path, micro_gym):
     from r1safe.study.config import GoodhartConfig
@@ -193,12 +202,26 @@ def test_goodhart_runs_side_by_side_give_what_one_at_a_time_gives(tmp_path, micr
     assert all((tmp_path / "pooled" / "rl" / f"beta{b}" / "seed0" / "run.json").is_file() for b in ("0", "0.04"))
 
 
+def test_the_pool_lists_seeds_then_goodhart_runs_then_size_arms(tmp_path):
+    from r1safe.study.config import DoseConfig, GoodhartConfig
+    from r1safe.study.runner import side_by_side_pieces
+
+    cfg = _config(tmp_path).model_copy(update={
+        "arms": ["base", "sft", "rl"], "seeds": [0, 1], "jobs": 2,
+        "dose": DoseConfig(enabled=True, sizes=[8, 16], size_arms=["sft", "hybrid"]),
+        "goodhart": GoodhartConfig(enabled=True, arms=["rl"], betas=[0.0])})
+    assert list(side_by_side_pieces(cfg, tmp_path)) == [
+        "seed 0", "seed 1", "goodhart rl β=0 s0", "goodhart rl β=0 s1",
+        "sft@16 s0", "sft@8 s0", "sft@16 s1", "sft@8 s1"]  # hybrid is not an arm of this study: no size dose
+
+
 def test_seeds_side_by_side_give_the_study_one_at_a_time_gives(tmp_path, micro_gym):
     base = _config(tmp_path).model_copy(update={"arms": ["base", "sft"], "seeds": [0, 1]})
     alone = run_study(base.model_copy(update={"out": str(tmp_path / "alone")}), progress=lambda _m: None)
     heard: list[str] = []
     pooled = run_study(base.model_copy(update={"out": str(tmp_path / "pooled"), "jobs": 2}), progress=heard.append)
-    assert heard[0] == "2 seeds, 2 side by side" and sum("arms finished (" in m for m in heard) == 2
+    assert heard[0] == "2 seeds: 2 side by side" and sum(m.startswith("[seed ") and "finished (" in m
+                                                          for m in heard) == 2
     def measured(table):  # everything but the wall time
         return {arm: {k: v for k, v in cells.items() if k != "wall_s"} for arm, cells in table.items()}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -88,7 +89,8 @@ class StudyConfig(StrictModel):
     bootstrap: int = Field(1000, ge=0)
     jobs: int = Field(1, ge=1, le=64, description=(
         "independent work side by side, each in its own process with its own torch threads: the seeds "
-        "(gym build, training and evaluation of every arm) and the Goodhart runs; 2 on a 2-core machine. "
+        "(gym build, training and evaluation of every arm), the Goodhart runs and the data-size arms; 2 on a "
+        "2-core machine. "
         "Everything is seeded, so the results do not depend on it"))
 
     @model_validator(mode="after")
@@ -115,13 +117,14 @@ class StudyConfig(StrictModel):
 
 def study_config(mode: str, seeds: int | list[int], **fields: object) -> StudyConfig:
     """Quick mode: 1 seed, 2 samples, 16 prompts per split. Full: N seeds, each with its own base
-    model, 4 samples, every prompt, the oracle-filtered hybrid as an ablation arm, and the dose-response.
-    ``seeds``: how many (0, 1, …) or which."""
+    model, 4 samples, every prompt, the oracle-filtered hybrid as an ablation arm, the dose-response and
+    the Goodhart section, on every core (up to 4 processes). ``seeds``: how many (0, 1, …) or which."""
     if mode == "full":
         base = {"mode": "full", "samples": 4, "limit": None, "out": "studies/full", "base_per_seed": True,
                 "arms": list(BUILTIN_ARMS),
-                # the hybrid's size arms retrain all four stages (about 2.5 min each per seed): opt-in
-                "dose": {"enabled": True, "size_arms": ["sft"]}, "goodhart": {"enabled": True}}
+                "dose": {"enabled": True}, "goodhart": {"enabled": True},
+                # every core: the seeds, Goodhart runs and size arms are independent pieces
+                "jobs": max(1, min(4, os.cpu_count() or 1))}
     else:
         base = {"mode": "quick", "samples": 2, "limit": 16, "out": "studies/quick"}
     base["seeds"] = list(range(seeds)) if isinstance(seeds, int) else list(seeds)

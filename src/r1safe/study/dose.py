@@ -125,7 +125,7 @@ def _run_sizes(cfg: StudyConfig, gyms: dict[int, Any], done: dict[tuple[str, int
     """``{arm: {seed: [{size, rows, flops, eval_dir}]}}`` for the data-size dose."""
     sizes: dict[str, dict[int, list[dict[str, Any]]]] = {}
     for seed, gym in gyms.items():
-        rows = len(read_objects(gym.corpus(SAFETY_DATA.split(":", 1)[1])))
+        rows = safety_rows(gym)
         if too_many := [n for n in cfg.dose.sizes if n > rows]:
             raise ConfigError(f"dose.sizes: {too_many[0]} is more than the {rows} rows of {SAFETY_DATA}")
         for arm in [a for a in cfg.dose.size_arms if (a, seed) in done]:
@@ -141,13 +141,30 @@ def _run_sizes(cfg: StudyConfig, gyms: dict[int, Any], done: dict[tuple[str, int
                         eval_dir = ops.evaluate(info["model_dir"], seed, out / "arms" / arm / f"seed{seed}" / "dose" /
                                             "final")["eval_dir"]
                 else:
-                    arm_dir = out / "arms" / f"{arm}@{size}" / f"seed{seed}"
-                    make = functools.partial(_train_size, arm, size, rows, seed, arm_dir, ops, say)
-                    info = ops.finished(seed, arm_dir, make)
+                    info = size_arm(arm, size, seed, gym, out, ops, say)
                     flops, eval_dir = info["compute"].get("flops_total", 0.0), info["eval_dir"]
                 sizes.setdefault(arm, {}).setdefault(seed, []).append(
                     {"size": size, "rows": rows, "flops": flops, "eval_dir": eval_dir})
     return sizes
+
+
+def safety_rows(gym: Any) -> int:
+    """Rows in the gym's safety-SFT set (a size equal to it is the arm itself)."""
+    return len(read_objects(gym.corpus(SAFETY_DATA.split(":", 1)[1])))
+
+
+def size_arm_dir(out: Path, arm: str, size: int, seed: int) -> Path:
+    """Where ``arm`` trained on ``size`` safety rows lives in the study folder ``out``."""
+    return out / "arms" / f"{arm}@{size}" / f"seed{seed}"
+
+
+def size_arm(arm: str, size: int, seed: int, gym: Any, out: Path, ops: DoseOps,
+             say: Callable[[str], None]) -> dict[str, Any]:
+    """The record of ``arm`` trained on ``size`` safety rows and evaluated at the dose settings,
+    trained now unless a finished one is in ``out`` (``size`` below the whole set)."""
+    rows = safety_rows(gym)
+    arm_dir = size_arm_dir(out, arm, size, seed)
+    return ops.finished(seed, arm_dir, functools.partial(_train_size, arm, size, rows, seed, arm_dir, ops, say))
 
 
 def _train_size(arm: str, size: int, rows: int, seed: int, arm_dir: Path, ops: DoseOps,

@@ -118,22 +118,40 @@ def _train_run(arm: str, beta: float, seed: int, gym: GymArtifacts, study: Study
     return info
 
 
+def run_tasks(study: StudyConfig, root: Path) -> list[tuple[str, float, int, Path]]:
+    """Every (arm, β, seed, run folder) long run of the section, in seed order."""
+    cfg = study.goodhart
+    return [(arm, beta, seed, root / arm / f"beta{beta:g}" / f"seed{seed}")
+            for seed in study.seeds for arm in cfg.arms for beta in cfg.betas]
+
+
+def train_run_piece(arm: str, beta: float, seed: int, study: StudyConfig, out: Path, say: Progress) -> dict[str, Any]:
+    """One long run as a piece of work on its own (in a worker process beside the study's seeds):
+    it builds, or waits for and reuses, its seed's gym."""
+    from r1safe.gym.build import build_gym
+
+    out.mkdir(parents=True, exist_ok=True)
+    return _train_run(arm, beta, seed, build_gym(study.gym_for(seed)), study, out, say)
+
+
 def train_runs(study: StudyConfig, gyms: dict[int, GymArtifacts], root: Path,
                say: Progress) -> dict[str, dict[str, Any]]:
-    """Every (seed, arm, β) long run, in that order; with the study's ``jobs`` > 1 in a pool of worker
-    processes (:func:`r1safe.study.workers.run_side_by_side`)."""
-    cfg = study.goodhart
-    tasks = [(arm, beta, seed, root / arm / f"beta{beta:g}" / f"seed{seed}")
-             for seed in study.seeds for arm in cfg.arms for beta in cfg.betas]
+    """Every (seed, arm, β) long run, in that order; with the study's ``jobs`` > 1 the unfinished ones
+    train in a pool of worker processes (:func:`r1safe.study.workers.run_side_by_side`)."""
+    tasks = run_tasks(study, root)
     for *_, out in tasks:
         out.mkdir(parents=True, exist_ok=True)
-    if study.jobs == 1 or len(tasks) == 1:
-        return {run_label(a, b, s): _train_run(a, b, s, gyms[s], study, out, say) for a, b, s, out in tasks}
-    from r1safe.study.workers import run_side_by_side
+    pending = [t for t in tasks if not (t[3] / "run.json").is_file()]
+    pooled: dict[str, dict[str, Any]] = {}
+    if study.jobs > 1 and len(pending) > 1:
+        from r1safe.study.workers import run_side_by_side
 
-    say(f"[goodhart] {len(tasks)} long runs, {min(study.jobs, len(tasks))} side by side")
-    calls = {run_label(a, b, s): (_train_run, (a, b, s, gyms[s], study, out)) for a, b, s, out in tasks}
-    return run_side_by_side(calls, study.jobs, lambda label, k, n: say(f"[goodhart {label}] finished ({k}/{n})"))
+        say(f"[goodhart] {len(pending)} long runs, {min(study.jobs, len(pending))} side by side")
+        calls = {run_label(a, b, s): (_train_run, (a, b, s, gyms[s], study, out)) for a, b, s, out in pending}
+        pooled = run_side_by_side(calls, study.jobs,
+                                  lambda label, k, n: say(f"[goodhart {label}] finished ({k}/{n})"))
+    return {label: pooled[label] if label in pooled else _train_run(a, b, s, gyms[s], study, out, say)
+            for a, b, s, out in tasks for label in [run_label(a, b, s)]}
 
 
 def final_transcripts(model_dir: str, gym: GymArtifacts, seed: int, per_split: int = 2) -> list[dict[str, Any]]:

@@ -20,8 +20,16 @@ from r1safe.files import atomic_write_text
 from r1safe.gym.build import GymArtifacts, build_gym
 from r1safe.study.arm_record import finished_arm, record_arm
 from r1safe.study.config import BUILTIN_ARMS, RECIPE_ARMS, StudyConfig, recipe_path
-from r1safe.study.dose import DOSE_SPLITS, DoseOps, dose_settings, run_dose, snapshot_overrides
-from r1safe.study.goodhart_runs import run_goodhart
+from r1safe.study.dose import (
+    DOSE_SPLITS,
+    DoseOps,
+    dose_settings,
+    run_dose,
+    size_arm,
+    size_arm_dir,
+    snapshot_overrides,
+)
+from r1safe.study.goodhart_runs import run_goodhart, run_label, run_tasks, train_run_piece
 
 Progress = Callable[[str], None]
 RESULTS_VERSION = 1
@@ -138,18 +146,51 @@ def _one_seed(cfg: StudyConfig, seed: int, out: Path,
     return gym, done
 
 
+def _size_piece(cfg: StudyConfig, arm: str, size: int, seed: int, out: Path, say: Progress) -> None:
+    """One data-size arm as a piece of work on its own (in a worker process beside the seeds): it builds,
+    or waits for and reuses, its seed's gym; :func:`run_dose` later finds it finished."""
+    gym = build_gym(cfg.gym_for(seed))
+    size_arm(arm, size, seed, gym, out, _dose_ops(cfg, {seed: gym}, {}, say), say)
+
+
+def side_by_side_pieces(cfg: StudyConfig, out: Path) -> dict[str, tuple[Callable[..., Any], tuple[Any, ...]]]:
+    """Everything that trains from a seed's gym alone, for one pool of ``jobs`` processes: each seed (its
+    gym build and arms), then the Goodhart section's unfinished long runs, then its unfinished data-size
+    arms. Longest first, so no process idles while another still has hours to go; every piece is
+    resumable on its own."""
+    calls: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]] = {
+        f"seed {seed}": (_one_seed, (cfg, seed, out)) for seed in cfg.seeds}
+    if cfg.goodhart.enabled:
+        for arm, beta, seed, run_dir in run_tasks(cfg, out / "goodhart"):
+            if not (run_dir / "run.json").is_file():  # a finished one is read by its section
+                calls[f"goodhart {run_label(arm, beta, seed)}"] = (train_run_piece, (arm, beta, seed, cfg, run_dir))
+    if cfg.dose.enabled:
+        for seed in cfg.seeds:
+            for arm in [a for a in cfg.dose.size_arms if a in cfg.arms]:
+                whole = cfg.gym_for(seed).corpus.safety_size  # that size is the arm itself
+                for size in sorted((n for n in cfg.dose.sizes if n < whole), reverse=True):
+                    if not (size_arm_dir(out, arm, size, seed) / "arm.json").is_file():
+                        calls[f"{arm}@{size} s{seed}"] = (_size_piece, (cfg, arm, size, seed, out))
+    return calls
+
+
 def _all_seeds(cfg: StudyConfig, out: Path,
                say: Progress) -> tuple[dict[int, GymArtifacts], dict[tuple[str, int], dict[str, Any]]]:
-    """Every seed's gym and finished arms, in seed order; with ``jobs`` > 1 the seeds run side by side."""
-    if cfg.jobs == 1 or len(cfg.seeds) == 1:
+    """Every seed's gym and finished arms, in seed order. With ``jobs`` > 1 the seeds run side by side,
+    and so do the Goodhart runs and data-size arms (:func:`side_by_side_pieces`), whose sections then
+    find them finished."""
+    calls = side_by_side_pieces(cfg, out) if cfg.jobs > 1 else {}
+    if len(calls) <= 1:
         per_seed = {seed: _one_seed(cfg, seed, out, say) for seed in cfg.seeds}
     else:
         from r1safe.study.workers import run_side_by_side
 
-        say(f"{len(cfg.seeds)} seeds, {min(cfg.jobs, len(cfg.seeds))} side by side")
-        calls = {str(seed): (_one_seed, (cfg, seed, out)) for seed in cfg.seeds}
-        ran = run_side_by_side(calls, cfg.jobs, lambda key, k, n: say(f"[seed {key}] arms finished ({k}/{n})"))
-        per_seed = {seed: ran[str(seed)] for seed in cfg.seeds}
+        kinds = {"seed": len(cfg.seeds), "Goodhart run": sum(k.startswith("goodhart ") for k in calls)}
+        kinds["size arm"] = len(calls) - sum(kinds.values())
+        listed = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in kinds.items() if n)
+        say(f"{listed}: {min(cfg.jobs, len(calls))} side by side")
+        ran = run_side_by_side(calls, cfg.jobs, lambda key, k, n: say(f"[{key}] finished ({k}/{n})"))
+        per_seed = {seed: ran[f"seed {seed}"] for seed in cfg.seeds}
     gyms = {seed: gym for seed, (gym, _) in per_seed.items()}
     done = {key: info for _, arms in per_seed.values() for key, info in arms.items()}
     return gyms, done
@@ -169,12 +210,18 @@ def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, A
     t0 = time.perf_counter()
     atomic_write_text(out / "study.json", json.dumps({"status": "running", "config": cfg.model_dump(mode="json")}))
     gyms, done = _all_seeds(cfg, out, say)
+    t_seeds = time.perf_counter() - t0
     dose = run_dose(cfg, gyms, done, out, _dose_ops(cfg, gyms, done, say), say) if cfg.dose.enabled else None
+    t_dose = time.perf_counter() - t0 - t_seeds
     goodhart = run_goodhart(cfg, gyms, say) if cfg.goodhart.enabled else None
+    t_goodhart = time.perf_counter() - t0 - t_seeds - t_dose
     from r1safe.study.aggregate import aggregate
     from r1safe.study.report import render
 
     results = aggregate(cfg, gyms, done, time.perf_counter() - t0, dose, goodhart)
+    results["timing"] = {  # wall seconds of this invocation's phases (a resumed phase is short)
+        "seeds (with jobs > 1, the Goodhart runs and size arms beside them)": t_seeds,
+        "dose-response": t_dose, "goodhart": t_goodhart}
     atomic_write_text(out / "results.json", json.dumps(results, indent=2, ensure_ascii=False))
     atomic_write_text(out / "report.html", render(results))
     atomic_write_text(out / "study.json", json.dumps({"status": "complete", "config": cfg.model_dump(mode="json")}))
