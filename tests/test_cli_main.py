@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 
@@ -40,3 +41,17 @@ def test_every_command_is_registered_in_main() -> None:
 def test_sampling_defaults_come_from_the_config() -> None:
     generation = EvalConfig(model="some/model", suite="gym").generation
     assert (generation.n, generation.temperature, generation.top_p) == (SAMPLES, TEMPERATURE, TOP_P)
+
+
+def test_progress_messages_keep_their_bracketed_labels():
+    """``[sft s0]`` is a label, not rich markup: the study's and gym's logs must show it."""
+    from rich.console import Console
+
+    from r1safe.cli.options import log_progress
+
+    shown: list[str] = []
+    console = Console(record=True, width=200, file=io.StringIO())
+    status = type("Status", (), {"update": lambda self, text: shown.append(str(text))})()
+    log_progress(console, status)("[sft s0] done before, skipped")
+    assert "[sft s0] done before, skipped" in console.export_text()
+    assert shown == ["[sft s0] done before, skipped"]

@@ -33,13 +33,14 @@ def build(
     """Build the world, corpora, tokenizer, proxy reward models and the base model."""
     from rich.console import Console
 
+    from r1safe.cli.options import log_progress
     from r1safe.gym.build import build_gym, micro_config
     from r1safe.gym.summary import summary_table
 
     console = Console()
     cfg = micro_config() if micro and not config else load_gym_config(config, overrides)
     with console.status("building the gym") as status:
-        gym = build_gym(cfg, force=force, root=out, progress=lambda m: (status.update(m), console.log(m)))
+        gym = build_gym(cfg, force=force, root=out, progress=log_progress(console, status))
     console.print(summary_table(gym.report))
     console.print(f"base model: [bold]{gym.model_dir}[/bold]")
     console.print(f"proxy reward models: {gym.harmlessness_rm.parent}")

@@ -44,3 +44,15 @@ def comma_list(text: str | None, option: str, kind: type = str) -> list[Any] | N
         return [kind(v.strip()) for v in text.split(",") if v.strip()]
     except ValueError:
         raise ConfigError(f"{option} {text!r}: expected a comma-separated list") from None
+
+
+def log_progress(console: Any, status: Any) -> Any:
+    """A progress callback that shows each message in ``status`` and logs it to ``console`` as plain
+    text: the messages' ``[arm s0]`` prefixes are labels, not rich markup to be swallowed."""
+    from rich.text import Text
+
+    def say(message: str) -> None:
+        status.update(Text(message))
+        console.log(Text(message))
+
+    return say

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from r1safe.cli.options import comma_list
+from r1safe.cli.options import comma_list, log_progress
 
 
 def parse_seeds(text: str | None, offset: int) -> int | list[int] | None:
@@ -120,11 +120,11 @@ def study_command(
         from r1safe.study.tuning import tune as run_tuning
 
         with console.status("tuning") as status:
-            report = run_tuning(cfg, progress=lambda m: (status.update(m), console.log(m)))
+            report = run_tuning(cfg, progress=log_progress(console, status))
         print_tuning(console, report)
         console.print(f"tuning: [bold]{Path(cfg.out) / 'tuning.json'}[/bold]  ({time.perf_counter() - t0:.0f}s)")
         return
     with console.status("study") as status:
-        results = run_study(cfg, progress=lambda m: (status.update(m), console.log(m)))
+        results = run_study(cfg, progress=log_progress(console, status))
     print_summary(console, results)
     console.print(f"report: [bold]{Path(cfg.out) / 'report.html'}[/bold]  ({time.perf_counter() - t0:.0f}s)")
