@@ -36,20 +36,21 @@ RESULTS_VERSION = 1
 RL_ARMS = ("rl", "hybrid")
 
 
-def _train(arm: str, recipe: Path, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path,
+def _train(label: str, recipe: Path, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path,
            say: Progress, overrides: tuple[str, ...] = ()) -> dict[str, Any]:
     from r1safe.train.runner import run_recipe
 
     result = run_recipe(recipe, out / "train", overrides=[*overrides, *cfg.train_overrides], seed=seed, gym=gym,
-                        progress=lambda m: say(f"[{arm} s{seed}] {m}"))
+                        progress=lambda m: say(f"[{label} s{seed}] {m}"))
     return {"model_dir": str(result.final_model), "compute": result.compute.as_dict(),
             "metrics": str(result.metrics_path)}
 
 
 def train_arm(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path, done: dict[str, Any],
-              say: Progress, extra: tuple[str, ...] = ()) -> dict[str, Any]:
+              say: Progress, extra: tuple[str, ...] = (), label: str | None = None) -> dict[str, Any]:
     """Train one arm for one seed into ``out`` (the base arm is the gym's model; distill needs
-    ``done[("hybrid", seed)]``, its teacher); ``extra``: more recipe overrides."""
+    ``done[("hybrid", seed)]``, its teacher); ``extra``: more recipe overrides; ``label``: what its
+    progress lines are prefixed with (default: the arm's name)."""
     if arm == "base":
         return {"model_dir": str(gym.model_dir), "compute": {"flops_total": 0.0, "wall_s": 0.0}, "metrics": None}
     if arm == "distill":
@@ -57,7 +58,8 @@ def train_arm(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Pat
         say(f"[distill s{seed}] teacher: hybrid s{seed} ({teacher})")
         extra = (f"stages.0.teacher={teacher}", *extra)
     recipe, fixed = (recipe_path(RECIPE_ARMS[arm][0]), RECIPE_ARMS[arm][1]) if arm in RECIPE_ARMS else (Path(arm), ())
-    return _train(arm, recipe, seed, gym, cfg, out, say, (*fixed, *extra))
+    name = arm if arm in RECIPE_ARMS else Path(arm).stem
+    return _train(label or name, recipe, seed, gym, cfg, out, say, (*fixed, *extra))
 
 
 def evaluate_arm(model_dir: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path,
@@ -97,7 +99,7 @@ def _dose_ops(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[
     settings = dose_settings(cfg)
 
     def train(arm: str, seed: int, overrides: tuple[str, ...], arm_dir: Path) -> dict[str, Any]:
-        return train_arm(arm, seed, gyms[seed], cfg, arm_dir, done, say, overrides)
+        return train_arm(arm, seed, gyms[seed], cfg, arm_dir, done, say, overrides, label=arm_dir.parent.name)
 
     def evaluate(model_dir: str, seed: int, out: Path) -> dict[str, Any]:
         return evaluate_arm(model_dir, seed, gyms[seed], settings, out, splits=list(DOSE_SPLITS))
