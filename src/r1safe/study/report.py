@@ -113,7 +113,8 @@ def dose_html(dose: dict[str, Any] | None) -> str:
         f"<td>{fmt_cell(p['flops'], percent=False)}</td></tr>"
         for arm, points in dose["data_size"].items() for p in points)
     size_part = (f"<h3>Safety-data size as a dose</h3><p>The arm trained on a nested subset of the "
-                 f"safety-SFT set (same epochs, so fewer rows is fewer steps).</p>"
+                 f"safety-SFT set (same epochs, so fewer rows is fewer steps); a multi-stage arm shrinks only its "
+                 f"stages that train on that set (the hybrid: its cold start), the others run as shipped.</p>"
                  f"{_img(plots.dose_sizes(dose['data_size']), 'harm vs safety-data size')}"
                  "<table><tr><th>arm</th><th>rows</th><th>harmful compliance · held-out</th><th>over-refusal</th>"
                  f"<th>arithmetic</th><th>FLOPs</th></tr>{sizes}</table>") if sizes else ""
