@@ -15,7 +15,8 @@ from typing import Any
 def run_side_by_side(calls: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]], jobs: int,
                      finished: Callable[[str, int, int], None]) -> dict[str, Any]:
     """``{key: fn(*args, say)}`` for every call, ``jobs`` at a time; ``finished(key, k, n)`` hears each
-    as it ends. The first failure is raised (the other pieces keep what they finished: rerun resumes)."""
+    as it ends. The first failure is raised once the pieces already running end; the ones not yet
+    started are dropped (a rerun resumes them, and the finished ones are kept)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -23,9 +24,13 @@ def run_side_by_side(calls: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(jobs, len(calls)), mp_context=context) as pool:
         futures = {pool.submit(_call_in_worker, fn, args): key for key, (fn, args) in calls.items()}
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-            finished(futures[future], len(results), len(calls))
+        try:
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                finished(futures[future], len(results), len(calls))
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return {key: results[key] for key in calls}
 
 
