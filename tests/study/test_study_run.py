@@ -187,19 +187,30 @@ def test_a_study_with_goodhart_curves_fits_plots_and_resumes(tmp_path, micro_gym
 def test_goodhart_runs_side_by_side_give_what_one_at_a_time_gives(tmp_path, micro_gym):
     from r1safe.study.config import GoodhartConfig
     from r1safe.study.goodhart_runs import train_runs
+    from r1safe.study.runner import side_by_side_pieces
+    from r1safe.study.workers import run_side_by_side
 
     goodhart = GoodhartConfig(enabled=True, arms=["rl"], betas=[0.0, 0.04], steps_factor=1.0, probe_every=2,
                               probe_per_split=1, bon_n=1)
     cfg = _config(tmp_path).model_copy(update={"goodhart": goodhart})
-    heard: list[str] = []
     alone = train_runs(cfg, {0: micro_gym}, tmp_path / "alone", lambda _m: None)
-    pooled = train_runs(cfg.model_copy(update={"jobs": 2}), {0: micro_gym}, tmp_path / "pooled", heard.append)
-    assert list(pooled) == list(alone) == ["rl β=0 s0", "rl β=0.04 s0"]  # in task order, whatever finished first
+    # the study's pool trains them in worker processes; its Goodhart section then finds them finished
+    pool_cfg = cfg.model_copy(update={"jobs": 2, "out": str(tmp_path / "pooled")})
+    pieces = {k: v for k, v in side_by_side_pieces(pool_cfg, tmp_path / "pooled").items() if k.startswith("goodhart")}
+    heard: list[str] = []
+    pooled = run_side_by_side(pieces, 2, lambda key, k, n: heard.append(f"[{key}] finished ({k}/{n})"))
+    assert list(pooled) == [f"goodhart {label}" for label in alone] == ["goodhart rl β=0 s0", "goodhart rl β=0.04 s0"]
     for label, info in alone.items():
-        assert pooled[label]["curve"] == info["curve"], label  # seeded: the same curve in a worker process
-        assert pooled[label]["transcripts"] == info["transcripts"]
-    assert heard[0] == "[goodhart] 2 long runs, 2 side by side" and sum("finished (" in m for m in heard) == 2
-    assert all((tmp_path / "pooled" / "rl" / f"beta{b}" / "seed0" / "run.json").is_file() for b in ("0", "0.04"))
+        assert pooled[f"goodhart {label}"]["curve"] == info["curve"], label  # seeded: the same curve in a worker
+        assert pooled[f"goodhart {label}"]["transcripts"] == info["transcripts"]
+    assert sum("finished (" in m for m in heard) == 2
+    assert all((tmp_path / "pooled" / "goodhart" / "rl" / f"beta{b}" / "seed0" / "run.json").is_file()
+               for b in ("0", "0.04"))
+    again: list[str] = []
+    read = train_runs(pool_cfg, {0: micro_gym}, tmp_path / "pooled" / "goodhart", again.append)
+    assert sum("done before, skipped" in m for m in again) == 2
+    assert {label: info["curve"] for label, info in read.items()} == {
+        label: info["curve"] for label, info in alone.items()}
 
 
 def test_the_pool_lists_seeds_then_goodhart_runs_then_size_arms(tmp_path):

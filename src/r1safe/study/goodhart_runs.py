@@ -13,7 +13,7 @@ Fits (:mod:`r1safe.study.goodhart`): per (arm, stage, β) and reward model, the 
 ``d(α − β log d)`` over seeds with intervals from resampling seeds; per best-of-n start, the BoN
 form ``d(α − β d)``. Per run: the oracle's measured peak and whether the reward-hacking alarm fired
 before the peak was passed. Runs are resumable (``run.json`` marks a finished one); with
-the study's ``jobs`` > 1 they train side by side in worker processes (:func:`train_runs`).
+the study's ``jobs`` > 1 they train side by side in its pool of worker processes (:func:`train_run_piece`).
 """
 
 from __future__ import annotations
@@ -136,22 +136,12 @@ def train_run_piece(arm: str, beta: float, seed: int, study: StudyConfig, out: P
 
 def train_runs(study: StudyConfig, gyms: dict[int, GymArtifacts], root: Path,
                say: Progress) -> dict[str, dict[str, Any]]:
-    """Every (seed, arm, β) long run, in that order; with the study's ``jobs`` > 1 the unfinished ones
-    train in a pool of worker processes (:func:`r1safe.study.workers.run_side_by_side`)."""
+    """Every (seed, arm, β) long run, in that order, trained here unless finished (with the study's
+    ``jobs`` > 1 the study's pool has trained them already, :func:`train_run_piece`)."""
     tasks = run_tasks(study, root)
     for *_, out in tasks:
         out.mkdir(parents=True, exist_ok=True)
-    pending = [t for t in tasks if not (t[3] / "run.json").is_file()]
-    pooled: dict[str, dict[str, Any]] = {}
-    if study.jobs > 1 and len(pending) > 1:
-        from r1safe.study.workers import run_side_by_side
-
-        say(f"[goodhart] {len(pending)} long runs, {min(study.jobs, len(pending))} side by side")
-        calls = {run_label(a, b, s): (_train_run, (a, b, s, gyms[s], study, out)) for a, b, s, out in pending}
-        pooled = run_side_by_side(calls, study.jobs,
-                                  lambda label, k, n: say(f"[goodhart {label}] finished ({k}/{n})"))
-    return {label: pooled[label] if label in pooled else _train_run(a, b, s, gyms[s], study, out, say)
-            for a, b, s, out in tasks for label in [run_label(a, b, s)]}
+    return {run_label(a, b, s): _train_run(a, b, s, gyms[s], study, out, say) for a, b, s, out in tasks}
 
 
 def final_transcripts(model_dir: str, gym: GymArtifacts, seed: int, per_split: int = 2) -> list[dict[str, Any]]:

@@ -46,6 +46,11 @@ def _train(label: str, recipe: Path, seed: int, gym: GymArtifacts, cfg: StudyCon
             "metrics": str(result.metrics_path)}
 
 
+def arm_label(arm: str) -> str:
+    """An arm's name in folders, tables and progress lines: a built-in arm's name, a recipe file's stem."""
+    return arm if arm in BUILTIN_ARMS else Path(arm).stem
+
+
 def train_arm(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path, done: dict[str, Any],
               say: Progress, extra: tuple[str, ...] = (), label: str | None = None) -> dict[str, Any]:
     """Train one arm for one seed into ``out`` (the base arm is the gym's model; distill needs
@@ -58,8 +63,7 @@ def train_arm(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Pat
         say(f"[distill s{seed}] teacher: hybrid s{seed} ({teacher})")
         extra = (f"stages.0.teacher={teacher}", *extra)
     recipe, fixed = (recipe_path(RECIPE_ARMS[arm][0]), RECIPE_ARMS[arm][1]) if arm in RECIPE_ARMS else (Path(arm), ())
-    name = arm if arm in RECIPE_ARMS else Path(arm).stem
-    return _train(label or name, recipe, seed, gym, cfg, out, say, (*fixed, *extra))
+    return _train(label or arm_label(arm), recipe, seed, gym, cfg, out, say, (*fixed, *extra))
 
 
 def evaluate_arm(model_dir: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path,
@@ -125,7 +129,7 @@ def _one_seed(cfg: StudyConfig, seed: int, out: Path,
     gym = build_gym(cfg.gym_for(seed), progress=lambda m, s=seed: say(f"[gym s{s}] {m}"))
     digest = gym.config.digest()
     for arm in arm_names(cfg):
-        label = arm if arm in BUILTIN_ARMS else Path(arm).stem
+        label = arm_label(arm)
         arm_dir = out / "arms" / label / f"seed{seed}"
         marker = arm_dir / "arm.json"
         if (info := finished_arm(marker, digest, f"this study's seed {seed}")) is not None:
