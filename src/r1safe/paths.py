@@ -10,3 +10,23 @@ def cache_dir() -> Path:
     """``$R1SAFE_HOME`` or ``~/.cache/r1safe``: built gyms live here, keyed by content hash."""
     root = os.environ.get("R1SAFE_HOME") or Path.home() / ".cache" / "r1safe"
     return Path(root)
+
+
+def recipes_dir() -> Path:
+    """The recipes shipped inside the package (``r1safe/recipes/<family>/<name>.yaml``), wheel or checkout."""
+    from importlib.resources import files
+
+    return Path(str(files("r1safe") / "recipes"))
+
+
+def shipped_recipe(name: str) -> Path | None:
+    """The shipped recipe ``name`` (``gym/hybrid``, with or without ``.yaml``), or None when there is none."""
+    stem = name.removesuffix(".yaml")
+    path = recipes_dir() / f"{stem}.yaml"
+    return path if path.is_file() and ".." not in Path(stem).parts else None
+
+
+def shipped_recipe_names() -> list[str]:
+    """Every shipped recipe as ``family/name``."""
+    root = recipes_dir()
+    return sorted(str(p.relative_to(root).with_suffix("")) for p in root.glob("*/*.yaml"))

@@ -17,7 +17,7 @@ from r1safe.train.runner import run_recipe
 from r1safe.train.stages.rejection_sampling import rule_checks
 from r1safe.train.student import fresh_student
 
-DISTILL = Path(__file__).resolve().parents[2] / "recipes" / "gym" / "distill.yaml"
+DISTILL = Path(__file__).resolve().parents[2] / "src" / "r1safe" / "recipes" / "gym" / "distill.yaml"
 SMALL = TinyModelSize(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1,
                       intermediate_size=64)
 

@@ -16,7 +16,7 @@ import pytest
 from r1safe.train.monitors import read_metrics
 
 ROOT = Path(__file__).resolve().parents[2]
-RECIPE = ROOT / "recipes" / "deepseek-r1-distill-qwen-1.5b" / "hybrid.yaml"
+RECIPE = ROOT / "src" / "r1safe" / "recipes" / "deepseek-r1-distill-qwen-1.5b" / "hybrid.yaml"
 F = ROOT / "tests" / "fixtures" / "train"
 WJB = ROOT / "tests" / "fixtures" / "datasets" / "wildjailbreak" / "train.tsv"
 

@@ -10,7 +10,7 @@ import yaml
 from r1safe.errors import ConfigError
 from r1safe.train.recipe import GRPOStage, load_recipe, parse_recipe, scaled
 
-RECIPES = Path(__file__).resolve().parents[2] / "recipes"
+RECIPES = Path(__file__).resolve().parents[2] / "src" / "r1safe" / "recipes"
 GYM = ["sft", "rl", "hybrid", "distill", "micro"]
 
 
@@ -168,3 +168,13 @@ def test_gym_spec_follows_the_base_model():
     assert parse_recipe(recipe({"kind": "sft"}, base_model="gym:micro")).gym_spec() == "micro"
     assert parse_recipe(recipe({"kind": "sft"}, base_model="/m", gym="/g")).gym_spec() == "/g"
     assert parse_recipe(recipe({"kind": "sft"}, base_model="/m")).gym_spec() is None
+
+
+def test_a_shipped_recipe_loads_by_name_and_an_unknown_name_lists_the_shipped_ones():
+    from r1safe.errors import ConfigError
+    from r1safe.paths import shipped_recipe_names
+
+    assert "gym/hybrid" in shipped_recipe_names()
+    assert load_recipe("gym/hybrid").name == "hybrid"
+    with pytest.raises(ConfigError, match=r"no shipped recipe of that name; shipped: .*gym/hybrid"):
+        load_recipe("gym/nope")

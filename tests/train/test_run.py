@@ -11,7 +11,7 @@ import pytest
 from r1safe.train.monitors import goodhart_curve, hacking_curve, read_metrics
 from r1safe.train.runner import apply_threads, run_recipe
 
-RECIPES = Path(__file__).resolve().parents[2] / "recipes"
+RECIPES = Path(__file__).resolve().parents[2] / "src" / "r1safe" / "recipes"
 MICRO = RECIPES / "gym" / "micro.yaml"
 
 

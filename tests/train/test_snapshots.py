@@ -14,7 +14,7 @@ from r1safe.train.recipe import Recipe, load_recipe
 from r1safe.train.runner import run_recipe
 from r1safe.train.snapshots import read_snapshots, snapshot_steps
 
-MICRO = Path(__file__).resolve().parents[2] / "recipes" / "gym" / "micro.yaml"
+MICRO = Path(__file__).resolve().parents[2] / "src" / "r1safe" / "recipes" / "gym" / "micro.yaml"
 
 
 def test_snapshot_steps_cover_each_fraction_once_and_end_at_the_last_step():

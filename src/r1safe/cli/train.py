@@ -83,7 +83,7 @@ CheckOpt = Annotated[bool, typer.Option("--check", help="Validate, print the pla
 
 
 def train_command(
-    recipe: Annotated[Path, typer.Argument(help="Recipe YAML, e.g. recipes/gym/hybrid.yaml.")],
+    recipe: Annotated[Path, typer.Argument(help="Recipe YAML, or a shipped recipe (gym/hybrid).")],
     out: OutOpt = None,
     overrides: SetOpt = None,
     seed: Annotated[int | None, typer.Option(help="Override the recipe's seed.")] = None,

@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-import r1safe
 from r1safe.config import StrictModel
 from r1safe.errors import ConfigError
 from r1safe.gym.build import GymConfig
+from r1safe.paths import shipped_recipe, shipped_recipe_names
 
 BUILTIN_ARMS = ("base", "sft", "rl", "hybrid", "distill", "hybrid_oracle")
 DEFAULT_ARMS = ("base", "sft", "rl", "hybrid", "distill")
@@ -137,8 +137,8 @@ def study_config(mode: str, seeds: int | list[int], **fields: object) -> StudyCo
 
 
 def recipe_path(name: str) -> Path:
-    """The shipped gym recipe ``recipes/gym/<name>.yaml`` of this checkout."""
-    path = Path(r1safe.__file__).resolve().parents[2] / "recipes" / "gym" / f"{name}.yaml"
-    if not path.is_file():
-        raise ConfigError(f"{path}: shipped recipe not found; run from a source checkout (pip install -e .)")
+    """The shipped gym recipe ``gym/<name>`` (package data: a wheel install has it too)."""
+    path = shipped_recipe(f"gym/{name}")
+    if path is None:
+        raise ConfigError(f"gym/{name}: no such shipped recipe; shipped: {', '.join(shipped_recipe_names())}")
     return path

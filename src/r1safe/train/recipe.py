@@ -301,9 +301,25 @@ def parse_recipe(data: dict[str, Any], source: str = "recipe", overrides: list[s
         raise ConfigError(format_validation_error(err, source, STAGE_KINDS)) from None
 
 
+def resolve_recipe_path(path: str | Path) -> Path:
+    """``path`` when it is a file, else the shipped recipe of that name (``gym/hybrid``,
+    ``smollm2-135m/hybrid``); neither is a one-line error listing the shipped ones."""
+    from r1safe.errors import ConfigError
+    from r1safe.paths import shipped_recipe, shipped_recipe_names
+
+    if Path(path).is_file():
+        return Path(path)
+    shipped = shipped_recipe(str(path))
+    if shipped is None:
+        raise ConfigError(f"{path}: no such file, and no shipped recipe of that name; shipped: "
+                          f"{', '.join(shipped_recipe_names())}")
+    return shipped
+
+
 def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
-    """Load and validate a recipe YAML file; errors are one line naming the field."""
-    return parse_recipe(load_yaml(path), str(path), overrides)
+    """Load and validate a recipe YAML file (or a shipped recipe's name); errors are one line naming the field."""
+    resolved = resolve_recipe_path(path)
+    return parse_recipe(load_yaml(resolved), str(path), overrides)
 
 
 def scaled(stage: Any, scale: float) -> Any:
