@@ -22,7 +22,7 @@ def load(path: str | Path | None = None) -> list[Sample]:
     table = read_rows(SOURCE, file, COLUMNS)
     return collect(table, (
         (row, Sample(id=f"arena_hard-{text(table, row, data, 'uid')}", prompt=user(text(table, row, data, "prompt")),
-                     split="arena_hard", kind="benign", category=text(table, row, data, "cluster", optional=True) or None,
-                     language="en", reference=reference(SOURCE, text(table, row, data, "uid"))))
+                     split="arena_hard", kind="benign", language="en",
+                     category=text(table, row, data, "cluster", optional=True) or None, reference=reference(SOURCE, text(table, row, data, "uid"))))
         for row, data in table.items()
     ))
