@@ -23,6 +23,7 @@ def load(path: str | Path | None = None) -> list[Sample]:
     return collect(table, (
         (row, Sample(id=f"arena_hard-{text(table, row, data, 'uid')}", prompt=user(text(table, row, data, "prompt")),
                      split="arena_hard", kind="benign", language="en",
-                     category=text(table, row, data, "cluster", optional=True) or None, reference=reference(SOURCE, text(table, row, data, "uid"))))
+                     category=text(table, row, data, "cluster", optional=True) or None,
+                     reference=reference(SOURCE, text(table, row, data, "uid"))))
         for row, data in table.items()
     ))
