@@ -101,5 +101,5 @@ def test_no_data_folder_is_one_line_naming_the_setting(tmp_path, monkeypatch):
         prepare_track(cfg, lambda _m: None)
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(ConfigError, match="advbench.*not found"):
+    with pytest.raises(ConfigError, match=r"advbench.*not found"):
         prepare_track(cfg.model_copy(update={"data_dir": str(empty)}), lambda _m: None)
