@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from r1safe.files import versions
-from r1safe.train.dist import is_main
+from r1safe.train.dist import is_main, world_size
 from r1safe.train.monitors.compute import Compute
 from r1safe.train.recipe import Recipe, load_recipe, parse_recipe, scaled
 from r1safe.train.rundir import RunLock, fingerprint, quiet_progress_bars, write_json
@@ -171,6 +171,7 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
         "base_model": parent,
         "gym": None if gym is None else str(gym.root),
         "threads": threads,
+        "processes": world_size(),
         "seed": recipe.seed,
         "scale": recipe.scale,
         "versions": versions(),
