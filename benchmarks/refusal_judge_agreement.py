@@ -120,11 +120,12 @@ def main() -> None:
     torch.set_num_threads(1)
     from pathlib import Path
 
+    from r1safe.classifiers.refusal.training import embed
+
+    from r1safe.classifiers.data.refusal import DATA_ENV, default_data_dir, load_labelled
     from r1safe.errors import R1SafeError
     from r1safe.eval.judges.refusal import find_refusal
     from r1safe.eval.judges.refusal_clf import CLASSES, RefusalClassifierJudge, RefusalHead
-    from r1safe.eval.judges.refusal_clf_data import DATA_ENV, default_data_dir, load_labelled
-    from r1safe.eval.judges.refusal_clf_training import embed
 
     data = Path(args.data) if args.data else default_data_dir()
     if not data.is_dir():

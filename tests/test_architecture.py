@@ -1,6 +1,6 @@
 """The package's imports follow its layers, and no module imports itself back (see ARCHITECTURE.md).
 
-Layers, top to bottom: cli and the inspect-ai tasks → study → guard | train → eval → gym → core
+Layers, top to bottom: cli and the inspect-ai tasks → study → guard | train → eval → classifiers → gym → core
 (the top-level modules, ``text`` and ``backends``). A module may import from its own package and
 from any layer below; guard and train, side by side, never import each other. Imports inside
 functions count, and so do modules named in strings: ``register_lazy``/``import_module`` targets
@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-RANK = {"cli": 5, "inspect_tasks": 5, "study": 4, "guard": 3, "train": 3, "eval": 2, "gym": 1}
+RANK = {"cli": 6, "inspect_tasks": 6, "study": 5, "guard": 4, "train": 4, "eval": 3, "classifiers": 2, "gym": 1}
 CODE_IMPORT = re.compile(r"(?:from|import)\s+(r1safe(?:\.\w+)+)")
 
 
@@ -115,9 +115,9 @@ def test_no_import_cycle() -> None:
 
 def test_the_checker_sees_lazy_and_string_imports(tmp_path: Path) -> None:
     code = ("def f():\n    from r1safe.cli import main\n"
-            "REG.register_lazy('x', 'r1safe.eval.classifier.model')\n"
+            "REG.register_lazy('x', 'r1safe.classifiers.harm.model')\n"
             "CMD = ['-c', 'from r1safe.study.runner import run; run()']\n")
     path = tmp_path / "m.py"
     path.write_text(code)
-    known = {m: path for m in ("r1safe.cli.main", "r1safe.eval.classifier.model", "r1safe.study.runner")}
+    known = {m: path for m in ("r1safe.cli.main", "r1safe.classifiers.harm.model", "r1safe.study.runner")}
     assert imports("r1safe.gym.m", path, known) == set(known)

@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 
-from r1safe.eval.classifier.harm_data import load_harm_rows
+from r1safe.classifiers.data.harm import load_harm_rows
 
 
 def _fixture(root) -> None:
@@ -70,7 +70,7 @@ def test_harm_rows_map_the_public_labels(tmp_path) -> None:
 
 
 def test_shipped_realtext_head_screens_real_english_and_keeps_the_gym_one() -> None:
-    from r1safe.eval.classifier.training import resolve_classifier
+    from r1safe.classifiers.harm.training import resolve_classifier
     from r1safe.guard.policy import load_policy
     from r1safe.guard.screening import InputScreen
 

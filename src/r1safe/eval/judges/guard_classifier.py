@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from r1safe.eval.classifier.training import resolve_classifier
+from r1safe.classifiers.harm.training import resolve_classifier
 from r1safe.eval.judges.base import Scores
 from r1safe.records import Sample
 from r1safe.text.think_format import parse_reply

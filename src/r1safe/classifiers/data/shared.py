@@ -1,0 +1,58 @@
+"""Where the public labelled data lives, and the few helpers every reader of it shares.
+
+The data are never copied into the project (licenses differ set by set): readers find the folder
+through one documented setting, ``$R1SAFE_SHARED_DATA`` (or a ``data_dir`` argument / ``--data``
+option, which wins). Nothing here guesses a location from where the package is installed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import zlib
+from pathlib import Path
+from typing import Any
+
+from r1safe.errors import DataError
+
+DATA_ENV = "R1SAFE_SHARED_DATA"
+
+
+def data_dir(explicit: str | Path | None = None) -> Path:
+    """The shared data folder: ``explicit`` when given, else ``$R1SAFE_SHARED_DATA``; a DataError
+    naming the setting when neither is there."""
+    value = explicit or os.environ.get(DATA_ENV)
+    if not value:
+        raise DataError(f"no shared data folder: set {DATA_ENV} (or pass --data) to the folder holding the sets")
+    path = Path(value)
+    if not path.is_dir():
+        raise DataError(f"{path}: shared data folder not found; set {DATA_ENV} (or --data) to it")
+    return path
+
+
+def need(path: Path) -> Path:
+    """``path`` if it exists, else a DataError naming it and the setting."""
+    if not path.exists():
+        raise DataError(f"{path}: missing; set {DATA_ENV} to the shared data folder")
+    return path
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """A CSV that may open with ``# ...`` comment lines (PyRIT's)."""
+    text = need(path).read_text(encoding="utf-8")
+    body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def read_jsonl(path: Path) -> list[Any]:
+    """Every JSON value of a JSONL file, one per ``\\n``-separated line (``str.splitlines`` would also
+    cut at the Unicode line separators some prompts hold inside their strings)."""
+    return [json.loads(line) for line in need(path).read_text(encoding="utf-8").split("\n") if line.strip()]
+
+
+def split_bucket(key: str) -> float:
+    """A stable number in [0, 1) for a prompt (case and edge spaces ignored): every split of every
+    classifier family cuts on it, so all answers to one prompt land on one side."""
+    return zlib.crc32(key.strip().lower().encode()) / 2**32
