@@ -121,3 +121,21 @@ def test_the_checker_sees_lazy_and_string_imports(tmp_path: Path) -> None:
     path.write_text(code)
     known = {m: path for m in ("r1safe.cli.main", "r1safe.classifiers.harm.model", "r1safe.study.runner")}
     assert imports("r1safe.gym.m", path, known) == set(known)
+
+
+def test_judges_train_nothing_and_classifier_helpers_live_once() -> None:
+    """Issue 27: no module of eval/judges/ trains anything (training lives in classifiers/), and the
+    shared data helpers (CSV reading, the missing-file error, the split bucket) are written once."""
+    judges = (SRC / "r1safe" / "eval" / "judges").rglob("*.py")
+    training = re.compile(r"\.backward\(|torch\.optim|optimizer\.step|train_classifier|fit_head|refusal\.finetune")
+    assert not [p.name for p in judges if training.search(p.read_text(encoding="utf-8"))]
+    classifiers = list((SRC / "r1safe").rglob("*.py"))
+    for helper in (r"def _?read_csv\(", r"def _?need\(", r"crc32\(\w+\.strip\(\)\.lower\(\)"):
+        found = [p.relative_to(SRC).as_posix() for p in classifiers if re.search(helper, p.read_text(encoding="utf-8"))]
+        assert len(found) <= 1, f"{helper} written in {found}"
+
+
+def test_data_readers_never_guess_the_data_folder_from_the_install_path() -> None:
+    readers = (SRC / "r1safe" / "classifiers").rglob("*.py")
+    walking = re.compile(r"__file__\)\.resolve\(\)\.parents|parents\[\d\].*shared")
+    assert not [p.name for p in readers if walking.search(p.read_text(encoding="utf-8"))]

@@ -9,12 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from r1safe.classifiers.refusal.training import HeadSettings, fit_head, predict, write_head
 
 from r1safe.classifiers.data.refusal import COMPLIANCE, FULL_REFUSAL, PARTIAL_REFUSAL, load_labelled
 from r1safe.classifiers.encoders import HashedNgramEncoder
+from r1safe.classifiers.refusal.frozen import EXTRA_FEATURES, HEAD_FORMAT, RefusalHead, extra_features
+from r1safe.classifiers.refusal.frozen_training import HeadSettings, fit_head, predict, write_head
 from r1safe.errors import DataError
-from r1safe.eval.judges.refusal_clf import EXTRA_FEATURES, HEAD_FORMAT, RefusalHead, extra_features
 
 
 def write_fixture(root: Path) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 import torch
 
 from r1safe.classifiers.data.framings import LICENSES as FRAMING_LICENSES
-from r1safe.classifiers.data.framings import Request, framed, plain_requests
+from r1safe.classifiers.data.framings import Request, all_framings, framed, plain_requests
 from r1safe.classifiers.data.harm import ATTRIBUTED, LICENSES, TRAINABLE, HarmRow, load_harm_rows
 from r1safe.classifiers.encoders import build_encoder
 from r1safe.classifiers.harm.model import HEADS, REALTEXT_DIR, GuardClassifier
@@ -82,7 +82,16 @@ def framed_rows(data_dir: Path | None = None, seed: int = 0) -> list[tuple[str, 
     ]
     rows = [(r.text[:TRAIN_CHARS], r.label, "request", "real") for r in plain]
     rows += [(r.text[:TRAIN_CHARS], r.label, "request", "real") for r in framed(inner, per_request=2, seed=seed)]
+    # The guard reads every sentence alone: a framing's own sentences, without a request, are benign.
+    alone = {piece for t in (t for ts in all_framings().values() for t in ts) for piece in framing_pieces(t)}
+    rows += [(piece, 0, "request", "real") for piece in sorted(alone) for _ in range(4)]
     return rows
+
+
+def framing_pieces(template: str) -> list[str]:
+    """A framing template's text around its request slot: each side whole and in sentences."""
+    sides = [side.strip(" :\"") for side in template.split("{req}")]
+    return [p for side in sides for p in {side, *_sentences(side)} if len(p) >= 4]
 
 
 def _fit(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor, l2: float, steps: int = 200) -> tuple[torch.Tensor, float]:
