@@ -47,8 +47,7 @@ def main() -> None:
     torch.set_num_threads(1)
     from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer
 
-    from r1safe.classifiers.encoders import minilm_dir
-    from r1safe.classifiers.refusal.finetuned import use_bfloat16
+    from r1safe.classifiers.encoders import minilm_dir, use_bfloat16
 
     bf16 = use_bfloat16("auto")
     texts = answers(args.n)

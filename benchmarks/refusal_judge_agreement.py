@@ -9,8 +9,8 @@ Reads the human-labelled sets in the shared data folder (``--data`` or ``$R1SAFE
 copied into the repository) and scores the held-out rows neither judge trained on: the test split of
 the MIT sets they trained on (chatgpt-refusals, PyRIT), and the sets they never saw at all
 (WildGuardTest, JAILJUDGE and Safe-RLHF compliance rows). For each source and overall it prints the
-binary comply-vs-refuse agreement of the shipped judge (MiniLM fine-tuned end to end), of the previous
-one (``path=frozen``: frozen multilingual-e5 + MLP head) and of the phrase patterns of
+binary comply-vs-refuse agreement of the shipped judge (a head on frozen MiniLM-L6), of the previous
+one (``path=e5``: frozen multilingual-e5 int4 + MLP head) and of the phrase patterns of
 :mod:`r1safe.text.refusal_patterns` on the same rows, with 95% Wilson intervals; the three-class
 confusion on chatgpt-refusals; agreement on *synthetic* Chinese answers (the gym's sentences and
 answers invented for this benchmark; no human-labelled Chinese data is available); and each judge's
@@ -146,7 +146,7 @@ def main() -> None:
     parser.add_argument("--data", default=None, help="the shared data folder (default: $R1SAFE_SHARED_DATA)")
     parser.add_argument("--split", default="test", choices=("test", "dev"))
     parser.add_argument("--head", default=None, help="the judge's classifier folder (default: the shipped one)")
-    parser.add_argument("--old", default="frozen", help="the previous judge's folder ('frozen': shipped; 'none')")
+    parser.add_argument("--old", default="e5", help="the previous judge's folder ('e5': shipped; 'none')")
     parser.add_argument("--speed-n", type=int, default=256, help="completions timed for the speed figure")
     args = parser.parse_args()
 
@@ -177,7 +177,7 @@ def main() -> None:
     if old is not None:
         from r1safe.classifiers.refusal.frozen_training import embed
 
-        features = embed(answers, old.config["encoder"]["name"], old.max_chars)
+        features = embed(answers, old.config["encoder"], old.max_chars)
         old_probs = old.probabilities_of_features(features)
         readings["previous (frozen e5)"] = ((old_probs[:, 1] + old_probs[:, 2]) >= 0.5).tolist()
     readings["phrase patterns"] = [find_refusal(a.strip()[:400]) is not None for a in answers]

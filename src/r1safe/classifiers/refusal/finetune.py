@@ -28,7 +28,8 @@ import torch
 from r1safe.classifiers.data.refusal import CLASSES, LICENSES, PERMISSIVE, LabelledAnswer, load_labelled
 from r1safe.classifiers.data.refusal_extra import LICENSES as EXTRA_LICENSES
 from r1safe.classifiers.data.refusal_extra import permissive_rows, synthetic_answers
-from r1safe.classifiers.refusal.finetuned import ADAPTER, FORMAT, HEAD_DIR, RefusalModel, extra_features, use_bfloat16
+from r1safe.classifiers.encoders import use_bfloat16
+from r1safe.classifiers.refusal.finetuned import ADAPTER, FORMAT, HEAD_DIR, RefusalModel, extra_features
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class FinetuneSettings:
     lr: float = 1e-3
     head_lr: float = 3e-3
     synthetic: int = 2400
+    balance: str = "classes"  # "classes": the three classes weigh alike; "binary": refused and complied do
     seed: int = 0
 
 
@@ -85,6 +87,9 @@ def train(train_rows: Sequence[LabelledAnswer], settings: FinetuneSettings,
     labels = torch.tensor([r.label for r in train_rows])
     counts = torch.bincount(labels, minlength=len(CLASSES)).float().clamp(min=1)
     weight = counts.sum() / (len(CLASSES) * counts)
+    if settings.balance == "binary":  # partial refusals weigh as full ones do: P(refused) is not pushed up
+        refused = counts[1:].sum()
+        weight = torch.tensor([counts.sum() / (2 * counts[0]), *([counts.sum() / (2 * refused)] * 2)])
     head = list(model.head.parameters())
     body = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("head.")]
     optimizer = torch.optim.AdamW([{"params": body, "lr": settings.lr}, {"params": head, "lr": settings.head_lr}],

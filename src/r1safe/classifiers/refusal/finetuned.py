@@ -22,13 +22,13 @@ from typing import Any
 import torch
 
 from r1safe.classifiers.data.refusal import CLASSES
-from r1safe.classifiers.encoders import minilm_dir
+from r1safe.classifiers.encoders import minilm_dir, use_bfloat16
 from r1safe.errors import ConfigError
 from r1safe.text.refusal_patterns import find_refusal
 
 FORMAT = "r1safe.refusal_clf_finetuned/1"
 ADAPTER = "adapter.safetensors"
-HEAD_DIR = Path(__file__).parents[1] / "heads" / "refusal_clf"
+HEAD_DIR = Path(__file__).parents[1] / "heads" / "refusal_clf"  # where a fine-tuned one would ship
 LORA_TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 EXTRA = 2  # pattern hit, log UTF-8 bytes
 
@@ -125,13 +125,6 @@ def _adapted(model: torch.nn.Module) -> list[tuple[torch.nn.Module, str, LoRALin
         if isinstance(module, LoRALinear):
             out.append((model.get_submodule(name.rsplit(".", 1)[0]), name.rsplit(".", 1)[1], module))
     return out
-
-
-def use_bfloat16(setting: str) -> bool:
-    """``auto``: bfloat16 autocast where the CPU has bfloat16 matrix units; ``bfloat16`` / ``float32`` force it."""
-    if setting == "auto":
-        return bool(torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported())
-    return setting == "bfloat16"
 
 
 class FinetunedRefusalClassifier:

@@ -24,7 +24,7 @@ from r1safe.classifiers.encoders import ENCODERS, Encoder, build_encoder
 from r1safe.errors import ConfigError
 from r1safe.text.refusal_patterns import find_refusal
 
-HEAD_DIR = Path(__file__).parents[1] / "heads" / "refusal_clf_frozen"
+HEAD_DIR = Path(__file__).parents[1] / "heads" / "refusal_clf_e5"
 HEAD_FORMAT = "r1safe.refusal_clf/2"
 EXTRA_FEATURES = ("pattern_hit", "log_utf8_bytes")
 

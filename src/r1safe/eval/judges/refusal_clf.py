@@ -2,9 +2,11 @@
 answer and, apart, the reasoning; no server, no download.
 
 Each text goes in one of three classes: full compliance, full refusal, partial refusal (XSTest's
-three). The default classifier is MiniLM-L6 fine-tuned end to end (``classifiers/heads/refusal_clf``,
-its model card beside it); ``path="frozen"`` is the earlier frozen multilingual-e5 head, ``path=DIR``
-any folder either trainer wrote. Replies are judged in batches (``judge_batch``).
+three). The default classifier (``classifiers/heads/refusal_clf``, its model card beside it) is a
+small head on frozen MiniLM-L6 reading an answer's first 64 word pieces (about 200 completions per
+second per core); ``path="e5"`` is the previous default (frozen multilingual-e5 int4, about 4 per
+second), ``path=DIR`` any folder either trainer of :mod:`r1safe.classifiers.refusal` wrote. Replies
+are judged in batches (``judge_batch``).
 
 Scores: ``refused`` (full or partial refusal), ``partial_refusal``, ``p_refused`` (P(full) +
 P(partial)), and with ``judge_reasoning=True`` ``refused_reasoning`` and ``p_refused_reasoning``
