@@ -30,3 +30,20 @@ def shipped_recipe_names() -> list[str]:
     """Every shipped recipe as ``family/name``."""
     root = recipes_dir()
     return sorted(str(p.relative_to(root).with_suffix("")) for p in root.glob("*/*.yaml"))
+
+
+DATA_DIR_ENV = "R1SAFE_DATA_DIR"
+
+
+def data_dir(explicit: str | Path | None = None) -> Path | None:
+    """The folder of public labelled data files (the layout of ``shared/data``: ``advbench/``, ``gsm8k/``,
+    ``wildguardtest/``...): ``explicit``, else ``$R1SAFE_DATA_DIR``, else the first ``shared/data`` found
+    beside or above the working directory; None when there is none."""
+    for given in (explicit, os.environ.get(DATA_DIR_ENV)):
+        if given:
+            return Path(given).expanduser()
+    for parent in (Path.cwd(), *Path.cwd().parents):
+        candidate = parent / "shared" / "data"
+        if candidate.is_dir():
+            return candidate
+    return None

@@ -60,6 +60,10 @@ def resolve_base_model(base_model: str, gym: Any, field: str = "base_model") -> 
         if gym is None:
             raise ConfigError(f"{field}: {base_model!r} needs a gym; set gym: default | micro | PATH")
         return str(gym.model_dir)
+    from r1safe.backends.named_models import is_named_model, named_model_dir
+
+    if is_named_model(base_model):
+        return str(named_model_dir(base_model))
     path = Path(base_model).expanduser()
     if path.exists() and not (path / "config.json").is_file():
         raise ConfigError(f"{field}: {base_model} has no config.json; pass a saved transformers model folder")
