@@ -5,7 +5,7 @@ and the phrase patterns, and the judges' speed.
     python benchmarks/refusal_judge_agreement.py --split dev     # the development rows
     python benchmarks/refusal_judge_agreement.py --data /path/to/shared/data --old none
 
-Reads the human-labelled sets in the shared data folder (``--data`` or ``$R1SAFE_SHARED_DATA``; never
+Reads the human-labelled sets in the shared data folder (``--data`` or ``$R1SAFE_DATA_DIR``; never
 copied into the repository) and scores the held-out rows neither judge trained on: the test split of
 the MIT sets they trained on (chatgpt-refusals, PyRIT), and the sets they never saw at all
 (WildGuardTest, JAILJUDGE and Safe-RLHF compliance rows). For each source and overall it prints the
@@ -143,7 +143,7 @@ def speed(judge, texts: list[str], threads: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="refusal_clf agreement with human labels vs the previous judge")
-    parser.add_argument("--data", default=None, help="the shared data folder (default: $R1SAFE_SHARED_DATA)")
+    parser.add_argument("--data", default=None, help="the shared data folder (default: $R1SAFE_DATA_DIR)")
     parser.add_argument("--split", default="test", choices=("test", "dev"))
     parser.add_argument("--head", default=None, help="the judge's classifier folder (default: the shipped one)")
     parser.add_argument("--old", default="e5", help="the previous judge's folder ('e5': shipped; 'none')")

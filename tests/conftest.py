@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 # Gym builds of the test session go to a fresh cache, never the user's.
 os.environ["R1SAFE_HOME"] = tempfile.mkdtemp(prefix="r1safe-test-home-")
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-# The public labelled data (never in the repository): a checkout finds shared/data beside itself or
-# beside a folder above it; the package only reads $R1SAFE_SHARED_DATA.
-for _parent in Path(__file__).resolve().parents:
-    if (_parent / "shared" / "data").is_dir():
-        os.environ.setdefault("R1SAFE_SHARED_DATA", str(_parent / "shared" / "data"))
-        break
 
-import pytest  # noqa: E402  (after the environment above is set)
+import pytest
 
 
 @pytest.fixture(scope="session")

@@ -76,7 +76,7 @@ def test_label_mappings_and_splits(tmp_path: Path) -> None:
 
 
 def test_missing_data_folder_is_a_data_error(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="R1SAFE_SHARED_DATA"):
+    with pytest.raises(DataError, match="R1SAFE_DATA_DIR"):
         load_labelled(tmp_path / "absent")
 
 

@@ -3,17 +3,13 @@ requests alike, a framing's own sentences are benign, and the permissive sources
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from r1safe.classifiers.data.framings import FRAMINGS, Request, all_framings, framed, plain_requests
 from r1safe.classifiers.harm.realtext import framing_pieces
+from r1safe.paths import data_dir
 
-needs_data = pytest.mark.skipif(
-    not Path(os.environ.get("R1SAFE_SHARED_DATA", "/absent")).is_dir(), reason="shared data folder not found"
-)
+needs_data = pytest.mark.skipif(data_dir() is None, reason="shared data folder not found")
 
 
 def test_every_family_wraps_the_request_and_keeps_its_label() -> None:

@@ -3,7 +3,7 @@ shipped heads (with model cards), below the judges and the guard that read with 
 
 - ``encoders``: text → features (hashed n-grams offline; MiniLM-L6 and multilingual e5 from wheels).
 - ``data/``: one reader per public labelled set (``refusal``, ``harm``, ``framings``,
-  ``refusal_extra``, ``background``) and ``shared`` (the data folder setting ``R1SAFE_SHARED_DATA``,
+  ``refusal_extra``, ``background``) and ``shared`` (the data folder setting ``R1SAFE_DATA_DIR``,
   CSV/JSONL reading, the split bucket every family cuts on).
 - ``harm/``: the guard's request/response classifier (model, trainer, the gym one, ``realtext``).
 - ``refusal/``: the refusal classifiers (frozen-encoder head, fine-tuned MiniLM) and their trainers.

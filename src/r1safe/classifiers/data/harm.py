@@ -1,6 +1,6 @@
 """Human-labelled harmful / unharmful requests and responses for the guard classifier's heads.
 
-Read from the public sets in the shared data folder (``$R1SAFE_SHARED_DATA``, see :mod:`.shared`;
+Read from the public sets in the shared data folder (``$R1SAFE_DATA_DIR``, see :mod:`.shared`;
 never copied into the project). Only MIT-licensed sets are ever trained on:
 
 - ``pyrit-objective`` (MIT, PyRIT 1.1.0): every ``objective`` is a harmful request (request 1);

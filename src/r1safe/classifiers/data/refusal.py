@@ -1,6 +1,6 @@
 """The human-labelled refusal data the learned refusal judge is trained and measured on.
 
-Reads the public sets in the shared data folder (``$R1SAFE_SHARED_DATA``, see :mod:`.shared`; never
+Reads the public sets in the shared data folder (``$R1SAFE_DATA_DIR``, see :mod:`.shared`; never
 copied into the project) into :class:`LabelledAnswer` rows with one three-class label, and fixes the split:
 
 - ``chatgpt-refusals`` (MIT): ``tone`` complied → compliance, rejected → full refusal, the other

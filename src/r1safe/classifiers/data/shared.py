@@ -1,8 +1,9 @@
 """Where the public labelled data lives, and the few helpers every reader of it shares.
 
 The data are never copied into the project (licenses differ set by set): readers find the folder
-through one documented setting, ``$R1SAFE_SHARED_DATA`` (or a ``data_dir`` argument / ``--data``
-option, which wins). Nothing here guesses a location from where the package is installed.
+through the project's one data setting, :func:`r1safe.paths.data_dir` (a ``data_dir`` argument /
+``--data`` option, else ``$R1SAFE_DATA_DIR``, else a ``shared/data`` beside or above the working
+directory). Nothing here guesses a location from where the package is installed.
 """
 
 from __future__ import annotations
@@ -10,23 +11,21 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import zlib
 from pathlib import Path
 from typing import Any
 
+from r1safe import paths
 from r1safe.errors import DataError
-
-DATA_ENV = "R1SAFE_SHARED_DATA"
+from r1safe.paths import DATA_DIR_ENV as DATA_ENV
 
 
 def data_dir(explicit: str | Path | None = None) -> Path:
-    """The shared data folder: ``explicit`` when given, else ``$R1SAFE_SHARED_DATA``; a DataError
-    naming the setting when neither is there."""
-    value = explicit or os.environ.get(DATA_ENV)
-    if not value:
+    """The shared data folder (:func:`r1safe.paths.data_dir`); a DataError naming the setting when
+    there is none."""
+    path = paths.data_dir(explicit)
+    if path is None:
         raise DataError(f"no shared data folder: set {DATA_ENV} (or pass --data) to the folder holding the sets")
-    path = Path(value)
     if not path.is_dir():
         raise DataError(f"{path}: shared data folder not found; set {DATA_ENV} (or --data) to it")
     return path

@@ -150,7 +150,7 @@ def write_folder(model: RefusalModel, settings: FinetuneSettings, rows: Sequence
 def main(argv: list[str] | None = None) -> None:
     """Command line: fine-tune, print dev agreement per epoch, write the folder."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=None, help="shared data folder (default: $R1SAFE_SHARED_DATA)")
+    parser.add_argument("--data", default=None, help="shared data folder (default: $R1SAFE_DATA_DIR)")
     parser.add_argument("--out", type=Path, default=HEAD_DIR)
     parser.add_argument("--final", action="store_true", help="train on train + dev rows (the shipped head)")
     for field, value in asdict(FinetuneSettings()).items():

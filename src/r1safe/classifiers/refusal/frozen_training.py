@@ -207,7 +207,7 @@ def write_head(state: dict[str, torch.Tensor], config: dict[str, Any], out: Path
 def main(argv: list[str] | None = None) -> None:
     """Command line: rebuild the shipped head (or print the dev grid with ``--search``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=None, help="shared data folder (default: $R1SAFE_SHARED_DATA)")
+    parser.add_argument("--data", type=Path, default=None, help="shared data folder (default: $R1SAFE_DATA_DIR)")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="frozen-e5",
                         help="frozen-e5: the previous judge (heads/refusal_clf_e5); minilm: the default judge")
     parser.add_argument("--out", type=Path, default=None, help="default: the preset's shipped folder")
