@@ -14,9 +14,7 @@ concurrency, then a guarded mix with harmful (blocked) and streamed requests. It
 - zero-5xx: every guarded request answered below 500;
 - audit completeness: every request id in the audit log exactly once, no extra rows;
 - overhead: guarded minus direct latency (p50/p99), and the guard's own time per request from
-  the audit log (latency less upstream and judge time), judges' time reported apart, and their sum
-  (the screening cost). The guard runs the default policy as it resolves for a model behind
-  ``--upstream``: the real-text classifier, and the refusal judge in the output screen.
+  the audit log (latency less upstream and judge time), judges' time reported apart.
 
 Bounded: every phase has a deadline and the script stops by itself.
 """
@@ -158,10 +156,6 @@ def main() -> None:
     print(f"  upstream wait       {pct([r[3] for r in steady])}")
     verdict = "PASS" if np.percentile(own, 50) <= 5.0 else "FAIL"
     print(f"target p50 guard overhead <= 5 ms: {verdict} ({np.percentile(own, 50):.2f} ms)")
-    screening = [o + j for o, j in zip(own, judge, strict=True)]
-    verdict = "PASS" if np.percentile(screening, 50) <= 20.0 else "FAIL"
-    print(f"target p50 screening (guard's own + judges) <= 20 ms: {verdict} ({np.percentile(screening, 50):.2f} ms;"
-          f" one request at a time: {p50_seq:.2f} ms)")
 
 
 if __name__ == "__main__":
