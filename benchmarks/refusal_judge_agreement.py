@@ -129,16 +129,18 @@ def agreement_table(rows, readings: dict[str, list[bool]]) -> None:
         print(line)
 
 
-def speed(judge, texts: list[str], threads: int) -> float:
-    """Completions per second of ``judge.judge_batch`` on ``texts`` with ``threads`` torch threads."""
+def speed(judge, texts: list[str], threads: int) -> str:
+    """Completions per second (and per CPU-second) of ``judge.judge_batch`` on ``texts`` with ``threads``
+    torch threads; CPU seconds count every thread of this process, so a busy machine reads the same."""
     import torch
 
     torch.set_num_threads(threads)
     judge.judge_batch([None] * min(4, len(texts)), texts[:4])  # type: ignore[list-item]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     judge.judge_batch([None] * len(texts), texts)  # type: ignore[list-item]
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     torch.set_num_threads(1)
-    return len(texts) / (time.perf_counter() - start)
+    return f"{len(texts) / wall:.1f}/s ({len(texts) / cpu:.1f}/CPU-s)"
 
 
 def main() -> None:
@@ -172,14 +174,25 @@ def main() -> None:
     print(f"trained on: {new.config['training']['rows']}")
     answers = [r.answer for r in rows]
     threshold = float(new.config.get("threshold", 0.5))
-    probs = new.probabilities(answers)
-    readings = {"refusal_clf": ((probs[:, 1] + probs[:, 2]) >= threshold).tolist()}
+    fast = getattr(new, "main", new)  # the default's MiniLM head alone (fallback=False)
+    probs = fast_probs = fast.probabilities(answers)
+    readings: dict[str, list[bool]] = {}
+    if old is None and fast is not new:  # no e5 cache to lean on: the default reads its fallback live
+        probs = new.probabilities(answers)
+        readings["refusal_clf"] = ((probs[:, 1] + probs[:, 2]) >= threshold).tolist()
     if old is not None:
         from r1safe.classifiers.refusal.frozen_training import embed
 
-        features = embed(answers, old.config["encoder"], old.max_chars)
+        features = embed(answers, old.config["encoder"], old.max_chars)  # the e5 training cache
         old_probs = old.probabilities_of_features(features)
-        readings["previous (frozen e5)"] = ((old_probs[:, 1] + old_probs[:, 2]) >= 0.5).tolist()
+        if fast is not new:  # the default: MiniLM, its uncertain and CJK answers read by e5 (cached here)
+            routed = new.routed(answers, probs)
+            probs = probs.clone()
+            probs[routed] = old_probs[routed]
+            print(f"refusal_clf's fallback read {len(routed)} of {len(answers)} answers")
+            readings["refusal_clf"] = ((probs[:, 1] + probs[:, 2]) >= threshold).tolist()
+        readings["previous (e5 alone)"] = ((old_probs[:, 1] + old_probs[:, 2]) >= 0.5).tolist()
+    readings["MiniLM alone"] = ((fast_probs[:, 1] + fast_probs[:, 2]) >= threshold).tolist()
     readings["phrase patterns"] = [find_refusal(a.strip()[:400]) is not None for a in answers]
 
     print(f"\n== binary agreement with human labels, {args.split} split ==")
@@ -200,7 +213,7 @@ def main() -> None:
     for name, items in (("invented", INVENTED_ZH), ("gym", gym_zh())):
         texts = [t for _, t in items]
         line = f"{name:10} {len(items):5d}"
-        for judge_name, clf in (("refusal_clf", new), ("previous", old)):
+        for judge_name, clf in (("refusal_clf", new), ("MiniLM alone", fast), ("previous", old)):
             if clf is None:
                 continue
             p = clf.probabilities(texts)
@@ -210,13 +223,16 @@ def main() -> None:
         print(line + f"  patterns {cell(hits, len(items))}")
 
     texts = answers[: args.speed_n]
-    judge = RefusalClassifierJudge(think_forced=False, path=args.head)
-    line = f"\n== speed, {len(texts)} answers (mean {sum(map(len, texts)) / max(len(texts), 1):.0f} chars): "
-    line += f"refusal_clf {speed(judge, texts, 1):.0f}/s at 1 thread, {speed(judge, texts, 2):.0f}/s at 2 threads"
+    alone = RefusalClassifierJudge(think_forced=False, path=args.head, fallback=False)
+    print(f"\n== speed, {len(texts)} answers (mean {sum(map(len, texts)) / max(len(texts), 1):.0f} chars), "
+          f"completions per second (per CPU-second) ==")
+    print(f"MiniLM alone (fallback=False): {speed(alone, texts, 1)} at 1 thread, {speed(alone, texts, 2)} at 2 threads")
+    if fast is not new:
+        default = RefusalClassifierJudge(think_forced=False, path=args.head)
+        print(f"refusal_clf (default, with its fallback): {speed(default, texts[:128], 1)} at 1 thread, 128 answers")
     if old is not None:
         previous = RefusalClassifierJudge(think_forced=False, path=args.old)
-        line += f"; previous {speed(previous, texts[:16], 1):.1f}/s at 1 thread (16 answers)"
-    print(line + " ==")
+        print(f"previous (e5 alone): {speed(previous, texts[:16], 1)} at 1 thread, 16 answers")
     print(f"machine: {machine()}")
 
 

