@@ -1,6 +1,10 @@
 """Fine-tune the refusal classifier (:mod:`.finetuned`) end to end and write the shipped folder.
 
-``python -m r1safe.classifiers.refusal.finetune [--data DIR] [--out DIR] [--layers N] [--epochs N] ...``
+``python -m r1safe.classifiers.refusal.finetune --out DIR [--data DIR] [--layers N] [--epochs N] ...``
+
+The study behind the shipped judge's choice (``heads/refusal_clf/MODEL_CARD.md``): fine-tuned this way
+MiniLM read WildGuardTest worse than the frozen head that ships, so nothing this writes ships; a folder
+it writes loads with ``refusal_clf``'s ``path=DIR``.
 
 Trained only on permissively licensed rows: the MIT human-labelled sets' train split
 (:mod:`r1safe.classifiers.data.refusal`) and the permissive and synthetic rows of
@@ -29,7 +33,7 @@ from r1safe.classifiers.data.refusal import CLASSES, LICENSES, PERMISSIVE, Label
 from r1safe.classifiers.data.refusal_extra import LICENSES as EXTRA_LICENSES
 from r1safe.classifiers.data.refusal_extra import permissive_rows, synthetic_answers
 from r1safe.classifiers.encoders import use_bfloat16
-from r1safe.classifiers.refusal.finetuned import ADAPTER, FORMAT, HEAD_DIR, RefusalModel, extra_features
+from r1safe.classifiers.refusal.finetuned import ADAPTER, FORMAT, RefusalModel, extra_features
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
     """Command line: fine-tune, print dev agreement per epoch, write the folder."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None, help="shared data folder (default: $R1SAFE_DATA_DIR)")
-    parser.add_argument("--out", type=Path, default=HEAD_DIR)
+    parser.add_argument("--out", type=Path, required=True, help="folder to write (the shipped default is not one)")
     parser.add_argument("--final", action="store_true", help="train on train + dev rows (the shipped head)")
     for field, value in asdict(FinetuneSettings()).items():
         parser.add_argument(f"--{field.replace('_', '-')}", type=type(value), default=value)

