@@ -12,7 +12,8 @@ import torch
 from r1safe.classifiers.data.refusal import COMPLIANCE, FULL_REFUSAL, PARTIAL_REFUSAL, LabelledAnswer
 from r1safe.classifiers.refusal import load_refusal_classifier
 from r1safe.classifiers.refusal.finetune import FinetuneSettings, train, write_folder
-from r1safe.classifiers.refusal.finetuned import ADAPTER, FinetunedRefusalClassifier, extra_features
+from r1safe.classifiers.refusal.finetuned import ADAPTER, FinetunedRefusalClassifier
+from r1safe.classifiers.refusal.frozen import extra_features
 
 pytestmark = [
     pytest.mark.slow,
@@ -43,7 +44,7 @@ def test_train_write_load_round_trip(tmp_path: Path) -> None:
     model.eval()
     texts = [r.answer for r in ROWS]
     with torch.no_grad():
-        expected = torch.softmax(model(model.encode(texts), extra_features(texts)), -1)
+        expected = torch.softmax(model(model.encode(texts), extra_features(texts, 400)), -1)
     out = tmp_path / "clf"
     write_folder(model, settings, ROWS, out)
     assert {p.name for p in out.iterdir()} == {"config.json", ADAPTER}

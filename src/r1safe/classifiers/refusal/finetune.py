@@ -33,7 +33,8 @@ from r1safe.classifiers.data.refusal import CLASSES, LICENSES, PERMISSIVE, Label
 from r1safe.classifiers.data.refusal_extra import LICENSES as EXTRA_LICENSES
 from r1safe.classifiers.data.refusal_extra import permissive_rows, synthetic_answers
 from r1safe.classifiers.encoders import use_bfloat16
-from r1safe.classifiers.refusal.finetuned import ADAPTER, FORMAT, RefusalModel, extra_features
+from r1safe.classifiers.refusal.finetuned import ADAPTER, FORMAT, RefusalModel
+from r1safe.classifiers.refusal.frozen import extra_features
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def agreement(model: RefusalModel, rows: Sequence[LabelledAnswer], bfloat16: boo
             chunk = rows[i : i + 64]
             texts = [r.answer.strip() for r in chunk]
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
-                probs = torch.softmax(model(model.encode(texts), extra_features(texts)).float(), -1)
+                probs = torch.softmax(model(model.encode(texts), extra_features(texts, model.pattern_chars)).float(), -1)
             for r, p in zip(chunk, probs, strict=True):
                 ok = r.refused == bool(p[1] + p[2] >= 0.5)
                 hits.setdefault(r.source, []).append(ok)
@@ -106,7 +107,7 @@ def train(train_rows: Sequence[LabelledAnswer], settings: FinetuneSettings,
         for idx in _batches(len(train_rows), settings.batch_size, rng):
             chunk = [texts[i] for i in idx]
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
-                logits = model(model.encode(chunk), extra_features(chunk))
+                logits = model(model.encode(chunk), extra_features(chunk, model.pattern_chars))
             loss = torch.nn.functional.cross_entropy(logits.float(), labels[idx], weight=weight)
             optimizer.zero_grad()
             loss.backward()

@@ -23,19 +23,13 @@ import torch
 
 from r1safe.classifiers.data.refusal import CLASSES
 from r1safe.classifiers.encoders import minilm_dir, use_bfloat16
+from r1safe.classifiers.refusal.frozen import EXTRA_FEATURES, extra_features
 from r1safe.errors import ConfigError
-from r1safe.text.refusal_patterns import find_refusal
 
 FORMAT = "r1safe.refusal_clf_finetuned/1"
 ADAPTER = "adapter.safetensors"
 LORA_TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
-EXTRA = 2  # pattern hit, log UTF-8 bytes
-
-
-def extra_features(texts: Sequence[str], pattern_chars: int = 400) -> torch.Tensor:
-    """(n, 2): the phrase patterns fire in the opening ``pattern_chars`` characters; log(1 + UTF-8 bytes) / 10."""
-    rows = [[float(find_refusal(t[:pattern_chars]) is not None), math.log1p(len(t.encode())) / 10.0] for t in texts]
-    return torch.tensor(rows, dtype=torch.float32).reshape(len(texts), EXTRA)
+EXTRA = len(EXTRA_FEATURES)
 
 
 class LoRALinear(torch.nn.Module):
