@@ -72,7 +72,8 @@ def agreement(model: RefusalModel, rows: Sequence[LabelledAnswer], bfloat16: boo
             chunk = rows[i : i + 64]
             texts = [r.answer.strip() for r in chunk]
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
-                probs = torch.softmax(model(model.encode(texts), extra_features(texts, model.pattern_chars)).float(), -1)
+                logits = model(model.encode(texts), extra_features(texts, model.pattern_chars))
+                probs = torch.softmax(logits.float(), -1)
             for r, p in zip(chunk, probs, strict=True):
                 ok = r.refused == bool(p[1] + p[2] >= 0.5)
                 hits.setdefault(r.source, []).append(ok)
