@@ -345,7 +345,8 @@ def _pct(x: float | None) -> str:
 
 def _print_real(rows: dict[str, dict[str, Any]]) -> None:
     names = list(rows)
-    print("\nreal held-out prompts, input screen by parts (gym: the default classifier; realtext: real text too)")
+    print("\nreal held-out prompts, input screen by parts (the default policy as it resolves for the gym model "
+          "and for a real model)")
     print(f"  {'set':<24}{'n harm/safe':>12}" + "".join(f"{n + ' blocked':>24}{n + ' allowed':>24}" for n in names))
     for set_name in rows[names[0]]["sets"]:
         first = rows[names[0]]["sets"][set_name]
@@ -392,7 +393,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scopes", default="all,seen", help="classifier scopes to run: all, seen")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--real", action="store_true", help="real held-out prompts, gym vs realtext classifier")
+    parser.add_argument("--real", action="store_true", help="real held-out prompts: default policy, gym vs real model")
     parser.add_argument("--limit", type=int, default=150, help="--real: prompts per set and label")
     parser.add_argument("--probe", type=int, default=40, help="--real: prompts per label for padding/obfuscation")
     args = parser.parse_args()
