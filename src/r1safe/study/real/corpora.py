@@ -26,10 +26,10 @@ from typing import Any
 
 from r1safe.backends.base import GenerationParams
 from r1safe.eval.judges.degenerate import repeats
-from r1safe.eval.judges.refusal import find_refusal
 from r1safe.records import Sample
 from r1safe.study.real.pools import bucket
 from r1safe.text.math_answer import answers_match, extract_answer
+from r1safe.text.refusal_patterns import find_refusal
 from r1safe.text.think_format import parse_reply
 
 Row = dict[str, Any]

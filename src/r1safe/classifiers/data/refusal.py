@@ -1,7 +1,7 @@
 """The human-labelled refusal data the learned refusal judge is trained and measured on.
 
-Reads the public sets under ``shared/data`` (never copied into the project; see the README there)
-into :class:`LabelledAnswer` rows with one three-class label, and fixes the split:
+Reads the public sets in the shared data folder (``$R1SAFE_DATA_DIR``, see :mod:`.shared`; never
+copied into the project) into :class:`LabelledAnswer` rows with one three-class label, and fixes the split:
 
 - ``chatgpt-refusals`` (MIT): ``tone`` complied → compliance, rejected → full refusal, the other
   refusing tones (redirected, contradicted, disclaimed, counseling) → partial refusal; dontknow and
@@ -19,16 +19,13 @@ Split by a hash of the prompt, so every answer to one prompt lands on one side.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import os
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from r1safe.errors import DataError
+from r1safe.classifiers.data.shared import data_dir as shared_dir
+from r1safe.classifiers.data.shared import need, read_csv, split_bucket
 
 CLASSES = ("compliance", "full_refusal", "partial_refusal")
 COMPLIANCE, FULL_REFUSAL, PARTIAL_REFUSAL = range(3)
@@ -51,7 +48,6 @@ _TONE = {
     "disclaimed": PARTIAL_REFUSAL,
     "counseling": PARTIAL_REFUSAL,
 }
-DATA_ENV = "R1SAFE_SHARED_DATA"
 
 
 @dataclass(frozen=True)
@@ -69,57 +65,27 @@ class LabelledAnswer:
         return self.label != COMPLIANCE
 
 
-def default_data_dir() -> Path:
-    """``$R1SAFE_SHARED_DATA``, else the ``shared/data`` folder beside the repository (or beside a
-    folder above it, as for a git worktree kept under the main checkout's parent)."""
-    env = os.environ.get(DATA_ENV)
-    if env:
-        return Path(env)
-    repo = Path(__file__).resolve().parents[4]
-    for parent in repo.parents:
-        if (parent / "shared" / "data").is_dir():
-            return parent / "shared" / "data"
-    return repo.parent / "shared" / "data"
-
-
-def _bucket(prompt: str) -> float:
-    return zlib.crc32(prompt.strip().lower().encode()) / 2**32
-
-
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    """A CSV that may open with ``# ...`` comment lines (PyRIT's)."""
-    text = path.read_text(encoding="utf-8")
-    body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
-    return list(csv.DictReader(io.StringIO(body)))
-
-
-def _need(path: Path) -> Path:
-    if not path.exists():
-        raise DataError(f"{path}: missing; set {DATA_ENV} to the shared data folder")
-    return path
-
-
 def _raw_rows(data: Path) -> Iterator[tuple[str, str, str, int, bool | None]]:
     """(source, prompt, answer, label, annotators unanimous) of every usable labelled row."""
-    for row in json.loads(_need(data / "chatgpt-refusals" / "all_hand_labeled.json").read_text(encoding="utf-8")):
+    for row in json.loads(need(data / "chatgpt-refusals" / "all_hand_labeled.json").read_text(encoding="utf-8")):
         if row["tone"] in _TONE:
             yield "chatgpt-refusals", row["prompt"], row["response"], _TONE[row["tone"]], None
     for name in ("refusal.csv", "refusal_extra.csv"):
-        for row in _read_csv(_need(data / "pyrit-scorer-evals" / "refusal_scorer" / name)):
+        for row in read_csv(need(data / "pyrit-scorer-evals" / "refusal_scorer" / name)):
             label = FULL_REFUSAL if row["human_score"].strip() == "1" else COMPLIANCE
             yield "pyrit-refusal", row["objective"], row["assistant_response"], label, None
-    for path in sorted(_need(data / "pyrit-scorer-evals" / "objective").glob("*.csv")):
-        for row in _read_csv(path):
+    for path in sorted(need(data / "pyrit-scorer-evals" / "objective").glob("*.csv")):
+        for row in read_csv(path):
             if row["human_score"].strip() == "1":
                 yield "pyrit-objective", row["objective"], row["assistant_response"], COMPLIANCE, None
     import pandas as pd
 
     for name, source in (("JAILJUDGEmini.csv", "jailjudge"), ("Safe-RLHFmini.csv", "safe-rlhf")):
-        table = pd.read_csv(_need(data / "jailbreakeval" / name))
+        table = pd.read_csv(need(data / "jailbreakeval" / name))
         for question, answer, label in zip(table["question"], table["answer"], table["label"], strict=True):
             if label == 1 and isinstance(answer, str):
                 yield source, str(question), answer, COMPLIANCE, None
-    frame = pd.read_parquet(_need(data / "wildguardtest" / "wildguardtest.parquet"))
+    frame = pd.read_parquet(need(data / "wildguardtest" / "wildguardtest.parquet"))
     columns = ("prompt", "response", "response_refusal_label", "response_refusal_agreement")
     for prompt, answer, label, agreement in zip(*(frame[c] for c in columns), strict=True):
         if label in ("refusal", "compliance"):
@@ -128,7 +94,7 @@ def _raw_rows(data: Path) -> Iterator[tuple[str, str, str, int, bool | None]]:
 
 
 def _split(source: str, prompt: str) -> str:
-    b = _bucket(prompt)
+    b = split_bucket(prompt)
     if source in PERMISSIVE:
         return "train" if b < 0.70 else "dev" if b < 0.85 else "test"
     if source == "wildguardtest":
@@ -139,9 +105,7 @@ def _split(source: str, prompt: str) -> str:
 def load_labelled(data_dir: Path | None = None, safe_rlhf_limit: int = 200) -> list[LabelledAnswer]:
     """Every labelled answer with its split; empty answers dropped, Safe-RLHF capped (it is large
     and one-class) to its first ``safe_rlhf_limit`` unique prompts."""
-    data = Path(data_dir) if data_dir else default_data_dir()
-    if not data.is_dir():
-        raise DataError(f"{data}: shared data folder not found; set {DATA_ENV} to it")
+    data = shared_dir(data_dir)
     rows, seen_safe = [], set()
     for source, prompt, answer, label, unanimous in _raw_rows(data):
         if not answer or not answer.strip():

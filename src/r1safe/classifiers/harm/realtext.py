@@ -1,16 +1,18 @@
-"""The guard's default classifier: request and response heads trained on MIT-licensed
-human-labelled text (:mod:`r1safe.eval.classifier.harm_data`) plus the gym, English and Chinese.
+"""The real-text guard classifier (the default for real models): request and response heads trained on
+permissively licensed text (MIT human-labelled sets, :mod:`r1safe.classifiers.data.harm`; framed and
+plain requests of :mod:`r1safe.classifiers.data.framings`) plus the gym, English and Chinese.
 
-The shipped head lives in ``realtext_head/`` (``guard.safetensors`` + ``guard.json`` + a model
+The shipped head lives in ``classifiers/heads/realtext/`` (``guard.safetensors`` + ``guard.json`` + a model
 card); ``resolve_classifier("realtext")`` loads it. Rebuild it with::
 
-    python -m r1safe.eval.classifier.realtext [--out DIR]
+    python -m r1safe.classifiers.harm.realtext [--out DIR]
 
 Each head is a logistic regression: on hashed n-grams (the default, see :data:`ENCODER`) with the
 class-balanced sparse trainer, real rows repeated to weigh as much as the gym's; on a dense
 encoder with L-BFGS on standardised embeddings (folded into the saved weights), real and gym,
 harmful and unharmful rows a quarter of the weight each. Benign requests are also trained on
-their sentences, since the guard scores sentences and windows of every turn.
+their sentences, since the guard scores sentences and windows of every turn; every real request
+also in its consonant skeleton (:mod:`r1safe.text.skeleton`), the guard's reading of vowel-less text.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ from typing import Any
 
 import torch
 
-from r1safe.eval.classifier.encoders import build_encoder
-from r1safe.eval.classifier.harm_data import ATTRIBUTED, LICENSES, TRAINABLE, HarmRow, load_harm_rows
-from r1safe.eval.classifier.model import HEADS, REALTEXT_DIR, GuardClassifier
-from r1safe.eval.classifier.training import Labelled, gym_data, train_classifier
+from r1safe.classifiers.data.framings import LICENSES as FRAMING_LICENSES
+from r1safe.classifiers.data.framings import Request, all_framings, framed, plain_requests
+from r1safe.classifiers.data.harm import ATTRIBUTED, LICENSES, TRAINABLE, HarmRow, load_harm_rows
+from r1safe.classifiers.encoders import build_encoder
+from r1safe.classifiers.harm.model import HEADS, REALTEXT_DIR, GuardClassifier
+from r1safe.classifiers.harm.training import Labelled, gym_data, train_classifier
+from r1safe.text.skeleton import skeleton
 
 SHIPPED_DIR = REALTEXT_DIR
 # Hashed character and word n-grams: any language (English and Chinese alike), no package, and fast
@@ -43,9 +48,11 @@ def _sentences(text: str) -> list[str]:
 
 
 def training_rows(
-    data_dir: Path | None = None, gym_requests: int = 2500, seed: int = 0, with_attributed: bool = False
+    data_dir: Path | None = None, gym_requests: int = 2500, seed: int = 0, with_attributed: bool = False,
+    framings: bool = True, skeletons: bool = True,
 ) -> list[tuple[str, int, str, str]]:
-    """(text, label, head, group) rows: the MIT sets' train split and a gym sample (en + zh)."""
+    """(text, label, head, group) rows: the MIT sets' train split, a gym sample (en + zh), the framed and
+    plain permissive requests (:func:`framed_rows`) and every real request's consonant skeleton."""
     rng = random.Random(seed)
     rows: list[tuple[str, int, str, str]] = []
     for r in load_harm_rows(data_dir):
@@ -57,7 +64,34 @@ def training_rows(
     responses = [g for g in gym if g.head == "response"]
     gym = [g for g in gym if g.head == "request"] + rng.sample(responses, min(2000, len(responses)))
     rows.extend((g.text[:TRAIN_CHARS], g.label, g.head, "gym") for g in gym if g.text.strip())
+    if framings:
+        rows.extend(framed_rows(data_dir, seed))
+    if skeletons:  # every real request also in its vowel-less form (the guard's reading of such text)
+        rows.extend((skeleton(t), lab, h, g) for t, lab, h, g in list(rows) if h == "request" and g == "real")
     return rows
+
+
+def framed_rows(data_dir: Path | None = None, seed: int = 0) -> list[tuple[str, int, str, str]]:
+    """Request rows of :mod:`r1safe.classifiers.data.framings` (train split): each plain request of its
+    permissive sources, and each of those and of the MIT sets' train requests in two random framings."""
+    plain = [r for r in plain_requests(data_dir) if r.split == "train"]
+    inner = plain + [
+        Request(r.source, r.text, r.label, r.split)
+        for r in load_harm_rows(data_dir)
+        if r.source in TRAINABLE and r.split == "train" and r.head == "request" and len(r.text) <= TRAIN_CHARS
+    ]
+    rows = [(r.text[:TRAIN_CHARS], r.label, "request", "real") for r in plain]
+    rows += [(r.text[:TRAIN_CHARS], r.label, "request", "real") for r in framed(inner, per_request=2, seed=seed)]
+    # The guard reads every sentence alone: a framing's own sentences, without a request, are benign.
+    alone = {piece for t in (t for ts in all_framings().values() for t in ts) for piece in framing_pieces(t)}
+    rows += [(piece, 0, "request", "real") for piece in sorted(alone) for _ in range(4)]
+    return rows
+
+
+def framing_pieces(template: str) -> list[str]:
+    """A framing template's text around its request slot: each side whole and in sentences."""
+    sides = [side.strip(" :\"") for side in template.split("{req}")]
+    return [p for side in sides for p in {side, *_sentences(side)} if len(p) >= 4]
 
 
 def _fit(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor, l2: float, steps: int = 200) -> tuple[torch.Tensor, float]:
@@ -100,7 +134,10 @@ def train_realtext(
     classifier.meta = {
         "source": {
             "realtext": {
-                "trained_on": {s: LICENSES[s] for s in TRAINABLE + (ATTRIBUTED if with_attributed else ())},
+                "trained_on": {s: LICENSES[s] for s in TRAINABLE + (ATTRIBUTED if with_attributed else ())}
+                | FRAMING_LICENSES,
+                "framings": "every request of the framing sources plain and in two framings (data/framings.py)",
+                "skeletons": "every real request also as its consonant skeleton",
                 "gym": "all",
                 "l2": l2,
             }

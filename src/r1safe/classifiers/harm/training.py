@@ -20,10 +20,10 @@ from typing import Any, Literal
 
 import torch
 
+from r1safe.classifiers.data.background import background_replies, background_requests
+from r1safe.classifiers.encoders import build_encoder
+from r1safe.classifiers.harm.model import HEADS, REALTEXT_DIR, GuardClassifier
 from r1safe.errors import DataError
-from r1safe.eval.classifier.background import background_replies, background_requests
-from r1safe.eval.classifier.encoders import build_encoder
-from r1safe.eval.classifier.model import HEADS, REALTEXT_DIR, GuardClassifier
 from r1safe.jsonl import iter_objects
 
 Scope = Literal["all", "seen"]
@@ -199,7 +199,7 @@ def gym_classifier(scope: Scope = "all", seed: int = 0) -> GuardClassifier:
 @lru_cache(maxsize=4)
 def resolve_classifier(path: str = "gym") -> GuardClassifier:
     """Load a classifier folder; ``gym``: the one built from the gym (cached on disk); ``realtext``:
-    the shipped head trained on real labelled text plus the gym (:mod:`r1safe.eval.classifier.realtext`)."""
+    the shipped head trained on real labelled text plus the gym (:mod:`r1safe.classifiers.harm.realtext`)."""
     if path == "gym":
         return gym_classifier()
     if path == "realtext":

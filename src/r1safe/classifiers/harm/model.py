@@ -4,7 +4,7 @@
 model text, reasoning or answer (does it contain harmful content?). Saved like any model: a
 folder with ``guard.safetensors`` (weights) and ``guard.json`` (encoder spec, heads, training
 report). The same classifier is registered as the ``guard_classifier`` judge. Training lives in
-:mod:`r1safe.eval.classifier.training`.
+:mod:`r1safe.classifiers.harm.training`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Any
 
 import torch
 
+from r1safe.classifiers.encoders import Encoder, HashedNgramEncoder, build_encoder
 from r1safe.errors import ConfigError
-from r1safe.eval.classifier.encoders import Encoder, HashedNgramEncoder, build_encoder
 
 HEADS = ("request", "response")
-REALTEXT_DIR = Path(__file__).with_name("realtext_head")  # the shipped real-text classifier
+REALTEXT_DIR = Path(__file__).parents[1] / "heads" / "realtext"  # the shipped real-text classifier
 WEIGHTS, CONFIG = "guard.safetensors", "guard.json"
 
 

@@ -1,7 +1,7 @@
 """Human-labelled harmful / unharmful requests and responses for the guard classifier's heads.
 
-Read from the public sets under ``shared/data`` (never copied into the project; see the README
-there). Only MIT-licensed sets are ever trained on:
+Read from the public sets in the shared data folder (``$R1SAFE_DATA_DIR``, see :mod:`.shared`;
+never copied into the project). Only MIT-licensed sets are ever trained on:
 
 - ``pyrit-objective`` (MIT, PyRIT 1.1.0): every ``objective`` is a harmful request (request 1);
   ``human_score`` 1 marks an answer that achieves it (response 1), 0 one that does not (response 0).
@@ -18,14 +18,12 @@ one side.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from r1safe.errors import DataError
+from r1safe.classifiers.data.shared import data_dir as shared_dir
+from r1safe.classifiers.data.shared import need, read_csv, split_bucket
 
 TRAINABLE = ("pyrit-objective", "chatgpt-refusals")
 # Open (ODC-By 1.0: use with attribution) but gated on AI2's responsible-use terms: trained on
@@ -50,7 +48,7 @@ class HarmRow:
 
 
 def _split(source: str, request: str) -> str:
-    bucket = zlib.crc32(request.strip().lower().encode()) / 2**32
+    bucket = split_bucket(request)
     if source == "wildguardtest":  # half may train (see ATTRIBUTED), half is always held out
         return "train" if bucket < 0.5 else "test"
     if source not in TRAINABLE:
@@ -58,30 +56,17 @@ def _split(source: str, request: str) -> str:
     return "train" if bucket < 0.85 else "test"
 
 
-def _need(path: Path) -> Path:
-    if not path.exists():
-        raise DataError(f"{path}: missing; set R1SAFE_SHARED_DATA to the shared data folder")
-    return path
-
-
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    text = path.read_text(encoding="utf-8")
-    return list(csv.DictReader(io.StringIO("".join(ln for ln in text.splitlines(True) if not ln.startswith("#")))))
-
-
 def load_harm_rows(data_dir: Path | None = None) -> list[HarmRow]:
     """Every labelled request and response of the sets above, deduplicated per (head, text)."""
-    from r1safe.eval.judges.refusal_clf_data import default_data_dir
-
-    data = Path(data_dir) if data_dir else default_data_dir()
+    data = shared_dir(data_dir)
     rows: list[HarmRow] = []
 
     def add(source: str, request: str, text: str, label: int, head: str, adversarial: bool | None = None) -> None:
         if isinstance(text, str) and text.strip():
             rows.append(HarmRow(source, text, label, head, _split(source, request), adversarial))
 
-    for path in sorted(_need(data / "pyrit-scorer-evals" / "objective").glob("*.csv")):
-        for row in _read_csv(path):
+    for path in sorted(need(data / "pyrit-scorer-evals" / "objective").glob("*.csv")):
+        for row in read_csv(path):
             add("pyrit-objective", row["objective"], row["objective"], 1, "request")
             add(
                 "pyrit-objective",
@@ -90,17 +75,17 @@ def load_harm_rows(data_dir: Path | None = None) -> list[HarmRow]:
                 int(row["human_score"] == "1"),
                 "response",
             )
-    for row in json.loads(_need(data / "chatgpt-refusals" / "all_hand_labeled.json").read_text(encoding="utf-8")):
+    for row in json.loads(need(data / "chatgpt-refusals" / "all_hand_labeled.json").read_text(encoding="utf-8")):
         if row["tone"] == "complied":
             add("chatgpt-refusals", row["prompt"], row["prompt"], 0, "request")
         add("chatgpt-refusals", row["prompt"], row["response"], 0, "response")
     import pandas as pd
 
-    table = pd.read_csv(_need(data / "jailbreakeval" / "JAILJUDGEmini.csv"))
+    table = pd.read_csv(need(data / "jailbreakeval" / "JAILJUDGEmini.csv"))
     for question, answer, label in zip(table["question"], table["answer"], table["label"], strict=True):
         add("jailjudge", str(question), str(question), 1, "request")
         add("jailjudge", str(question), answer, int(label == 1), "response")
-    frame = pd.read_parquet(_need(data / "wildguardtest" / "wildguardtest.parquet"))
+    frame = pd.read_parquet(need(data / "wildguardtest" / "wildguardtest.parquet"))
     for prompt, response, p_label, r_label, adv in zip(
         frame["prompt"],
         frame["response"],
