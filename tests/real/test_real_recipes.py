@@ -52,6 +52,19 @@ def test_one_training_step_of_a_shipped_real_recipe_on_the_real_model(smollm2_di
     assert manifest["status"] == "done" and manifest["steps"] == 1
     assert manifest["data"]["source"] == "track:safety_sft" and manifest["data"]["mix"][0]["ratio"] == 0.5
 
+    # others test the trained folder on sets this project does not have, in their published layouts
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "datasets"
+    suite = ",".join(f"{name}={fixtures / file}" for name, file in (
+        ("harmbench", "harmbench.csv"), ("strongreject", "strongreject.csv"), ("xstest", "xstest.csv")))
+    out = tmp_path / "eval"
+    ran = CliRunner().invoke(app, ["eval", "--model", str(result.final_model), "--suite", suite, "--limit", "1",
+                                   "--samples", "1", "--max-new-tokens", "16", "--judge", "refusal_clf",
+                                   "--out", str(out), "--quiet"])
+    assert ran.exit_code == 0, ran.output
+    evaluated = json.loads((out / "results.json").read_text())
+    assert {"harmbench", "strongreject", "xstest"} <= set(evaluated["datasets"])
+    assert evaluated["judges"] == ["refusal_clf"]
+
 
 def _files(run: Path) -> set[str]:
     return {str(p.relative_to(run)) for p in run.rglob("*") if p.is_file() and "plots" not in p.parts}
