@@ -81,6 +81,10 @@ class _Stage(StrictModel):
     weight_decay: float = Field(0.0, ge=0)
     max_grad_norm: float = Field(1.0, gt=0)
     save_steps: int = Field(0, ge=0, description="checkpoint every N steps (0: none) so a stage can resume")
+    train_top_layers: int | None = Field(None, ge=1, description=(
+        "train only the top N transformer layers and the final norm; the embeddings (and a head tied to "
+        "them) and the layers below stay frozen, so the backward pass stops at layer N from the top: about "
+        "half the CPU time per token when N is half the layers. None: every parameter trains"))
     trl: dict[str, Any] = Field(default_factory=dict, description="extra TRL config fields, e.g. bf16")
 
 

@@ -19,6 +19,7 @@ from r1safe.train.stages.common import (
     load_tokenizer,
     make_monitors,
     train_and_save,
+    train_only_top_layers,
     trainer_args,
 )
 
@@ -79,6 +80,7 @@ def run(ctx: StageContext) -> StageOutcome:
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
     )
+    train_only_top_layers(trainer.model, stage.train_top_layers)
     # TRL's KL reference is the stage's start unless it is reset: the divergence monitor reads it
     start = None if stage.ref_reset_steps else getattr(trainer, "ref_model", None)
     monitors = make_monitors(
