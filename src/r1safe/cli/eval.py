@@ -133,13 +133,18 @@ def _run(data: dict[str, Any], quiet: bool) -> None:
 
 def rescore_command(
     run_dir: Annotated[str, typer.Argument(help="A finished run folder.")],
-    judges: Annotated[str | None, typer.Option(help="Comma-separated judges (default: the run's).")] = None,
+    judges: Annotated[str | None, typer.Option(
+        "--judges", "--judge", help="Comma-separated judges (default: the run's).")] = None,
+    judge_option: Annotated[list[str] | None, typer.Option(
+        help="JUDGE.KEY=VALUE, repeatable, merged into the run's own (e.g. llama_guard.model=PATH).")] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Rerun judges and metrics on a finished run's replies, without loading the model."""
     from r1safe.eval.pipeline import rescore
     from r1safe.eval.report import print_table
 
-    results = rescore(run_dir, judges=comma_list(judges, "--judges") or None)
+    options = _options(judge_option, "--judge-option", dotted=True)
+    results = rescore(run_dir, judges=comma_list(judges, "--judges") or None, judge_options=options or None,
+                      progress=not quiet)
     if not quiet:
         print_table(results)

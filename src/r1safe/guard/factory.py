@@ -38,7 +38,9 @@ def build_upstream(
         upstream = HTTPUpstream(upstream_url, upstream_model, api_key, timeout_s, key_hint=upstream_key_env)
         return upstream, upstream_model or "upstream"
     from r1safe.backends import BACKENDS
+    from r1safe.runtime import configure_threads
 
+    configure_threads(None)  # one torch thread unless $R1SAFE_NUM_THREADS says otherwise, as every command
     if model == "gym":
         from r1safe.gym.build import default_gym
 
