@@ -268,15 +268,17 @@ def spawn_guard(
 
 
 def reasoning_machine(path: str | Path, reasoning_tokens: int, answer: str = "The answer is 42.",
-                      seed: int = 0) -> tuple[Path, str]:
+                      seed: int = 0, opens_think: bool = True) -> tuple[Path, str]:
     """Save a tiny Llama model that always reasons for exactly ``reasoning_tokens`` tokens, then
-    answers ``answer``, into ``path``; returns (path, the reply it writes after ``<think>\\n``).
+    answers ``answer``, into ``path``; returns (path, the reply it writes after its prompt).
 
     A real transformers model folder (safetensors, a word-level tokenizer with a chat template that
-    opens ``<think>\\n``) that is a deterministic chain: its layer adds nothing, so the next token
-    depends only on the current one, and its head maps each token of the reply to the next with a
-    wide margin, so sampling at R1's temperatures writes the same reply. It stands in for an R1
-    distill that reasons past a token budget, at a few milliseconds per token on a CPU.
+    opens ``<think>\\n`` unless ``opens_think`` is false) that is a deterministic chain: its layer
+    adds nothing, so the next token depends only on the current one, and its head maps each token
+    of the reply to the next with a wide margin, so sampling at R1's temperatures writes the same
+    reply. With ``reasoning_tokens=0`` it writes the answer alone, no think block (a non-reasoning
+    model). It stands in for an R1 distill that reasons past a token budget, at a few milliseconds
+    per token on a CPU.
     """
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
@@ -296,12 +298,15 @@ def reasoning_machine(path: str | Path, reasoning_tokens: int, answer: str = "Th
                                         unk_token="<|unk|>")
     tokenizer.add_special_tokens({"additional_special_tokens": ["<|user|>", "<|assistant|>"]})
     tokenizer.add_tokens(["<think>", "</think>"])
+    opener = "<think>\n" if opens_think else ""
     tokenizer.chat_template = (
         "{% for m in messages %}{% if m['role'] == 'user' %}<|user|>{{ m['content'] }}<|end|>{% endif %}"
-        "{% endfor %}{% if add_generation_prompt %}<|assistant|><think>\n{% endif %}"
+        "{% endfor %}{% if add_generation_prompt %}<|assistant|>" + opener + "{% endif %}"
     )
-    chain = ["\n", *reasoning, "</think>", "\n\n", *answer_pieces, "<|end|>"]
+    body = [*reasoning, "</think>", "\n\n"] if reasoning_tokens else []
+    chain = [*body, *answer_pieces, "<|end|>"]
     ids = [tokenizer.convert_tokens_to_ids(t) for t in chain]
+    starts = [tokenizer.convert_tokens_to_ids(t) for t in ("\n", "<|assistant|>")]  # a prompt's last token
     hidden = 128
     config = LlamaConfig(
         vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=8, num_hidden_layers=1,
@@ -318,10 +323,12 @@ def reasoning_machine(path: str | Path, reasoning_tokens: int, answer: str = "Th
             layer.self_attn.o_proj.weight.zero_()
             layer.mlp.down_proj.weight.zero_()
         head = torch.zeros(config.vocab_size, hidden)
+        head[ids[0]] = signs[starts].sum(0) * (60.0 / hidden)  # either way a prompt ends, the reply begins
         for current, following in itertools.pairwise(ids):
             head[following] = signs[current] * (60.0 / hidden)  # logit 60 for the next token, |x| < 25 else
         model.lm_head.weight.copy_(head)
     out = Path(path)
     model.save_pretrained(out, safe_serialization=True)
     tokenizer.save_pretrained(out)
-    return out, "".join(reasoning) + "</think>\n\n" + answer
+    reply = "".join(reasoning) + "</think>\n\n" + answer if reasoning_tokens else answer
+    return out, reply
