@@ -26,6 +26,7 @@ from r1safe.eval.judge_table import judge_table
 from r1safe.eval.judges.base import JUDGES, Judge, judge_all
 from r1safe.eval.metrics import all_metrics, compute
 from r1safe.eval.outputs import build_rows, dataset_summary, machine, records
+from r1safe.eval.transcripts import judge_disagreement, sample_transcripts
 from r1safe.files import atomic_write_jsonl, atomic_write_text, versions
 from r1safe.records import Generation, Judgement, Sample
 from r1safe.text.think_format import parse_reply
@@ -262,6 +263,7 @@ def finish(rundir: log.RunDir, cfg: EvalConfig, samples: list[Sample], judge_nam
                       by_split_category=cfg.suite != "gym")
     timing["metrics_s"] = time.perf_counter() - t0
     manifest = rundir.manifest() or {}
+    reply_records = records(samples, gens, rows)
     total = timing["generate_s"] + timing["judge_s"] + timing["metrics_s"]
     speed = timing["generated"] / timing["generate_s"] if timing["generate_s"] else None
     results = {
@@ -276,8 +278,11 @@ def finish(rundir: log.RunDir, cfg: EvalConfig, samples: list[Sample], judge_nam
         "versions": versions(), "machine": machine(),
         "run_dir": str(rundir.root), "created": manifest.get("created"), "finished": log.now(),
         "metrics": metrics, "judge_table": judge_table(rows, judge_names),
+        "judge_disagreement": judge_disagreement(reply_records, judge_names),
+        "transcripts": sample_transcripts(reply_records, judge_names, seed=cfg.generation.seed,
+                                          think_forced=cfg.generation.force_think),
     }
-    atomic_write_jsonl(rundir.path(log.RECORDS), records(samples, gens, rows))
+    atomic_write_jsonl(rundir.path(log.RECORDS), reply_records)
     if cfg.report:
         from r1safe.eval.report import write_html
 
