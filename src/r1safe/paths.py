@@ -30,3 +30,29 @@ def shipped_recipe_names() -> list[str]:
     """Every shipped recipe as ``family/name``."""
     root = recipes_dir()
     return sorted(str(p.relative_to(root).with_suffix("")) for p in root.glob("*/*.yaml"))
+
+
+# A local copy of the Hugging Face Hub: what a recipe or an evaluation names by hub id is read from
+# ``$R1SAFE_DATA_DIR/<hub id>`` when that exists (``r1safe train/eval --data-dir DIR`` sets it).
+DATA_DIR_ENV = "R1SAFE_DATA_DIR"
+
+
+def data_dir() -> Path | None:
+    """The local hub copy named by ``$R1SAFE_DATA_DIR`` (``--data-dir``), or None."""
+    value = os.environ.get(DATA_DIR_ENV, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def expected_copy(repo_id: str, file: str | None = None) -> Path | None:
+    """Where the local hub copy would hold repository ``repo_id`` (or ``file`` in it): the layout
+    ``hf download REPO_ID --local-dir DIR/REPO_ID`` writes; None without a data dir."""
+    root = data_dir()
+    if root is None:
+        return None
+    return root / repo_id / file if file else root / repo_id
+
+
+def local_copy(repo_id: str, file: str | None = None) -> Path | None:
+    """:func:`expected_copy` when it exists, else None."""
+    path = expected_copy(repo_id, file)
+    return path if path is not None and path.exists() else None
