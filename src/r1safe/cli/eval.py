@@ -17,6 +17,7 @@ from r1safe.cli.options import (
     SEED,
     TEMPERATURE,
     TOP_P,
+    DataDirOpt,
     ForceThinkOpt,
     MaxNewTokensOpt,
     QuietOpt,
@@ -25,6 +26,7 @@ from r1safe.cli.options import (
     TemperatureOpt,
     TopPOpt,
     comma_list,
+    use_data_dir,
 )
 from r1safe.errors import ConfigError
 
@@ -82,9 +84,11 @@ def eval_command(
         help="KEY=VALUE for the backend, repeatable (e.g. device=cuda, dtype=bfloat16).")] = None,
     gym: Annotated[str | None, typer.Option(help="A built gym folder (default: the default gym).")] = None,
     threads: Annotated[int | None, typer.Option(help="torch CPU threads.")] = None,
+    data_dir: DataDirOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Measure how harmful, over-cautious and language-mixed a reasoning model is (resumable)."""
+    use_data_dir(data_dir)
     for flag, value in (
         ("--samples", samples),
         ("--limit", limit),
@@ -137,9 +141,11 @@ def rescore_command(
         "--judges", "--judge", help="Comma-separated judges (default: the run's).")] = None,
     judge_option: Annotated[list[str] | None, typer.Option(
         help="JUDGE.KEY=VALUE, repeatable, merged into the run's own (e.g. llama_guard.model=PATH).")] = None,
+    data_dir: DataDirOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Rerun judges and metrics on a finished run's replies, without loading the model."""
+    use_data_dir(data_dir)
     from r1safe.eval.pipeline import rescore
     from r1safe.eval.report import print_table
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from r1safe.cli.options import QuietOpt
+from r1safe.cli.options import DataDirOpt, QuietOpt, use_data_dir
 
 INTERRUPTED = "interrupted; rerun the same command to resume"
 
@@ -76,21 +76,6 @@ def _table(result: Any) -> None:
     print(f"final model: {result.final_model}")
 
 
-def use_data_dir(data_dir: Path | None) -> None:
-    """Point every hub reference of this command at ``data_dir`` (``$R1SAFE_DATA_DIR``, inherited by
-    the processes a run starts); a folder that does not exist is a one-line error."""
-    import os
-
-    from r1safe.errors import ConfigError
-    from r1safe.paths import DATA_DIR_ENV
-
-    if data_dir is None:
-        return
-    if not data_dir.is_dir():
-        raise ConfigError(f"--data-dir {data_dir}: no such folder")
-    os.environ[DATA_DIR_ENV] = str(data_dir.resolve())
-
-
 def _check(recipe: Any, quiet: bool) -> None:
     """``--check``: the plan, then every problem the run would meet here (exit code 2 when any)."""
     from r1safe.errors import ConfigError
@@ -116,10 +101,6 @@ CheckOpt = Annotated[bool, typer.Option("--check", help=(
 RetrainOpt = Annotated[bool, typer.Option("--retrain-changed", help=(
     "Train again finished stages whose settings changed (replacing their models and every later stage's); "
     "without it such a run folder is refused."))]
-DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help=(
-    "A folder holding the recipe's hub data and models under their hub ids (DIR/openai/gsm8k/..., "
-    "DIR/Qwen/Qwen3Guard-Gen-0.6B/), as `hf download ID --local-dir DIR/ID` lays them out: every hub "
-    "reference of the recipe is read from there."))]
 
 
 def train_command(
