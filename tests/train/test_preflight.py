@@ -1,4 +1,4 @@
-"""Training a real recipe from local files: one option (``--data-dir``) for the hub copy, ``--check``
+"""Training a real recipe from local files: one option (``--hub-dir``) for the hub copy, ``--check``
 listing every problem at once, override and format errors in one line, ``run.json`` that says how
 a run ended, and a changed stage that is not silently retrained over the old model."""
 
@@ -78,26 +78,26 @@ def test_check_lists_every_hub_reference_with_its_key_in_one_go(name: str, tmp_p
 
 
 @pytest.mark.parametrize("name", REAL)
-def test_data_dir_points_every_reference_at_the_local_copy(name: str, local_hub: Path, monkeypatch) -> None:
-    monkeypatch.setenv("R1SAFE_DATA_DIR", str(local_hub))
+def test_hub_dir_points_every_reference_at_the_hub_copy(name: str, local_hub: Path, monkeypatch) -> None:
+    monkeypatch.setenv("R1SAFE_HUB_DIR", str(local_hub))
     problems = check(load_recipe(name))
     assert problems and all(set(p.keys) <= {*MACHINE_KEYS} or p.what == "vLLM" for p in problems), \
         [p.line() for p in problems]
-    monkeypatch.setenv("R1SAFE_DATA_DIR", str(local_hub / "elsewhere"))  # the models are looked for there
+    monkeypatch.setenv("R1SAFE_HUB_DIR", str(local_hub / "elsewhere"))  # the models are looked for there
     missing = {k for p in check(load_recipe(name)) for k in p.keys}  # (data read once stays in the cache)
     assert {"base_model", "monitors.reward_hacking.judge_options.model"} <= missing
 
 
-def test_check_passes_with_the_data_dir_and_cpu_settings(local_hub: Path) -> None:
+def test_check_passes_with_the_hub_dir_and_cpu_settings(local_hub: Path) -> None:
     recipe = load_recipe("deepseek-r1-distill-qwen-1.5b/hybrid")
     cpu = ["--set", "device=auto", *[a for i, s in enumerate(recipe.stages) if s.kind == "grpo"
                                      for a in ("--set", f"stages.{i}.use_vllm=false")]]
-    proc = r1safe("train", "deepseek-r1-distill-qwen-1.5b/hybrid", "--check", "--data-dir", str(local_hub), *cpu)
+    proc = r1safe("train", "deepseek-r1-distill-qwen-1.5b/hybrid", "--check", "--hub-dir", str(local_hub), *cpu)
     assert proc.returncode == 0, proc.stderr
     assert "ok: 9 data sources and models found" in proc.stdout  # 5 data sets, the base model, 3 judges
     assert "checking data star1:hub" in proc.stdout
-    missing = r1safe("train", "deepseek-r1-distill-qwen-1.5b/hybrid", "--check", "--data-dir", str(local_hub / "no"))
-    assert missing.returncode == 2 and missing.stderr.strip() == f"error: --data-dir {local_hub / 'no'}: no such folder"
+    missing = r1safe("train", "deepseek-r1-distill-qwen-1.5b/hybrid", "--check", "--hub-dir", str(local_hub / "no"))
+    assert missing.returncode == 2 and missing.stderr.strip() == f"error: --hub-dir {local_hub / 'no'}: no such folder"
 
 
 @pytest.mark.parametrize(("override", "needle"), [

@@ -1,7 +1,7 @@
 """Find and load a causal LM: a local directory or a hub id (the gym alias is resolved by callers).
 
 Local directories and hub ids go through the same ``from_pretrained`` call, with safetensors only
-and ``trust_remote_code=False``; a hub id is read from ``$R1SAFE_DATA_DIR/<hub id>`` (``--data-dir``)
+and ``trust_remote_code=False``; a hub id is read from ``$R1SAFE_HUB_DIR/<hub id>`` (``--hub-dir``)
 when that folder holds it. A hub id is first looked up in the local cache; when it is not
 there and the hub cannot be reached (``HF_HUB_OFFLINE=1`` or no network), loading fails with one
 line that says so and asks for a local directory. This module knows nothing about sampling.
@@ -58,9 +58,9 @@ def resolve_model(model: str) -> tuple[str, bool]:
     if path.exists():
         raise ConfigError(f"--model {model} is a file; pass a model directory (with config.json) or a hub id")
     if _HUB_ID.match(model) and not model.startswith((".", "/", "~")):
-        from r1safe.paths import local_copy
+        from r1safe.paths import hub_copy
 
-        copy = local_copy(model)  # --data-dir: the hub copy in DIR/<hub id>
+        copy = hub_copy(model)  # --hub-dir: the hub copy in DIR/<hub id>
         if copy is not None and (copy / "config.json").is_file():
             return str(copy), True
         return model, False

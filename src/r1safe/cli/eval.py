@@ -17,8 +17,8 @@ from r1safe.cli.options import (
     SEED,
     TEMPERATURE,
     TOP_P,
-    DataDirOpt,
     ForceThinkOpt,
+    HubDirOpt,
     MaxNewTokensOpt,
     QuietOpt,
     SamplesOpt,
@@ -26,7 +26,7 @@ from r1safe.cli.options import (
     TemperatureOpt,
     TopPOpt,
     comma_list,
-    use_data_dir,
+    use_hub_dir,
 )
 from r1safe.errors import ConfigError
 
@@ -84,11 +84,11 @@ def eval_command(
         help="KEY=VALUE for the backend, repeatable (e.g. device=cuda, dtype=bfloat16).")] = None,
     gym: Annotated[str | None, typer.Option(help="A built gym folder (default: the default gym).")] = None,
     threads: Annotated[int | None, typer.Option(help="torch CPU threads.")] = None,
-    data_dir: DataDirOpt = None,
+    hub_dir: HubDirOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Measure how harmful, over-cautious and language-mixed a reasoning model is (resumable)."""
-    use_data_dir(data_dir)
+    use_hub_dir(hub_dir)
     for flag, value in (
         ("--samples", samples),
         ("--limit", limit),
@@ -141,11 +141,11 @@ def rescore_command(
         "--judges", "--judge", help="Comma-separated judges (default: the run's).")] = None,
     judge_option: Annotated[list[str] | None, typer.Option(
         help="JUDGE.KEY=VALUE, repeatable, merged into the run's own (e.g. llama_guard.model=PATH).")] = None,
-    data_dir: DataDirOpt = None,
+    hub_dir: HubDirOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Rerun judges and metrics on a finished run's replies, without loading the model."""
-    use_data_dir(data_dir)
+    use_hub_dir(hub_dir)
     from r1safe.eval.pipeline import rescore
     from r1safe.eval.report import print_table
 

@@ -32,7 +32,7 @@ SeedOpt = Annotated[int, typer.Option(help="Sampling and bootstrap seed.")]
 ForceThinkOpt = Annotated[bool, typer.Option(
     help="Open the reply with '<think>\\n' (R1's advice); --no-force-think for non-reasoning models.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output or table.")]
-DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help=(
+HubDirOpt = Annotated[Path | None, typer.Option("--hub-dir", help=(
     "A local copy of the Hugging Face Hub: every hub id the command reads (datasets, models, judge models) is "
     "read from DIR/<hub id>, as `hf download ID --local-dir DIR/ID` lays it out (datasets: add --repo-type "
     "dataset)."))]
@@ -63,16 +63,16 @@ def log_progress(console: Any, status: Any) -> Any:
     return say
 
 
-def use_data_dir(data_dir: Path | None) -> None:
-    """Point every hub reference of this command at ``data_dir`` (``$R1SAFE_DATA_DIR``, inherited by
+def use_hub_dir(hub_dir: Path | None) -> None:
+    """Point every hub reference of this command at ``hub_dir`` (``$R1SAFE_HUB_DIR``, inherited by
     the processes a run starts); a folder that does not exist is a one-line error."""
     import os
 
     from r1safe.errors import ConfigError
-    from r1safe.paths import DATA_DIR_ENV
+    from r1safe.paths import HUB_DIR_ENV
 
-    if data_dir is None:
+    if hub_dir is None:
         return
-    if not data_dir.is_dir():
-        raise ConfigError(f"--data-dir {data_dir}: no such folder")
-    os.environ[DATA_DIR_ENV] = str(data_dir.resolve())
+    if not hub_dir.is_dir():
+        raise ConfigError(f"--hub-dir {hub_dir}: no such folder")
+    os.environ[HUB_DIR_ENV] = str(hub_dir.resolve())

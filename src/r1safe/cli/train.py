@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from r1safe.cli.options import DataDirOpt, QuietOpt, use_data_dir
+from r1safe.cli.options import HubDirOpt, QuietOpt, use_hub_dir
 
 INTERRUPTED = "interrupted; rerun the same command to resume"
 
@@ -110,7 +110,7 @@ def train_command(
     seed: Annotated[int | None, typer.Option(help="Override the recipe's seed.")] = None,
     scale: Annotated[float | None, typer.Option(help="Multiply every stage's length.")] = None,
     gym: Annotated[str | None, typer.Option(help="Gym: default | micro | a build folder.")] = None,
-    data_dir: DataDirOpt = None,
+    hub_dir: HubDirOpt = None,
     threads: ThreadsOpt = None,
     check: CheckOpt = False,
     retrain_changed: RetrainOpt = False,
@@ -121,7 +121,7 @@ def train_command(
     sets += [f"{k}={v}" for k, v in (("scale", scale), ("threads", threads), ("gym", gym)) if v is not None]
     from r1safe.train.recipe import load_recipe
 
-    use_data_dir(data_dir)
+    use_hub_dir(hub_dir)
     parsed = load_recipe(recipe, sets)
     if seed is not None:
         parsed = parsed.model_copy(update={"seed": seed})

@@ -69,7 +69,7 @@ def resolve_base_model(base_model: str, gym: Any, field: str = "base_model") -> 
     from r1safe.backends.loading import hub_cache_kwargs, resolve_model
 
     try:
-        source, local = resolve_model(base_model)  # not a folder: a hub id, or its copy under --data-dir
+        source, local = resolve_model(base_model)  # not a folder: a hub id, or its copy under --hub-dir
     except ConfigError as err:
         raise ConfigError(f"{field}: {err}") from None
     if local:

@@ -5,7 +5,7 @@
 ``stages.N.teacher``) and the models of its judges (a reward's, rejection sampling's, the
 reward-hacking monitor's; a judge's default hub model when the recipe names none).
 :func:`check` tries each once: a data source is read and normalized (files, columns, rows; a
-``hub`` source fetched or found in the local hub copy that ``--data-dir`` names), a model must be
+``hub`` source fetched or found in the local hub copy that ``--hub-dir`` names), a model must be
 a folder with ``config.json``, in the local hub copy or cache, or on a reachable hub; the device,
 the precision and vLLM must exist on this machine. It returns every problem, each naming its keys,
 so ``r1safe train --check`` and the start of a run list them all in one go instead of failing on
@@ -113,7 +113,7 @@ def _check_model(ref: Reference) -> str | None:
     from pathlib import Path
 
     from r1safe.backends.loading import hub_offline, hub_reachable, resolve_model
-    from r1safe.paths import expected_copy
+    from r1safe.paths import expected_hub_copy
 
     try:
         source, local = resolve_model(ref.value)
@@ -126,9 +126,9 @@ def _check_model(ref: Reference) -> str | None:
         return None
     if _in_hub_cache(source):
         return None
-    copy = expected_copy(source)
+    copy = expected_hub_copy(source)
     get = (f"`hf download {source} --local-dir {copy}`" if copy is not None
-           else f"`hf download {source} --local-dir DIR/{source}` and pass --data-dir DIR")
+           else f"`hf download {source} --local-dir DIR/{source}` and pass --hub-dir DIR")
     if hub_offline() or not hub_reachable():
         return f"not a local folder{f' (not in {copy})' if copy else ''}, not in the hub cache, and the hub " \
                f"cannot be reached; {get}"
@@ -191,16 +191,16 @@ def _check_data(ref: Reference, gym: Any) -> str | None:
             message = message.removeprefix(prefix)
         hub = _hub_source(ref.value)
         if hub and any(w in message for w in ("offline", "cannot be reached", "could not fetch", "gated")):
-            from r1safe.paths import expected_copy
+            from r1safe.paths import expected_hub_copy
 
             repo, gated = hub
-            copy = expected_copy(repo)
+            copy = expected_hub_copy(repo)
             terms = f" (gated: accept its terms at https://huggingface.co/datasets/{repo} and `hf auth login` " \
                     "first)" if gated else ""
             where = f"not in {copy} and " if copy else ""
             target = copy or f"DIR/{repo}"
             return (f"{where}the hub is offline or unreachable; `hf download {repo} --repo-type dataset --local-dir "
-                    f"{target}`{terms}" + ("" if copy else " and pass --data-dir DIR"))
+                    f"{target}`{terms}" + ("" if copy else " and pass --hub-dir DIR"))
         return message
     return None
 

@@ -180,18 +180,18 @@ def _hub_error(fmt: str, why: str) -> ConfigError:
 
 
 def _hub_table(fmt: str) -> Table:
-    """The published file of ``fmt``: from the local hub copy (``--data-dir``) when it holds it,
+    """The published file of ``fmt``: from the local hub copy (``--hub-dir``) when it holds it,
     else through ``datasets``; offline or unreachable is one line."""
     from r1safe.eval.datasets.public import offline
-    from r1safe.paths import expected_copy, local_copy
+    from r1safe.paths import expected_hub_copy, hub_copy
 
     source = SOURCES.get(fmt)
     if source is None or source.hub_id is None:
         raise _hub_error(fmt, "no hub copy")
-    copy = local_copy(source.hub_id, source.hub_file)
+    copy = hub_copy(source.hub_id, source.hub_file)
     if copy is not None:
         return read_file(copy) if copy.is_file() else _folder_table(fmt, copy)
-    where = expected_copy(source.hub_id, source.hub_file)
+    where = expected_hub_copy(source.hub_id, source.hub_file)
     looked = f"not in {where} and " if where else ""
     if offline():
         raise _hub_error(fmt, f"{looked}the hub is offline (HF_HUB_OFFLINE)")
