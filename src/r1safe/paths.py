@@ -32,6 +32,23 @@ def shipped_recipe_names() -> list[str]:
     return sorted(str(p.relative_to(root).with_suffix("")) for p in root.glob("*/*.yaml"))
 
 
+DATA_DIR_ENV = "R1SAFE_DATA_DIR"
+
+
+def data_dir(explicit: str | Path | None = None) -> Path | None:
+    """The folder of public labelled data files (the layout of ``shared/data``: ``advbench/``, ``gsm8k/``,
+    ``wildguardtest/``...): ``explicit``, else ``$R1SAFE_DATA_DIR``, else the first ``shared/data`` found
+    beside or above the working directory; None when there is none."""
+    for given in (explicit, os.environ.get(DATA_DIR_ENV)):
+        if given:
+            return Path(given).expanduser()
+    for parent in (Path.cwd(), *Path.cwd().parents):
+        candidate = parent / "shared" / "data"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
 # A local copy of the Hugging Face Hub: what a recipe or an evaluation names by hub id is read from
 # ``$R1SAFE_HUB_DIR/<hub id>`` when that exists (``r1safe train/eval --hub-dir DIR`` sets it).
 HUB_DIR_ENV = "R1SAFE_HUB_DIR"

@@ -47,9 +47,14 @@ def hub_reachable(timeout: float = 3.0) -> bool:
 def resolve_model(model: str) -> tuple[str, bool]:
     """(path or hub id, is_local) for ``model``; a missing local directory is a one-line error.
 
-    A string that is not an existing directory and not shaped like ``owner/name`` is taken as a
-    local path that does not exist (callers resolve the gym's ``gym`` alias before this).
+    A named model (``smollm2-135m``, :mod:`r1safe.backends.named_models`) is its converted folder,
+    built on first use. A string that is not an existing directory and not shaped like ``owner/name``
+    is taken as a local path that does not exist (callers resolve the gym's ``gym`` alias before this).
     """
+    from r1safe.backends.named_models import NAMED_MODELS, is_named_model, named_model_dir
+
+    if is_named_model(model):
+        return str(named_model_dir(model)), True
     path = Path(model).expanduser()
     if path.is_dir():
         if not (path / "config.json").is_file():
@@ -64,7 +69,8 @@ def resolve_model(model: str) -> tuple[str, bool]:
         if copy is not None and (copy / "config.json").is_file():
             return str(copy), True
         return model, False
-    raise ConfigError(f"model directory {model} does not exist; pass a local model folder, a hub id or 'gym'")
+    raise ConfigError(f"model directory {model} does not exist; pass a local model folder, a hub id, 'gym' or a "
+                      f"named model ({', '.join(NAMED_MODELS)})")
 
 
 def _hub_error(model_id: str) -> R1SafeError:

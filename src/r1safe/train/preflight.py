@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from r1safe.errors import ConfigError, R1SafeError
-from r1safe.train.data import GYM_MODELS, resolve_base_model, resolve_source
+from r1safe.train.data import GYM_MODELS, TRACK_MODEL, resolve_base_model, resolve_source
 from r1safe.train.recipe import Recipe
 
 Kind = str  # "data", "model" or "judge model"
@@ -73,7 +73,8 @@ def references(recipe: Recipe) -> list[Reference]:
         if value:
             found.setdefault((kind, value), Reference(kind, value)).keys.append(key)
 
-    if recipe.base_model not in GYM_MODELS:
+    own = (*GYM_MODELS, TRACK_MODEL)  # built by r1safe: checked when the run resolves its gym or track
+    if recipe.base_model not in own:
         add("model", recipe.base_model, "base_model")
     for i, stage in enumerate(recipe.stages):
         default_key = "data.sft" if stage.kind == "sft" else "data.prompts"
@@ -81,7 +82,7 @@ def references(recipe: Recipe) -> list[Reference]:
         add("data", stage.data or default, f"stages.{i}.data" if stage.data else default_key)
         for j, mix in enumerate(stage.mix):
             add("data", mix.data, f"stages.{i}.mix.{j}.data")
-        if getattr(stage, "teacher", None) and stage.teacher not in GYM_MODELS:
+        if getattr(stage, "teacher", None) and stage.teacher not in own:
             add("model", stage.teacher, f"stages.{i}.teacher")
         if stage.kind == "rejection_sampling" and stage.safety_judge == "judge":
             add("judge model", _judge_model(stage.judge, stage.judge_options), f"stages.{i}.judge_options.model")
@@ -180,11 +181,11 @@ def _hub_source(value: str) -> tuple[str, bool] | None:
     return (source.hub_id, source.gated) if source is not None and source.hub_id else None
 
 
-def _check_data(ref: Reference, gym: Any) -> str | None:
+def _check_data(ref: Reference, gym: Any, track: str | None) -> str | None:
     if ref.value.startswith("gym:") and gym is None:
         return None  # a gym corpus: built with the gym, checked when the run resolves its gym
     try:
-        resolve_source(ref.value, gym, ref.keys[0])
+        resolve_source(ref.value, gym, ref.keys[0], track)
     except R1SafeError as err:
         message = _first_line(err)
         for prefix in (f"{ref.keys[0]}: ", f"{ref.value}: "):
@@ -234,14 +235,14 @@ def check(recipe: Recipe, gym: Any = None, progress: Callable[[str], None] | Non
     problems = _check_machine(recipe)
     for ref in references(recipe):
         say(f"checking {ref.kind} {ref.value}")
-        message = _check_data(ref, gym) if ref.kind == "data" else _check_model(ref)
+        message = _check_data(ref, gym, recipe.track) if ref.kind == "data" else _check_model(ref)
         if message:
             problems.append(Problem(tuple(ref.keys), ref.value, message))
-    if recipe.base_model in GYM_MODELS and gym is not None:
+    if recipe.base_model == TRACK_MODEL or (recipe.base_model in GYM_MODELS and gym is not None):
         try:
-            resolve_base_model(recipe.base_model, gym)
+            resolve_base_model(recipe.base_model, gym, track=recipe.track)
         except R1SafeError as err:
-            problems.append(Problem(("base_model",), recipe.base_model, _first_line(err)))
+            problems.append(Problem(("base_model",), recipe.base_model, _first_line(err).removeprefix("base_model: ")))
     return problems
 
 

@@ -248,6 +248,8 @@ class Recipe(StrictModel):
         "start from a freshly initialised tiny model of this size with base_model's tokenizer, not from "
         "base_model's weights: a student for distillation (train/student.py)"))
     gym: str | None = Field(None, description="gym for data, reward models, probes: default | micro | PATH")
+    track: str | None = Field(None, description="a built real track folder (`r1safe study --real` writes one): "
+                              "`track:<corpus>` data sources are its corpora, `base_model: track` its reasoning base")
     seed: int = 0
     threads: int | None = Field(None, ge=1, description="torch threads (default: $R1SAFE_NUM_THREADS or 1)")
     scale: float = Field(1.0, gt=0, description="multiplies every stage's length (steps, epochs, prompts)")

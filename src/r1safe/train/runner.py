@@ -171,7 +171,7 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int, retra
     from r1safe.train.preflight import require
 
     require(recipe, gym)  # every missing file, model, unreachable source or unusable device at once
-    parent = resolve_base_model(recipe.base_model, gym)
+    parent = resolve_base_model(recipe.base_model, gym, track=recipe.track)
     _check_teachers(recipe, gym)
     if is_main():
         (out / "recipe.yaml").write_text(
@@ -264,7 +264,7 @@ def _check_teachers(recipe: Recipe, gym: Any) -> None:
     for i, stage in enumerate(recipe.stages):
         teacher = getattr(stage, "teacher", None)
         if teacher is not None:
-            resolve_base_model(teacher, gym, field=f"stages.{i}.teacher")
+            resolve_base_model(teacher, gym, field=f"stages.{i}.teacher", track=recipe.track)
 
 
 def _snapshots_kept(recipe: Recipe, out: Path, record: StageRecord, offset: int, steps: int) -> bool:

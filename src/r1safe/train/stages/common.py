@@ -181,7 +181,7 @@ def make_monitors(
     from r1safe.train.monitors.probe import probe_samples
 
     cfg = ctx.recipe.monitors
-    samples = probe_samples(cfg.probe, ctx.gym) if cfg.probe.enabled else []
+    samples = probe_samples(cfg.probe, ctx.gym, ctx.recipe.track) if cfg.probe.enabled else []
     monitors = build_monitors(
         cfg,
         ctx.stage.kind,
