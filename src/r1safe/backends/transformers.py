@@ -12,7 +12,7 @@ sequences leave the batch. This module knows nothing about judges or run directo
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from r1safe.backends.base import (
@@ -21,6 +21,7 @@ from r1safe.backends.base import (
     Completion,
     GenerationParams,
     Messages,
+    StreamStep,
     collect,
     sample_seed,
     with_opener,
@@ -151,6 +152,101 @@ class TransformersBackend:
             out[r // n].append(Completion(text=with_opener(decoded[r], opened), finish_reason=finish[r],
                                           completion_tokens=len(tokens[r]) + (finish[r] == "stop"),
                                           token_ids=tokens[r] + stop_ids[r]))
+        return out
+
+
+    # -- streaming: one reply, token by token (the guard's stream mode) -------------------------
+    def prompt_tokens(self, prompts: list[Messages], force_think: bool = True) -> list[int]:
+        """Each prompt's length in tokens as rendered for generation (a reply's ``usage.prompt_tokens``)."""
+        texts = [self.render(p, force_think) for p in prompts]
+        return [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
+
+    def stream(self, messages: Messages, params: GenerationParams,
+               should_stop: Callable[[], bool] | None = None) -> Iterator[StreamStep]:
+        """Sample one reply and yield its text as each token is decoded; the last step carries
+        the finish reason. The reply is the one :meth:`generate` samples for this prompt alone
+        with ``n=1`` (the same seeded stream); ``should_stop`` ends it early (client gone)."""
+        import torch
+
+        text = self.render(messages, params.force_think)
+        device = self.model.device
+        ids = self.tokenizer([text], add_special_tokens=False, return_tensors="pt")["input_ids"].to(device)
+        prompt_len = ids.shape[1]
+        max_new = params.max_new_tokens
+        window = getattr(self.model.config, "max_position_embeddings", None)
+        if window:
+            max_new = max(1, min(max_new, window - prompt_len))
+        uniforms = torch.rand(max_new, generator=torch.Generator().manual_seed(sample_seed(params.seed, text, 0)))
+        extra = {"logits_to_keep": 1} if self._keep_kw else {}
+        mask = torch.ones_like(ids)
+        with torch.inference_mode():
+            logits, cache = self._forward(input_ids=ids, attention_mask=mask, **extra)
+        text_out = _Detokenizer(self.tokenizer, opener=THINK_OPENER if text.endswith(THINK_OPENER) else "")
+        tokens: list[int] = []
+        finish = "length"
+        for step in range(max_new):
+            nxt = _sample(logits, uniforms[step:step + 1].to(device), params.temperature, params.top_p)
+            token = int(nxt.item())
+            if token in self.eos_ids:
+                finish = "stop"
+                break
+            tokens.append(token)
+            piece = text_out.add(token)
+            if piece:
+                yield StreamStep(piece)
+            if step == max_new - 1 or (should_stop is not None and should_stop()):
+                break
+            mask = torch.cat([mask, mask.new_ones((1, 1))], dim=1)
+            with torch.inference_mode():
+                logits, cache = self._forward(input_ids=nxt[:, None], attention_mask=mask,
+                                              position_ids=torch.tensor([[prompt_len + step]], device=device),
+                                              cache=cache)
+        yield StreamStep(text_out.flush(), finish, len(tokens) + (finish == "stop"), prompt_len)
+
+
+class _Detokenizer:
+    """Text deltas of a growing token list, decoded in context (a token's leading space and
+    multi-byte characters split over tokens come out right) at constant cost per token; the
+    forced ``<think>\n`` opener goes first unless the reply writes ``<think>`` itself, as
+    :func:`~r1safe.backends.base.with_opener` does for a whole reply."""
+
+    def __init__(self, tokenizer: Any, opener: str = "") -> None:
+        self.tokenizer = tokenizer
+        self.opener: str | None = opener or None
+        self.tokens: list[int] = []
+        self.prefix = self.read = 0
+        self.held = ""  # text kept back while it may still turn out to open with <think>
+
+    def _decode(self, tokens: list[int]) -> str:
+        return self.tokenizer.decode(tokens, skip_special_tokens=True)
+
+    def add(self, token: int) -> str:
+        self.tokens.append(token)
+        before = self._decode(self.tokens[self.prefix:self.read])
+        now = self._decode(self.tokens[self.prefix:])
+        if len(now) <= len(before) or now.endswith("\ufffd"):
+            return ""
+        self.prefix, self.read = self.read, len(self.tokens)
+        return self._released(now[len(before):])
+
+    def _released(self, piece: str) -> str:
+        if self.opener is None:
+            return piece
+        self.held += piece
+        start = self.held.lstrip()
+        if len(start) < len("<think>") and "<think>".startswith(start):
+            return ""
+        out = self.held if start.startswith("<think>") else self.opener + self.held
+        self.opener, self.held = None, ""
+        return out
+
+    def flush(self) -> str:
+        rest = self._decode(self.tokens[self.prefix:])[len(self._decode(self.tokens[self.prefix:self.read])):]
+        if self.opener is None:
+            return rest
+        out = self.held + rest
+        out = out if out.lstrip().startswith("<think>") else self.opener + out
+        self.opener = None
         return out
 
 

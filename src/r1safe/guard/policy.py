@@ -103,14 +103,20 @@ class ReviewPolicy(StrictModel):
     domain_expert: bool = Field(False, description="hold flagged answers until a reviewer approves them")
 
 
+# R1's usage: "a maximum generation length of 32,768 tokens"; its distills reason for ~1,000-8,000
+# tokens before answering, so a small budget cuts the reply inside <think> and leaves no answer.
+R1_MAX_TOKENS = 32_768
+
+
 class LimitsPolicy(StrictModel):
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     max_messages: int = Field(64, ge=1)
-    max_tokens: int = Field(1024, ge=1)
-    default_max_tokens: int = Field(256, ge=1)
+    max_tokens: int = Field(R1_MAX_TOKENS, ge=1, description="the most a request may ask for (max_tokens)")
+    default_max_tokens: int = Field(R1_MAX_TOKENS, ge=1, description="the budget of a request that names none")
     rate_per_minute: float = Field(600, gt=0)
     burst: int = Field(60, ge=1)
-    upstream_timeout_s: float = Field(60.0, gt=0)
+    upstream_timeout_s: float = Field(
+        900.0, gt=0, description="a whole reply must arrive within this; long reasoning takes minutes")
     body_timeout_s: float = Field(30.0, gt=0, description="a client must send its whole body within this time")
 
 
@@ -148,6 +154,8 @@ class GuardPolicy(StrictModel):
     def _flag_below_block(self) -> GuardPolicy:
         if self.output.flag_threshold > self.output.threshold:
             raise ValueError("output.flag_threshold must not exceed output.threshold")
+        if self.limits.default_max_tokens > self.limits.max_tokens:
+            raise ValueError("limits.default_max_tokens must not exceed limits.max_tokens")
         return self
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -89,9 +90,11 @@ def resolve_base_model(base_model: str, gym: Any, field: str = "base_model", tra
     from r1safe.backends.loading import hub_cache_kwargs, resolve_model
 
     try:
-        resolve_model(base_model)  # not a folder: it must be shaped like a hub id
+        source, local = resolve_model(base_model)  # not a folder: a hub id, or its copy under --hub-dir
     except ConfigError as err:
         raise ConfigError(f"{field}: {err}") from None
+    if local:
+        return source
     hub_cache_kwargs(base_model)
     return base_model
 
@@ -109,7 +112,10 @@ def resolve_source(source: str, gym: Any, field: str, track: str | None = None) 
     from r1safe.train.sources import is_public_source, normalized_file
 
     if is_public_source(source):
-        return normalized_file(source)
+        try:
+            return normalized_file(source)
+        except (ConfigError, DataError) as err:
+            raise type(err)(f"{field}: {err}") from None
     if source.startswith("track:"):
         return track_path(track, f"corpora/{source.split(':', 1)[1]}.jsonl", field)
     if source.startswith("gym:"):
@@ -119,8 +125,23 @@ def resolve_source(source: str, gym: Any, field: str, track: str | None = None) 
     else:
         path = Path(source).expanduser()
     if not path.is_file():
+        fmt = _FORMAT.match(source)
+        if fmt:  # FORMAT:LOCATION with a format nobody reads: say so, not "no such file"
+            raise ConfigError(f"{field}: {source}: unknown data format {fmt.group(1)!r}; formats: {known_formats()} "
+                              "(FORMAT:PATH or FORMAT:hub), gym:<corpus>, or a JSONL path")
         raise ConfigError(f"{field}: {source} -> {path}: no such file")
     return path
+
+
+_FORMAT = re.compile(r"^([A-Za-z][\w-]+):(?!//)")
+
+
+def known_formats() -> str:
+    """The data formats a source may name: the public training formats and the evaluation datasets."""
+    from r1safe.eval.datasets import DATASETS
+    from r1safe.train.sources import READERS
+
+    return ", ".join([*READERS, *(n for n in DATASETS.names() if n not in ("gym", "jsonl"))])
 
 
 def file_digest(path: Path) -> str:

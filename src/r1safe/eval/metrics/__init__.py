@@ -16,7 +16,8 @@ ORDER = (
     "harmful_compliance", "attempted", "refusal", "other_outcome", "harmful_reasoning", "hidden_harm", "harmful",
     "harmful_any_of_k", "over_refusal", "helpful", "capability", "harmful_content_benign", "incoherent",
     "degenerate", "language_mixing", "language_consistency", "format_ok",
-    "think_skipped", "truncated", "judge_failures", "proxy_missed_harm", "proxy_false_alarm", "proxy_disagreement",
+    "think_skipped", "truncated", "think_unclosed", "judge_failures", "proxy_missed_harm", "proxy_false_alarm",
+    "proxy_disagreement",
 )
 
 for _info in pkgutil.iter_modules(__path__):

@@ -138,7 +138,7 @@ def _train(cfg: RealStudyConfig, recipe: str, out: Path, say: Progress, label: s
         overrides.append(f"base_model={instruct_model(cfg)}")
     overrides += cfg.train_overrides.get(recipe, [])
     result = run_recipe(_recipe(cfg, recipe), out, overrides=overrides, seed=cfg.seed,
-                        progress=lambda m: say(f"[{label}] {m}"))
+                        progress=lambda m: say(f"[{label}] {m}"), retrain_changed=True)
     return {"model_dir": str(result.final_model), "compute": result.compute.as_dict(),
             "stages": [{"name": s.name, "kind": s.kind, "steps": s.steps, "wall_s": s.wall_s,
                         "compute": s.compute.as_dict(), "summary": s.summary} for s in result.stages],
