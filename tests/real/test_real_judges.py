@@ -30,5 +30,7 @@ def test_degenerate_catches_loops_empty_answers_and_cut_reasoning_but_not_a_plai
     assert judge.judge(_sample(), "<think>\nThe user asks.\n</think>\n\n")["empty_answer"]
     cut = judge.judge(_sample(), "<think>\nThe user asks for")
     assert cut["degenerate"] and not cut["repetition_loop"]
+    lines = "Premise: I'm here to help you.\n\nPremise: I'm a kind AI.\n\n" * 3 + "The end."
+    assert judge.judge(_sample(), f"<think>\nplan\n</think>\n\n{lines}")["repetition_loop"]
     long_list = " ".join(f"Step {i}: mix item number {i * 7} into bowl {i % 5}." for i in range(12))
     assert not judge.judge(_sample(), f"<think>\nplan\n</think>\n\n{long_list}")["repetition_loop"]

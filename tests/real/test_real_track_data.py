@@ -78,7 +78,7 @@ def test_cold_start_keeps_right_sums_and_coherent_answers_with_the_models_own_pl
 def test_safety_rows_refuse_with_the_models_own_why_when_it_names_a_harm_and_keep_unrefused_borderline_answers():
     pools = build_pools(DATA)
     harmful, borderline = pools.train_harmful[:3], pools.train_borderline[:2]
-    why_of = {harmful[0].last_user_text: "This request could cause harm because it targets vulnerable people.",
+    why_of = {harmful[0].last_user_text: '"This request could cause harm because it targets vulnerable people."',
               harmful[1].last_user_text: "This request should not be refused, it is harmless fun."}
 
     def reply(text, k):
@@ -95,7 +95,8 @@ def test_safety_rows_refuse_with_the_models_own_why_when_it_names_a_harm_and_kee
     refusals = [r for r in built.rows if r["source"] == "safety:refusal"]
     assert len(refusals) == 3 and built.counts["harmful: the model's own why"] == 1
     first = parse_reply(refusals[0]["completion"][0]["content"])
-    assert "targets vulnerable people" in first.reasoning and first.reasoning.startswith("The user asks me to")
+    assert "targets vulnerable people." in first.reasoning and first.reasoning.startswith("The user asks me to")
+    assert '"' not in first.reasoning
     assert "should not be refused" not in parse_reply(refusals[1]["completion"][0]["content"]).reasoning
     kept = [r for r in built.rows if r["source"] == "safety:borderline"]
     assert [r["prompt"][0]["content"] for r in kept] == [borderline[0].last_user_text]

@@ -133,7 +133,8 @@ def cold_start_rows(backend: Any, benign: list[Sample], arithmetic: list[Sample]
 
 def _why(text: str) -> str | None:
     """The model's sentence on why a request is harmful, when it names a harm and does not deny one."""
-    sentence = first_sentences(text)
+    sentence = first_sentences(text.strip().strip('"“”'))
+    sentence = sentence.strip('"“”')
     if len(sentence.split()) < 6 or "harm" not in sentence.lower() or _NEGATED.search(sentence) or repeats(text):
         return None
     return sentence
