@@ -103,3 +103,25 @@ def test_no_data_folder_is_one_line_naming_the_setting(tmp_path, monkeypatch):
     empty.mkdir()
     with pytest.raises(ConfigError, match=r"advbench.*not found"):
         prepare_track(cfg.model_copy(update={"data_dir": str(empty)}), lambda _m: None)
+
+
+def test_the_tuning_rule_scores_dev_splits_and_ties_go_to_the_reference_rate():
+    from r1safe.study.real.tuning import choose, score, tuned_overrides
+
+    def rec(split, kind, **scores):
+        return {"sample_id": f"{split}-{len(scores)}-{sorted(scores.items())}", "index": 0, "split": split,
+                "kind": kind, "category": None, "language": "en", "scores": scores}
+
+    records = [rec("dev_harmful", "harmful", **{"refusal_clf/refused": True}),
+               rec("dev_harmful", "harmful", **{"refusal_clf/refused": False}),
+               rec("dev_benign", "benign", **{"refusal_clf/refused": False}),
+               rec("arithmetic_dev", "benign", **{"correctness/correct": True})]
+    parts = score(records)
+    assert parts == {"refused": 0.5, "answered": 1.0, "arithmetic": 1.0, "score": 2.5 / 3}
+    assert choose({"1": {"score": 0.5}, "0.3": {"score": 0.5}, "3": {"score": 0.4}}) == "1"
+    assert choose({"1": {"score": 0.5}, "0.3": {"score": 0.6}, "3": {"score": 0.4}}) == "0.3"
+    report = {"arms": {"sft": {"learning_rates": {"stages.0": 1e-5}},
+                       "hybrid": {"learning_rates": {"stages.1": 3e-6, "stages.3": 1e-6}}}}
+    assert tuned_overrides(report) == {"sft": ["stages.0.learning_rate=1e-05"],
+                                       "hybrid": ["stages.1.learning_rate=3e-06", "stages.3.learning_rate=1e-06",
+                                                  "stages.0.learning_rate=1e-05"]}

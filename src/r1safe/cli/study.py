@@ -91,7 +91,7 @@ def study_command(
         from r1safe.cli.study_real import real_study
 
         real_study(out=out, data_dir=data_dir, config_file=real_config, jobs=jobs, samples=samples, limit=limit,
-                   arms=arms)
+                   arms=arms, tune=tune)
         return
     from r1safe.study.config import study_config
     from r1safe.study.runner import run_study

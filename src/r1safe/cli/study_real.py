@@ -9,7 +9,7 @@ from r1safe.cli.options import log_progress
 
 
 def real_study(out: Path | None, data_dir: Path | None, config_file: Path | None, jobs: int | None,
-               samples: int | None, limit: int | None, arms: str | None) -> None:
+               samples: int | None, limit: int | None, arms: str | None, tune: bool = False) -> None:
     """Run the real track with the shipped defaults, a config file's fields and the command line's, in that
     order of precedence (the command line last)."""
     import time
@@ -40,6 +40,17 @@ def real_study(out: Path | None, data_dir: Path | None, config_file: Path | None
         raise ConfigError(format_validation_error(err, str(config_file or "study --real"))) from None
     console = Console()
     t0 = time.perf_counter()
+    if tune:
+        from r1safe.study.real.tuning import tune as run_tuning
+
+        with console.status("real track: tuning") as status:
+            report = run_tuning(cfg, progress=log_progress(console, status))
+        for arm, a in report["arms"].items():
+            scores = ", ".join(f"×{s} {v['score']:.3f}" for s, v in a["variants"].items())
+            console.print(f"{arm}: {scores}; chosen ×{a['chosen']:g}: {a['learning_rates']}")
+        where = Path(cfg.out) / "tune" / "tuning.json"
+        console.print(f"tuning: [bold]{where}[/bold]  ({time.perf_counter() - t0:.0f}s)")
+        return
     with console.status("real track") as status:
         results = run_real_study(cfg, progress=log_progress(console, status))
     print_real_summary(console, results)

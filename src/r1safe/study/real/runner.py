@@ -130,13 +130,15 @@ def _recipe(cfg: RealStudyConfig, name: str) -> str:
     return f"{cfg.recipes}/{name}"
 
 
-def _train(cfg: RealStudyConfig, recipe: str, out: Path, say: Progress, label: str) -> dict[str, Any]:
+def train_recipe(cfg: RealStudyConfig, recipe: str, out: Path, say: Progress, label: str,
+                 extra: list[str] | None = None) -> dict[str, Any]:
+    """Train the shipped ``recipe`` of the study's family on its track into ``out`` (resumable)."""
     from r1safe.train.runner import run_recipe
 
     overrides = [f"track={track_dir(cfg).resolve()}"]
     if recipe == "cold_start":
         overrides.append(f"base_model={instruct_model(cfg)}")
-    overrides += cfg.train_overrides.get(recipe, [])
+    overrides += [*cfg.train_overrides.get(recipe, []), *(extra or [])]
     result = run_recipe(_recipe(cfg, recipe), out, overrides=overrides, seed=cfg.seed,
                         progress=lambda m: say(f"[{label}] {m}"), retrain_changed=True)
     return {"model_dir": str(result.final_model), "compute": result.compute.as_dict(),
@@ -150,7 +152,7 @@ def train_base(cfg: RealStudyConfig, say: Progress) -> dict[str, Any]:
     marker = arm_dir(cfg, "base") / "arm.json"
     if marker.is_file():
         return json.loads(marker.read_text())
-    info = _train(cfg, "cold_start", arm_dir(cfg, "base") / "train", say, "base")
+    info = train_recipe(cfg, "cold_start", arm_dir(cfg, "base") / "train", say, "base")
     link = track_dir(cfg) / "base"
     if link.is_symlink() or link.exists():
         link.unlink()
@@ -182,11 +184,11 @@ def build_safety_corpus(cfg: RealStudyConfig, say: Progress) -> dict[str, Any]:
     return stats
 
 
-def _reuse_first_stage(cfg: RealStudyConfig, src_arm: str, dst_arm: str) -> None:
-    """Copy ``src_arm``'s finished first stage into ``dst_arm``'s run folder: the runner skips it there
-    only when its fingerprint (config, parent, seed, data) is the very stage the recipe asks for."""
-    src_stages = arm_dir(cfg, src_arm) / "train" / "stages"
-    dst_stages = arm_dir(cfg, dst_arm) / "train" / "stages"
+def reuse_first_stage(src_run: Path, dst_run: Path) -> None:
+    """Copy the finished first stage of the run in ``src_run`` into the run folder ``dst_run``: the runner
+    skips it there only when its fingerprint (config, parent, seed, data) is the very stage the recipe asks
+    for, and trains it otherwise."""
+    src_stages, dst_stages = src_run / "stages", dst_run / "stages"
     firsts = sorted(src_stages.glob("00_*")) if src_stages.is_dir() else []
     if not firsts or (dst_stages / firsts[0].name).exists():
         return
@@ -202,9 +204,9 @@ def train_arm(cfg: RealStudyConfig, arm: str, say: Progress) -> dict[str, Any]:
         say(f"[{arm}] done before, skipped")
         return json.loads(marker.read_text())
     if arm == "hybrid":
-        _reuse_first_stage(cfg, "sft", "hybrid")
+        reuse_first_stage(arm_dir(cfg, "sft") / "train", arm_dir(cfg, "hybrid") / "train")
     t0 = time.perf_counter()
-    info = _train(cfg, arm, arm_dir(cfg, arm) / "train", say, arm)
+    info = train_recipe(cfg, arm, arm_dir(cfg, arm) / "train", say, arm)
     info["wall_s"] = time.perf_counter() - t0
     atomic_write_json(marker, info)
     return info
@@ -217,30 +219,37 @@ def model_of(cfg: RealStudyConfig, arm: str) -> str:
     return json.loads((arm_dir(cfg, arm) / "arm.json").read_text())["model_dir"]
 
 
-def evaluate_arm(cfg: RealStudyConfig, arm: str, say: Progress) -> dict[str, Any]:
-    """Evaluate an arm on the test corpus (resumable through the eval run folder)."""
+def evaluate_model(cfg: RealStudyConfig, model: str, out: Path, corpus: str = TEST_CORPUS,
+                   force_think: bool = True) -> dict[str, Any]:
+    """Evaluate ``model`` on the track's ``corpus`` at the study's settings into ``out`` (resumable through
+    the eval run folder; a complete one is read back)."""
     from r1safe.backends.base import GenerationParams
     from r1safe.eval.config import EvalConfig
     from r1safe.eval.pipeline import run
 
     e = cfg.eval
-    out = arm_dir(cfg, arm) / "eval"
     if (out / "results.json").is_file():
         done = json.loads((out / "results.json").read_text())
         if done.get("status") == "complete":
             return {"eval_dir": str(out), "timing": done.get("timing", {})}
-    say(f"[{arm}] evaluating")
-    force = arm != "instruct"  # the instruct model writes no think block: its replies are answers
     judges = list(e.judges)
     options: dict[str, dict[str, Any]] = {"guard_classifier": {"path": "realtext"}} if "guard_classifier" in judges \
         else {}
-    ecfg = EvalConfig(model=model_of(cfg, arm), suite=str(track_dir(cfg) / "corpora" / f"{TEST_CORPUS}.jsonl"),
+    ecfg = EvalConfig(model=model, suite=str(track_dir(cfg) / "corpora" / f"{corpus}.jsonl"),
                       limit=e.limit, out=str(out), judges=judges, judge_options=options, batch_size=e.batch_size,
                       bootstrap=e.bootstrap, report=True,
                       generation=GenerationParams(n=e.samples, temperature=e.temperature, top_p=e.top_p,
-                                                  max_new_tokens=e.max_new_tokens, seed=cfg.seed, force_think=force))
+                                                  max_new_tokens=e.max_new_tokens, seed=cfg.seed,
+                                                  force_think=force_think))
     results = run(ecfg)
     return {"eval_dir": str(out), "timing": results.get("timing", {})}
+
+
+def evaluate_arm(cfg: RealStudyConfig, arm: str, say: Progress) -> dict[str, Any]:
+    """Evaluate an arm on the test corpus; the instruct model writes no think block, so its replies are
+    read as answers (no forced ``<think>``)."""
+    say(f"[{arm}] evaluating")
+    return evaluate_model(cfg, model_of(cfg, arm), arm_dir(cfg, arm) / "eval", force_think=arm != "instruct")
 
 
 # -- the schedule --------------------------------------------------------------------------------------
