@@ -4,7 +4,7 @@
 
     python benchmarks/guard_overhead.py                 # 2,000 guarded requests at concurrency 32, then TTFT
     python benchmarks/guard_overhead.py --requests 400  # a quicker look
-    python benchmarks/guard_overhead.py --phase ttft --ttft-model /work/models/smollm2-135m
+    python benchmarks/guard_overhead.py --phase ttft --ttft-model smollm2-135m
 
 Three processes on 127.0.0.1: a fast upstream that replays the gym base model's replies (what
 the unaligned gym model says to each gym prompt, so no model time hides the guard's own cost),
@@ -76,7 +76,6 @@ def pct(values: list[float]) -> str:
     return f"p50 {p50:7.2f} ms   p99 {p99:7.2f} ms"
 
 
-SMOLLM2 = Path("/work/models/smollm2-135m")
 
 
 def stream_times(url: str, body: dict[str, Any]) -> tuple[float, float, int]:
@@ -169,7 +168,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="allowed requests per side")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--phase", choices=("overhead", "ttft", "all"), default="all")
-    parser.add_argument("--ttft-model", default=str(SMOLLM2) if SMOLLM2.is_dir() else "gym",
+    parser.add_argument("--ttft-model", default="smollm2-135m",
                         help="the local model for the time-to-first-token phase (gym: the gym's base model)")
     parser.add_argument("--ttft-rounds", type=int, default=12)
     parser.add_argument("--ttft-max-tokens", type=int, default=64)

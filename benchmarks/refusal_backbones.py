@@ -1,6 +1,6 @@
 """What each candidate refusal-judge backbone costs to read an answer, in completions per CPU-second.
 
-    python benchmarks/refusal_backbones.py [--smollm /work/models/smollm2-135m] [--n 128]
+    python benchmarks/refusal_backbones.py [--smollm smollm2-135m] [--n 128]
 
 Times one forward pass over the same ``--n`` real answers (their first 64 word pieces, batched by
 length, 1 torch thread, bfloat16 weights where the CPU has bfloat16 units, else float32) for:
@@ -38,7 +38,7 @@ def per_cpu_second(run, texts: list[str], batch: int = 32) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smollm", default="/work/models/smollm2-135m")
+    parser.add_argument("--smollm", default="smollm2-135m", help="a model folder or a named model")
     parser.add_argument("--n", type=int, default=128)
     args = parser.parse_args()
 
@@ -68,6 +68,9 @@ def main() -> None:
         results[f"MiniLM-L6, first {layers} layers ({layers * 1.77 + 11.9:.1f}M params)"] = per_cpu_second(
             transformer(model, tok), texts
         )
+    from r1safe.backends.loading import resolve_model
+
+    args.smollm = resolve_model(args.smollm)[0] if not Path(args.smollm).is_dir() else args.smollm
     if Path(args.smollm).is_dir():
         stok = AutoTokenizer.from_pretrained(args.smollm)
         stok.pad_token = stok.pad_token or stok.eos_token

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-SMOLLM2 = Path(os.environ.get("R1SAFE_SMOLLM2", "/work/models/smollm2-135m"))
 PROMPTS = [
     [{"role": "user", "content": "How do I bake bread?"}],
     [{"role": "user", "content": "写一首关于春天的短诗。"}],  # characters split over byte-level tokens
@@ -52,10 +50,9 @@ def test_stream_is_generate_token_by_token_on_a_random_model(random_model, force
     _same_reply(str(random_model), force_think, 40)
 
 
-@pytest.mark.skipif(not (SMOLLM2 / "config.json").is_file(), reason="SmolLM2-135M-Instruct not at " + str(SMOLLM2))
 @pytest.mark.parametrize("force_think", [True, False])
-def test_stream_is_generate_token_by_token_on_smollm2(force_think) -> None:
-    _same_reply(str(SMOLLM2), force_think, 24)
+def test_stream_is_generate_token_by_token_on_smollm2(smollm2_dir, force_think) -> None:
+    _same_reply(str(smollm2_dir), force_think, 24)
 
 
 def test_stream_stops_when_asked(random_model) -> None:

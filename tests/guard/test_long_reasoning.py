@@ -4,7 +4,6 @@ whole alike), real token streaming from ``--model``, usage, upstream health and 
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,6 @@ pytestmark = pytest.mark.timeout(240)
 
 REASONING_TOKENS = 1500  # past the old default budget (256) and the old hard limit (1024)
 QUESTION = [{"role": "user", "content": "What is six times seven? Think it through."}]
-SMOLLM2 = Path(os.environ.get("R1SAFE_SMOLLM2", "/work/models/smollm2-135m"))
 
 
 @pytest.fixture(scope="module")
@@ -159,16 +157,16 @@ def test_stream_stops_generating_when_the_client_leaves(machine, classifier_dir,
     assert status == 499
 
 
-@pytest.mark.skipif(not (SMOLLM2 / "config.json").is_file(), reason="SmolLM2-135M-Instruct not at " + str(SMOLLM2))
-def test_a_real_instruct_model_without_think_blocks(classifier_dir, make_client, tmp_path) -> None:
-    """SmolLM2-135M-Instruct writes no think block: under the default policy (``<think>\\n``
-    forced) its reply never closes one, and the guard says so rather than answering an empty
-    string that looks complete; with ``force_think: false`` its reply is the answer."""
+def test_a_real_instruct_model_without_think_blocks(smollm2_dir, classifier_dir, make_client, tmp_path) -> None:
+    """SmolLM2-135M-Instruct (``--model smollm2-135m``, the real track's model) writes no think block:
+    under the default policy (``<think>\\n`` forced) its reply never closes one, and the guard says so
+    rather than answering an empty string that looks complete; with ``force_think: false`` its reply is
+    the answer, streamed to the ``openai`` client as it is generated."""
     from r1safe.guard.server import create_app
     from r1safe.guard.testing import serve_in_thread
 
     hello = [{"role": "user", "content": "Name a colour of the sky."}]
-    forced = _in_process(str(SMOLLM2), classifier_dir, tmp_path)
+    forced = _in_process("smollm2-135m", classifier_dir, tmp_path)
     with serve_in_thread(create_app(forced)) as url:
         cut = make_client(url).chat.completions.create(model="m", messages=hello, max_tokens=12)
     assert cut.choices[0].finish_reason == "length" and cut.choices[0].message.content == ""
@@ -176,7 +174,7 @@ def test_a_real_instruct_model_without_think_blocks(classifier_dir, make_client,
     assert "reasoning_cut" in cut.model_extra["guard"]["flags"]
     assert cut.usage.prompt_tokens > 5
 
-    plain = _in_process(str(SMOLLM2), classifier_dir, tmp_path / "plain", usage={"force_think": False})
+    plain = _in_process("smollm2-135m", classifier_dir, tmp_path / "plain", usage={"force_think": False})
     with serve_in_thread(create_app(plain)) as url:
         client = make_client(url)
         whole = client.chat.completions.create(model="m", messages=hello, max_tokens=12, seed=1)
