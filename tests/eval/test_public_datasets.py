@@ -25,10 +25,19 @@ FILES = {
     "sorry_bench": FIXTURES / "sorry_bench.jsonl",
     "wildjailbreak": FIXTURES / "wildjailbreak" / "train.tsv",
     "multijail": FIXTURES / "multijail.csv",
+    "wildguardtest": FIXTURES / "wildguardtest.parquet",
+    "jailjudge": FIXTURES / "jailjudge.csv",
+    "saferlhf": FIXTURES / "saferlhf.csv",
+    "coconot": FIXTURES / "coconot",
+    "oasst": FIXTURES / "oasst",
+    "arena_hard": FIXTURES / "arena_hard" / "question.jsonl",
 }
+GENERATED = {"arithmetic"}
 
 
 def load(name: str, **params) -> list[Sample]:
+    if name in GENERATED:
+        return DATASETS.create(name, **params)
     return DATASETS.create(name, path=str(FILES[name]), **params)
 
 
@@ -46,7 +55,7 @@ def test_every_adapter_fills_ids_reference_language_kind(name: str) -> None:
     assert len({s.id for s in samples}) == len(samples)
     for s in samples:
         assert s.id.startswith(f"{name}-")
-        assert s.kind in ("harmful", "benign")
+        assert s.kind in ("harmful", "benign", "borderline")
         assert s.language
         assert s.prompt[-1]["role"] == "user" and s.prompt[-1]["content"]
         assert s.reference["dataset"] == name

@@ -46,7 +46,8 @@ def test_one_training_step_of_a_shipped_real_recipe_on_the_real_model(smollm2_di
 
     track = _track(tmp_path / "track", Path(smollm2_dir))
     result = run_recipe("smollm2-135m/sft", tmp_path / "run", overrides=[
-        f"track={track}", "stages.0.max_steps=1", "stages.0.batch_size=2", "stages.0.max_length=64"])
+        f"track={track}", "stages.0.max_steps=1", "stages.0.batch_size=2", "stages.0.max_length=64",
+            "stages.0.train_top_layers=1"])
     assert (result.final_model / "model.safetensors").is_file()
     manifest = json.loads((tmp_path / "run" / "stages" / "00_safety_sft" / "manifest.json").read_text())
     assert manifest["status"] == "done" and manifest["steps"] == 1
@@ -85,7 +86,8 @@ def test_accelerate_launch_with_two_cpu_processes_writes_the_same_run_folder(smo
                      ).save_pretrained(tiny)
     tok.save_pretrained(tiny)
     track = _track(tmp_path / "track", tiny)
-    sets = [f"track={track}", "stages.0.max_steps=2", "stages.0.batch_size=2", "stages.0.max_length=64"]
+    sets = [f"track={track}", "stages.0.max_steps=2", "stages.0.batch_size=2", "stages.0.max_length=64",
+            "stages.0.train_top_layers=1"]
     args = ["-m", "r1safe.cli.main", "train", "smollm2-135m/sft", *(x for s in sets for x in ("--set", s))]
     env = {**os.environ, "R1SAFE_NUM_THREADS": "1"}
     one = subprocess.run([sys.executable, *args, "--out", str(tmp_path / "one")], env=env, capture_output=True,

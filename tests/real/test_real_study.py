@@ -33,7 +33,7 @@ def tiny_instruct(smollm2_dir, tmp_path_factory):
 def _config(model, out, **extra):
     from r1safe.study.real.config import RealStudyConfig
 
-    tiny = ["stages.0.max_steps=1"]
+    tiny = ["stages.0.max_steps=1", "stages.0.train_top_layers=1"]  # the recipes' 15 of SmolLM2's 30 layers
     grpo = ["batch_size=4", "max_completion_length=8"]
     return RealStudyConfig.model_validate({
         "model": str(model), "data_dir": str(DATA), "out": str(out), "jobs": 1,
@@ -45,6 +45,7 @@ def _config(model, out, **extra):
             "cold_start": tiny, "sft": tiny,
             "rl": [*tiny, *(f"stages.0.{g}" for g in grpo), "monitors.probe.enabled=false"],
             "hybrid": [*tiny, *(f"stages.{i}.{g}" for i in (1, 3) for g in grpo), "stages.1.max_steps=1",
+                       *(f"stages.{i}.train_top_layers=1" for i in (1, 2, 3)),
                        "stages.2.num_prompts=2", "stages.2.max_new_tokens=8", "stages.3.max_steps=1",
                        "monitors.probe.enabled=false"],
         },

@@ -66,7 +66,8 @@ def load(n: int = 200, seed: int = 0, split: str = "arithmetic", exclude: frozen
         if question in seen:
             continue
         seen.add(question)
-        out.append(Sample(id=f"{split}-{seed}-{len(out)}", prompt=[{"role": "user", "content": question}],
+        out.append(Sample(id=f"arithmetic-{split}-{seed}-{len(out)}", prompt=[{"role": "user", "content": question}],
                           split=split, kind="benign", category=op, language="en",
-                          reference={"dataset": "arithmetic", "license": "generated", "answer": str(answer)}))
+                          reference={"dataset": "arithmetic", "license": "generated", "answer": str(answer),
+                                     "source_id": f"{seed}-{len(out)}"}))
     return out

@@ -36,7 +36,8 @@ def load(path: str | Path | None = None) -> list[Sample]:
         table = read_file(file)
         require_columns(table, ["id", "prompt", "subcategory"] + (["chosen"] if split == "coconot_pref" else []))
         out.extend(collect(table, (
-            (row, Sample(id=f"{split}-{text(table, row, data, 'id')}", prompt=user(text(table, row, data, "prompt")),
+            (row, Sample(id=f"coconot-{split.removeprefix('coconot_')}-{text(table, row, data, 'id')}",
+                         prompt=user(text(table, row, data, "prompt")),
                          split=split, kind="borderline", category=text(table, row, data, "subcategory"),
                          language="en",
                          reference=reference(SOURCE, text(table, row, data, "id"),

@@ -248,8 +248,13 @@ def evaluate_model(cfg: RealStudyConfig, model: str, out: Path, corpus: str = TE
 def evaluate_arm(cfg: RealStudyConfig, arm: str, say: Progress) -> dict[str, Any]:
     """Evaluate an arm on the test corpus; the instruct model writes no think block, so its replies are
     read as answers (no forced ``<think>``)."""
-    say(f"[{arm}] evaluating")
-    return evaluate_model(cfg, model_of(cfg, arm), arm_dir(cfg, arm) / "eval", force_think=arm != "instruct")
+    out = arm_dir(cfg, arm) / "eval"
+    done = out / "results.json"
+    if done.is_file() and json.loads(done.read_text()).get("status") == "complete":
+        say(f"[{arm}] evaluated before, read back")
+    else:
+        say(f"[{arm}] evaluating")
+    return evaluate_model(cfg, model_of(cfg, arm), out, force_think=arm != "instruct")
 
 
 # -- the schedule --------------------------------------------------------------------------------------
