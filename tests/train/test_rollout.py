@@ -22,7 +22,8 @@ def trainer(micro_gym, tmp_path_factory):
     prompts = [{"prompt": s.prompt} for s in micro_gym.world.splits["id"][:4]]
     args = GRPOConfig(output_dir=str(tmp_path_factory.mktemp("grpo")), per_device_train_batch_size=8,
                       num_generations=4, max_completion_length=24, temperature=0.9, top_p=0.95, max_steps=1,
-                      use_cpu=True, report_to=[], seed=3, beta=0.0, logging_steps=1, save_strategy="no")
+                      use_cpu=True, report_to=[], seed=3, beta=0.0, logging_steps=1, save_strategy="no",
+                      bf16=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return GRPOTrainer(model=str(micro_gym.model_dir), reward_funcs=[lambda completions, **kw: [0.0] * len(
