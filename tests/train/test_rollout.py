@@ -91,6 +91,7 @@ def test_sampling_logprobs_are_the_ones_trl_computes(trainer) -> None:
         assert logps[i, :len(lps)].tolist() == pytest.approx(lps, rel=1e-3, abs=1e-3)  # cache vs full pass
 
 
+@pytest.mark.slow
 def test_a_grpo_step_trains_on_rollout_completions(trainer) -> None:
     trainer.train()
     assert trainer.state.global_step == 1
