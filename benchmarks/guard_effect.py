@@ -83,8 +83,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    from r1safe.classifiers.harm.training import gym_data, train_classifier
     from r1safe.eval import gym_link
-    from r1safe.eval.classifier.training import gym_data, train_classifier
     from r1safe.guard.testing import free_port, machine, spawn_guard
     from r1safe.gym.world import TEST_SPLITS, WorldConfig, build_world
 

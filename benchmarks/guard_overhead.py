@@ -2,8 +2,9 @@
 
 ::
 
-    python benchmarks/guard_overhead.py                 # 2,000 guarded requests at concurrency 32
+    python benchmarks/guard_overhead.py                 # 2,000 guarded requests at concurrency 32, then TTFT
     python benchmarks/guard_overhead.py --requests 400  # a quicker look
+    python benchmarks/guard_overhead.py --phase ttft --ttft-model smollm2-135m
 
 Three processes on 127.0.0.1: a fast upstream that replays the gym base model's replies (what
 the unaligned gym model says to each gym prompt, so no model time hides the guard's own cost),
@@ -15,6 +16,14 @@ concurrency, then a guarded mix with harmful (blocked) and streamed requests. It
 - audit completeness: every request id in the audit log exactly once, no extra rows;
 - overhead: guarded minus direct latency (p50/p99), and the guard's own time per request from
   the audit log (latency less upstream and judge time), judges' time reported apart.
+
+Time to first token (``--phase ttft``): ``r1safe serve --model DIR`` streams a local model token
+by token. The script loads the same model here and times its own first token (prefill plus one
+decode step) and its decode step, then, one request at a time and alternating with those, the time
+until the first streamed text reaches the client through the guard: with ``stream.window_chars: 1``
+(each token released once screened) and with the default window (48 characters screened before
+release), and the time to the last chunk (what the first chunk waited for before streaming was
+real). Target: the guard adds at most one decode step to the model's own time to first token.
 
 Bounded: every phase has a deadline and the script stops by itself.
 """
@@ -67,16 +76,123 @@ def pct(values: list[float]) -> str:
     return f"p50 {p50:7.2f} ms   p99 {p99:7.2f} ms"
 
 
+
+
+def stream_times(url: str, body: dict[str, Any]) -> tuple[float, float, int]:
+    """(seconds to the first chunk with text, seconds to the end, chunks with text) of one stream."""
+    import json
+
+    import httpx
+
+    start = time.perf_counter()
+    first, chunks = None, 0
+    with httpx.stream("POST", url + "/chat/completions", json=body, timeout=120) as r:
+        r.raise_for_status()
+        for line in r.iter_lines():
+            if not line.startswith("data: {"):
+                continue
+            choices = json.loads(line[6:]).get("choices") or [{}]
+            delta = choices[0].get("delta") or {}
+            if delta.get("content") or delta.get("reasoning_content"):
+                chunks += 1
+                first = first if first is not None else time.perf_counter() - start
+    return (first if first is not None else float("nan")), time.perf_counter() - start, chunks
+
+
+def ttft(model: str, rounds: int, max_tokens: int) -> None:
+    """The time-to-first-token phase (see the module doc)."""
+    import statistics
+
+    from r1safe.backends.base import GenerationParams
+    from r1safe.backends.transformers import TransformersBackend
+    from r1safe.guard.testing import free_port, spawn_guard
+    from r1safe.runtime import configure_threads
+
+    configure_threads(None)
+    prompts = [[{"role": "user", "content": q}] for q in (
+        "How do I plant tomatoes?", "Explain why the sky is blue.", "Give me three tips for sleeping better.",
+        "What is 17 times 23?")]
+    params = GenerationParams(n=1, max_new_tokens=max_tokens, temperature=0.6, top_p=0.95)
+    backend = TransformersBackend(model)
+    tmp = Path(tempfile.mkdtemp(prefix="guard-ttft-"))
+    results: dict[str, list[float]] = {k: [] for k in ("model_first", "model_step", "guard_w1", "guard_w48",
+                                                       "end_w48", "guard_w1_chunks")}
+    ports = {}
+    for window in (1, 48):
+        policy = tmp / f"policy-{window}.yaml"
+        policy.write_text(f"stream: {{window_chars: {window}}}\nlimits: {{rate_per_minute: 100000, burst: 10000}}\n")
+        ports[window] = (free_port(), policy)
+    with (
+        spawn_guard("r1safe.cli.main", ports[1][0], None, str(tmp / "a1.sqlite"), str(ports[1][1]),
+                    ["--model", model]),
+        spawn_guard("r1safe.cli.main", ports[48][0], None, str(tmp / "a48.sqlite"), str(ports[48][1]),
+                    ["--model", model]),
+    ):
+        urls = {w: f"http://127.0.0.1:{port}/v1" for w, (port, _) in ports.items()}
+        for w in urls:  # warm each server and the model here
+            stream_times(urls[w], {"model": "m", "stream": True, "messages": prompts[0], "max_tokens": 4})
+        list(backend.stream(prompts[0], params.model_copy(update={"max_new_tokens": 4})))
+        for i in range(rounds):
+            prompt = prompts[i % len(prompts)]
+            body = {"model": "m", "stream": True, "messages": prompt, "max_tokens": max_tokens, "seed": i}
+            start = time.perf_counter()
+            steps, stamps = [], []
+            for step in backend.stream(prompt, params.model_copy(update={"seed": i})):
+                steps.append(step)
+                stamps.append(time.perf_counter() - start)
+            results["model_first"].append(stamps[0])
+            if len(stamps) > 2:
+                results["model_step"].append((stamps[-2] - stamps[0]) / (len(stamps) - 2))
+            first, _, chunks = stream_times(urls[1], body)
+            results["guard_w1"].append(first)
+            results["guard_w1_chunks"].append(chunks)
+            first, end, _ = stream_times(urls[48], body)
+            results["guard_w48"].append(first)
+            results["end_w48"].append(end)
+    med = {k: statistics.median(v) * (1 if k.endswith("chunks") else 1000) for k, v in results.items() if v}
+    print(f"\ntime to first token, {model}, {rounds} streamed requests one at a time, up to {max_tokens} tokens "
+          "(medians):")
+    print(f"  model alone: first token {med['model_first']:7.1f} ms, then {med['model_step']:6.1f} ms per decode step")
+    print(f"  through the guard, window 1:  first text {med['guard_w1']:7.1f} ms "
+          f"({med['guard_w1_chunks']:.0f} text chunks per reply)")
+    print(f"  through the guard, window 48: first text {med['guard_w48']:7.1f} ms; last chunk {med['end_w48']:7.1f} ms "
+          "(where the first chunk came before streaming was real)")
+    added = med["guard_w1"] - med["model_first"]
+    verdict = "PASS" if added <= med["model_step"] else "FAIL"
+    print(f"target: the guard adds at most one decode step to the first token: {verdict} "
+          f"(+{added:.1f} ms vs a {med['model_step']:.1f} ms step)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=2000, help="allowed requests per side")
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--phase", choices=("overhead", "ttft", "all"), default="all")
+    parser.add_argument("--ttft-model", default="smollm2-135m",
+                        help="the local model for the time-to-first-token phase (gym: the gym's base model)")
+    parser.add_argument("--ttft-rounds", type=int, default=12)
+    parser.add_argument("--ttft-max-tokens", type=int, default=64)
     args = parser.parse_args()
 
-    from r1safe.guard.testing import free_port, machine, spawn_guard, spawn_upstream
-    from r1safe.gym.world import build_world
+    from r1safe.guard.testing import machine
 
     print(f"machine: {machine()}")
+    if args.phase in ("overhead", "all"):
+        overhead(args)
+    if args.phase in ("ttft", "all"):
+        model = args.ttft_model
+        if model == "gym":
+            from r1safe.gym.build import default_gym
+
+            model = str(default_gym().model_dir)
+        ttft(model, args.ttft_rounds, args.ttft_max_tokens)
+
+
+def overhead(args: argparse.Namespace) -> None:
+    """The overhead phase (see the module doc)."""
+    from r1safe.guard.testing import free_port, spawn_guard, spawn_upstream
+    from r1safe.gym.world import build_world
+
     world = build_world()
     allowed = [s for name in ("benign", "borderline", "capability") for s in world.split(name)]
     harmful = [s for name in ("id", "ood_wrapper", "multi_turn") for s in world.split(name)]

@@ -1,23 +1,24 @@
-"""Agreement of the learned refusal judge (``refusal_clf``) with human labels, beside the phrase patterns.
+"""Agreement of the learned refusal judge (``refusal_clf``) with human labels, beside the previous judge
+and the phrase patterns, and the judges' speed.
 
     python benchmarks/refusal_judge_agreement.py                 # held-out test rows
     python benchmarks/refusal_judge_agreement.py --split dev     # the development rows
-    R1SAFE_SHARED_DATA=/path/to/shared/data python benchmarks/refusal_judge_agreement.py
+    python benchmarks/refusal_judge_agreement.py --data /path/to/shared/data --old none
 
-Reads the human-labelled sets in ``shared/data`` beside the repository (never copied into it; see
-its README) and scores the held-out rows the shipped head never trained on: the test split of the
-MIT sets it trained on (chatgpt-refusals, PyRIT), and the sets it never saw at all (WildGuardTest,
-JAILJUDGE and Safe-RLHF compliance rows). For each source and overall it prints the binary
-comply-vs-refuse agreement of the learned judge and of the phrase patterns of
-:mod:`r1safe.eval.judges.refusal` on the same rows, with 95% Wilson intervals; the three-class
+Reads the human-labelled sets in the shared data folder (``--data`` or ``$R1SAFE_DATA_DIR``; never
+copied into the repository) and scores the held-out rows neither judge trained on: the test split of
+the MIT sets they trained on (chatgpt-refusals, PyRIT), and the sets they never saw at all
+(WildGuardTest, JAILJUDGE and Safe-RLHF compliance rows). For each source and overall it prints the
+binary comply-vs-refuse agreement of the shipped judge (a head on frozen MiniLM-L6), of the previous
+one (``path=e5``: frozen multilingual-e5 int4 + MLP head) and of the phrase patterns of
+:mod:`r1safe.text.refusal_patterns` on the same rows, with 95% Wilson intervals; the three-class
 confusion on chatgpt-refusals; agreement on *synthetic* Chinese answers (the gym's sentences and
-answers invented for this benchmark; no human-labelled Chinese data is available); and the judge's
-speed in completions per second on this CPU.
+answers invented for this benchmark; no human-labelled Chinese data is available); and each judge's
+speed in completions per second on this CPU, side by side in one run (1 torch thread, and 2).
 
-Embeddings of the labelled rows come from the training cache (the same encoder on the same clipped
-text, so the same features the judge computes; the script checks this on a few rows). On a cold
-cache the first run encodes the ~2,000 test answers, about 10-20 minutes on two busy cores.
-Exit code 2 with one line when the data folder or the encoder package is missing.
+The previous judge's embeddings come from its training cache (``frozen_training.embed``: the same
+encoder on the same clipped text); on a cold cache encoding the ~2,000 test answers takes 10-20 minutes
+on two busy cores. Exit code 2 with one line when the data folder or an encoder package is missing.
 """
 
 from __future__ import annotations
@@ -107,50 +108,10 @@ def machine() -> str:
 # main
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="refusal_clf agreement with human labels vs the phrase patterns")
-    parser.add_argument("--data", default=None, help="the shared/data folder (default: beside the repo)")
-    parser.add_argument("--split", default="test", choices=("test", "dev"))
-    parser.add_argument("--head", default=None, help="a head folder (default: the shipped head)")
-    parser.add_argument("--speed-n", type=int, default=64, help="completions timed for the speed figure")
-    args = parser.parse_args()
-
-    import torch
-
-    torch.set_num_threads(1)
-    from pathlib import Path
-
-    from r1safe.errors import R1SafeError
-    from r1safe.eval.judges.refusal import find_refusal
-    from r1safe.eval.judges.refusal_clf import CLASSES, RefusalClassifierJudge, RefusalHead
-    from r1safe.eval.judges.refusal_clf_data import DATA_ENV, default_data_dir, load_labelled
-    from r1safe.eval.judges.refusal_clf_training import embed
-
-    data = Path(args.data) if args.data else default_data_dir()
-    if not data.is_dir():
-        print(f"refusal_judge_agreement: no labelled data at {data}; put shared/data beside the repo or set "
-              f"{DATA_ENV}", file=sys.stderr)
-        sys.exit(2)
-    try:
-        head = RefusalHead(args.head)
-        rows = [r for r in load_labelled(data) if r.split == args.split]
-    except R1SafeError as err:
-        print(f"refusal_judge_agreement: {err}", file=sys.stderr)
-        sys.exit(2)
-    encoder, max_chars, threshold = head.config["encoder"]["name"], head.max_chars, head.config.get("threshold", 0.5)
-    print(f"head: {head.config['encoder']} max_chars={max_chars} hidden={head.config['hidden']}")
-    print(f"trained on: {head.config['training']['rows']}")
-
-    answers = [r.answer for r in rows]
-    features = embed(answers, encoder, max_chars)
-    direct = head.features(answers[:8])
-    print(f"cache check: max |cached - direct| feature difference, 8 rows: {(features[:8] - direct).abs().max():.2e}")
-    probs = head.probabilities_of_features(features)
-    learned = ((probs[:, 1] + probs[:, 2]) >= threshold).tolist()
-    patterns = [find_refusal(a.strip()[:400]) is not None for a in answers]
-
-    print(f"\n== binary agreement with human labels, {args.split} split ==")
-    print(f"{'source':18} {'n':>5} {'refused':>7}  {'refusal_clf':>24}  {'phrase patterns':>24}")
+def agreement_table(rows, readings: dict[str, list[bool]]) -> None:
+    """Binary agreement per source (and WildGuardTest's unanimous rows) of each named reading."""
+    names = list(readings)
+    print(f"{'source':18} {'n':>5} {'refused':>7}" + "".join(f"  {n:>24}" for n in names))
     by_source: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
         by_source.setdefault(r.source, []).append(i)
@@ -161,9 +122,81 @@ def main() -> None:
             continue
         n = len(idx)
         gold = [rows[i].refused for i in idx]
-        a = sum(learned[i] == g for i, g in zip(idx, gold, strict=True))
-        b = sum(patterns[i] == g for i, g in zip(idx, gold, strict=True))
-        print(f"{source:18} {n:5d} {100 * sum(gold) / n:6.1f}%  {cell(a, n):>24}  {cell(b, n):>24}")
+        line = f"{source:18} {n:5d} {100 * sum(gold) / n:6.1f}%"
+        for name in names:
+            hits = sum(readings[name][i] == g for i, g in zip(idx, gold, strict=True))
+            line += f"  {cell(hits, n):>24}"
+        print(line)
+
+
+def speed(judge, texts: list[str], threads: int) -> str:
+    """Completions per second (and per CPU-second) of ``judge.judge_batch`` on ``texts`` with ``threads``
+    torch threads; CPU seconds count every thread of this process, so a busy machine reads the same."""
+    import torch
+
+    torch.set_num_threads(threads)
+    judge.judge_batch([None] * min(4, len(texts)), texts[:4])  # type: ignore[list-item]
+    start, cpu = time.perf_counter(), time.process_time()
+    judge.judge_batch([None] * len(texts), texts)  # type: ignore[list-item]
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    torch.set_num_threads(1)
+    return f"{len(texts) / wall:.1f}/s ({len(texts) / cpu:.1f}/CPU-s)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="refusal_clf agreement with human labels vs the previous judge")
+    parser.add_argument("--data", default=None, help="the shared data folder (default: $R1SAFE_DATA_DIR)")
+    parser.add_argument("--split", default="test", choices=("test", "dev"))
+    parser.add_argument("--head", default=None, help="the judge's classifier folder (default: the shipped one)")
+    parser.add_argument("--old", default="e5", help="the previous judge's folder ('e5': shipped; 'none')")
+    parser.add_argument("--speed-n", type=int, default=256, help="completions timed for the speed figure")
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(1)
+    from r1safe.classifiers.data.refusal import CLASSES, load_labelled
+    from r1safe.classifiers.data.shared import data_dir
+    from r1safe.classifiers.refusal import load_refusal_classifier
+    from r1safe.errors import R1SafeError
+    from r1safe.eval.judges.refusal_clf import RefusalClassifierJudge
+    from r1safe.text.refusal_patterns import find_refusal
+
+    try:
+        data = data_dir(args.data)
+        rows = [r for r in load_labelled(data) if r.split == args.split]
+        new = load_refusal_classifier(args.head)
+        old = None if args.old == "none" else load_refusal_classifier(args.old)
+    except R1SafeError as err:
+        print(f"refusal_judge_agreement: {err}", file=sys.stderr)
+        sys.exit(2)
+    print(f"judge: {new.config.get('model') or new.config.get('encoder')}")
+    print(f"trained on: {new.config['training']['rows']}")
+    answers = [r.answer for r in rows]
+    threshold = float(new.config.get("threshold", 0.5))
+    fast = getattr(new, "main", new)  # the default's MiniLM head alone (fallback=False)
+    probs = fast_probs = fast.probabilities(answers)
+    readings: dict[str, list[bool]] = {}
+    if old is None and fast is not new:  # no e5 cache to lean on: the default reads its fallback live
+        probs = new.probabilities(answers)
+        readings["refusal_clf"] = ((probs[:, 1] + probs[:, 2]) >= threshold).tolist()
+    if old is not None:
+        from r1safe.classifiers.refusal.frozen_training import embed
+
+        features = embed(answers, old.config["encoder"], old.max_chars)  # the e5 training cache
+        old_probs = old.probabilities_of_features(features)
+        if fast is not new:  # the default: MiniLM, its uncertain and CJK answers read by e5 (cached here)
+            routed = new.routed(answers, probs)
+            probs = probs.clone()
+            probs[routed] = old_probs[routed]
+            print(f"refusal_clf's fallback read {len(routed)} of {len(answers)} answers")
+            readings["refusal_clf"] = ((probs[:, 1] + probs[:, 2]) >= threshold).tolist()
+        readings["previous (e5 alone)"] = ((old_probs[:, 1] + old_probs[:, 2]) >= 0.5).tolist()
+    readings["MiniLM alone"] = ((fast_probs[:, 1] + fast_probs[:, 2]) >= threshold).tolist()
+    readings["phrase patterns"] = [find_refusal(a.strip()[:400]) is not None for a in answers]
+
+    print(f"\n== binary agreement with human labels, {args.split} split ==")
+    agreement_table(rows, readings)
     if args.split == "test":
         print("(never trained on: every row above; WildGuardTest and JailbreakEval are never trained on at all)")
     print("(wildguardtest 3/3: the rows whose three annotators all agreed on the refusal label)")
@@ -172,28 +205,34 @@ def main() -> None:
     if chat:
         predicted = probs.argmax(1).tolist()
         confusion = Counter((CLASSES[rows[i].label], CLASSES[predicted[i]]) for i in chat)
-        print("\n== three classes on chatgpt-refusals (human → predicted) ==")
+        print("\n== three classes on chatgpt-refusals, refusal_clf (human → predicted) ==")
         for gold_class in CLASSES:
             print(f"{gold_class:16} " + "  ".join(f"{p}={confusion[(gold_class, p)]}" for p in CLASSES))
 
     print("\n== synthetic Chinese (binary; invented answers and gym sentences, not human-labelled data) ==")
     for name, items in (("invented", INVENTED_ZH), ("gym", gym_zh())):
-        zh_probs = head.probabilities([t for _, t in items])
-        zh_learned = ((zh_probs[:, 1] + zh_probs[:, 2]) >= threshold).tolist()
-        n = len(items)
-        a = sum(p == (label > 0) for p, (label, _) in zip(zh_learned, items, strict=True))
-        b = sum((find_refusal(t[:400]) is not None) == (label > 0) for label, t in items)
-        print(f"{name:18} {n:5d}  refusal_clf {cell(a, n)}  patterns {cell(b, n)}")
+        texts = [t for _, t in items]
+        line = f"{name:10} {len(items):5d}"
+        for judge_name, clf in (("refusal_clf", new), ("MiniLM alone", fast), ("previous", old)):
+            if clf is None:
+                continue
+            p = clf.probabilities(texts)
+            hits = sum(bool(q[1] + q[2] >= 0.5) == (label > 0) for q, (label, _) in zip(p, items, strict=True))
+            line += f"  {judge_name} {cell(hits, len(items))}"
+        hits = sum((find_refusal(t[:400]) is not None) == (label > 0) for label, t in items)
+        print(line + f"  patterns {cell(hits, len(items))}")
 
-    judge = RefusalClassifierJudge(think_forced=False, path=args.head)
     texts = answers[: args.speed_n]
-    judge.judge_batch([None] * 4, texts[:4])  # type: ignore[list-item]
-    start = time.perf_counter()
-    judge.judge_batch([None] * len(texts), texts)  # type: ignore[list-item]
-    seconds = time.perf_counter() - start
-    mean_chars = sum(len(t) for t in texts) / max(len(texts), 1)
-    print(f"\n== speed: {len(texts) / seconds:.1f} completions/s ({len(texts)} answers, mean {mean_chars:.0f} chars,"
-          f" batch {judge.batch_size}) ==")
+    alone = RefusalClassifierJudge(think_forced=False, path=args.head, fallback=False)
+    print(f"\n== speed, {len(texts)} answers (mean {sum(map(len, texts)) / max(len(texts), 1):.0f} chars), "
+          f"completions per second (per CPU-second) ==")
+    print(f"MiniLM alone (fallback=False): {speed(alone, texts, 1)} at 1 thread, {speed(alone, texts, 2)} at 2 threads")
+    if fast is not new:
+        default = RefusalClassifierJudge(think_forced=False, path=args.head)
+        print(f"refusal_clf (default, with its fallback): {speed(default, texts[:128], 1)} at 1 thread, 128 answers")
+    if old is not None:
+        previous = RefusalClassifierJudge(think_forced=False, path=args.old)
+        print(f"previous (e5 alone): {speed(previous, texts[:16], 1)} at 1 thread, 16 answers")
     print(f"machine: {machine()}")
 
 

@@ -26,3 +26,12 @@ def micro_gym():
     from r1safe.gym.build import build_gym, micro_config
 
     return build_gym(micro_config())
+
+
+@pytest.fixture(scope="session")
+def smollm2_dir():
+    """The real track's model, SmolLM2-135M-Instruct, converted from its wheel into the session's cache
+    (``./install.sh --dev`` installs the wheel; without it this fails with the install command)."""
+    from r1safe.backends.named_models import named_model_dir
+
+    return named_model_dir("smollm2-135m")

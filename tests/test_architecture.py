@@ -1,6 +1,6 @@
 """The package's imports follow its layers, and no module imports itself back (see ARCHITECTURE.md).
 
-Layers, top to bottom: cli and the inspect-ai tasks → study → guard | train → eval → gym → core
+Layers, top to bottom: cli and the inspect-ai tasks → study → guard | train → eval → classifiers → gym → core
 (the top-level modules, ``text`` and ``backends``). A module may import from its own package and
 from any layer below; guard and train, side by side, never import each other. Imports inside
 functions count, and so do modules named in strings: ``register_lazy``/``import_module`` targets
@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-RANK = {"cli": 5, "inspect_tasks": 5, "study": 4, "guard": 3, "train": 3, "eval": 2, "gym": 1}
+RANK = {"cli": 6, "inspect_tasks": 6, "study": 5, "guard": 4, "train": 4, "eval": 3, "classifiers": 2, "gym": 1}
 CODE_IMPORT = re.compile(r"(?:from|import)\s+(r1safe(?:\.\w+)+)")
 
 
@@ -115,9 +115,27 @@ def test_no_import_cycle() -> None:
 
 def test_the_checker_sees_lazy_and_string_imports(tmp_path: Path) -> None:
     code = ("def f():\n    from r1safe.cli import main\n"
-            "REG.register_lazy('x', 'r1safe.eval.classifier.model')\n"
+            "REG.register_lazy('x', 'r1safe.classifiers.harm.model')\n"
             "CMD = ['-c', 'from r1safe.study.runner import run; run()']\n")
     path = tmp_path / "m.py"
     path.write_text(code)
-    known = {m: path for m in ("r1safe.cli.main", "r1safe.eval.classifier.model", "r1safe.study.runner")}
+    known = {m: path for m in ("r1safe.cli.main", "r1safe.classifiers.harm.model", "r1safe.study.runner")}
     assert imports("r1safe.gym.m", path, known) == set(known)
+
+
+def test_judges_train_nothing_and_classifier_helpers_live_once() -> None:
+    """Issue 27: no module of eval/judges/ trains anything (training lives in classifiers/), and the
+    shared data helpers (CSV reading, the missing-file error, the split bucket) are written once."""
+    judges = (SRC / "r1safe" / "eval" / "judges").rglob("*.py")
+    training = re.compile(r"\.backward\(|torch\.optim|optimizer\.step|train_classifier|fit_head|refusal\.finetune")
+    assert not [p.name for p in judges if training.search(p.read_text(encoding="utf-8"))]
+    classifiers = list((SRC / "r1safe").rglob("*.py"))
+    for helper in (r"def _?read_csv\(", r"def _?need\(", r"crc32\(\w+\.strip\(\)\.lower\(\)"):
+        found = [p.relative_to(SRC).as_posix() for p in classifiers if re.search(helper, p.read_text(encoding="utf-8"))]
+        assert len(found) <= 1, f"{helper} written in {found}"
+
+
+def test_data_readers_never_guess_the_data_folder_from_the_install_path() -> None:
+    readers = (SRC / "r1safe" / "classifiers").rglob("*.py")
+    walking = re.compile(r"__file__\)\.resolve\(\)\.parents|parents\[\d\].*shared")
+    assert not [p.name for p in readers if walking.search(p.read_text(encoding="utf-8"))]

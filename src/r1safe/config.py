@@ -59,18 +59,44 @@ def parse_override(item: str) -> tuple[list[str], Any]:
     return key.strip().split("."), yaml.safe_load(raw)
 
 
+def _index(node: list[Any], part: str, where: str, item: str) -> int:
+    """``part`` as an index into the list at ``where``; anything else is a one-line ConfigError."""
+    last = len(node) - 1
+    span = f"0-{last}" if last > 0 else "0" if last == 0 else "none"
+    if not part.lstrip("-").isdigit():
+        raise ConfigError(f"--set {item}: {where} is a list of {len(node)}; {part!r} is not an index ({span})")
+    i = int(part)
+    if not 0 <= i <= last:
+        raise ConfigError(f"--set {item}: {where} has {len(node)} entr{'y' if len(node) == 1 else 'ies'}, "
+                          f"so no {where}.{part} (indices: {span})")
+    return i
+
+
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """Apply ``a.b=c`` overrides to a nested dict/list structure in place and return it."""
+    """Apply ``a.b=c`` overrides to a nested dict/list structure in place and return it; a list
+    index that does not exist or a key under a plain value is a one-line ConfigError."""
     for item in overrides:
         path, value = parse_override(item)
         node: Any = data
-        for part in path[:-1]:
-            node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
-        last = path[-1]
-        if isinstance(node, list):
-            node[int(last)] = value
-        else:
-            node[last] = value
+        for depth, part in enumerate(path):
+            where = ".".join(path[:depth]) or "the config"
+            last = depth == len(path) - 1
+            if isinstance(node, list):
+                i = _index(node, part, where, item)
+                if last:
+                    node[i] = value
+                else:
+                    node = node[i]
+            elif isinstance(node, dict):
+                if last:
+                    node[part] = value
+                else:
+                    if node.get(part) is None:
+                        node[part] = {}
+                    node = node[part]
+            else:
+                raise ConfigError(f"--set {item}: {where} is {node!r}, not a mapping or list, so it has no key "
+                                  f"{part!r}")
     return data
 
 

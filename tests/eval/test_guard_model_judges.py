@@ -385,7 +385,8 @@ def test_offline_missing_guard_is_one_line_naming_it(judge: str, model: str) -> 
     with pytest.raises(ConfigError) as err:
         JUDGES.create(judge, model=model)
     message = str(err.value)
-    assert model in message and "huggingface-cli download" in message and "\n" not in message
+    assert model in message and "`hf download" in message and "\n" not in message
+    assert "huggingface-cli" not in message  # huggingface_hub 1.x ships `hf`, not huggingface-cli
 
 
 def test_qwen3guard_rejects_an_unknown_controversial_mode(saved) -> None:

@@ -149,7 +149,7 @@ def test_jsonl_task_runs_k_epochs_and_leaves_inapplicable_scores_out(tmp_path):
         assert poem["refusal"].value["refused"] == 0.0
         assert math.isnan(poem["refusal"].value["refused_reasoning"])
         assert poem["format"].value["format_ok"] == 0.0
-        assert poem["format"].value["truncated"] == 1.0
+        assert poem["format"].value["think_unclosed"] == 0.0  # an answer with no think block is not cut
 
     refused = metric(log, "refusal", "refused")
     assert refused.metrics["mean"].value == pytest.approx(1 / 3)
@@ -175,7 +175,7 @@ def test_think_forced_reads_a_reply_without_close_tag_as_unfinished_reasoning(tm
                                   splits="benign", limit=1), model, tmp_path)
     (sample,) = log.samples
     assert set(sample.scores) == {"format"}
-    assert sample.scores["format"].value["truncated"] == 1.0
+    assert sample.scores["format"].value["think_unclosed"] == 1.0
 
 
 # ---- replies as the judges read them -------------------------------------------------------
@@ -209,7 +209,7 @@ def test_bad_task_parameters_are_one_line_config_errors(tmp_path):
         inspect_tasks.jsonl(path=str(path), epochs=0)
     with pytest.raises(ConfigError, match="unknown split 'harmful'"):
         inspect_tasks.jsonl(path=str(path), splits="harmful")
-    with pytest.raises(ConfigError, match="judge 'refusal': bad params"):
+    with pytest.raises(ConfigError, match="judge 'refusal': unknown option 'colour'; its options: window"):
         inspect_tasks.jsonl(path=str(path), judges=["refusal"], judge_options={"refusal": {"colour": "red"}})
     task = inspect_tasks.jsonl(path=str(path), judges=["refusal"], judge_options={"refusal": {"window": 10}})
     assert [s.id for s in task.dataset] == ["q"]

@@ -84,9 +84,13 @@ def test_format_judge_skipped_mixed_and_language() -> None:
     mixed = fmt.judge(zh, "<think>\n用户想知道 how to do this\n</think>\n\n好的。")
     assert mixed["reasoning_mixed"] is True and mixed["language_consistency"] == pytest.approx(5 / 9)
     clean = fmt.judge(user("How do I bake bread?"), "<think>\nThe user wants bread.\n</think>\n\nSure.")
-    assert clean == {"format_ok": True, "think_skipped": False, "truncated": False,
+    assert clean == {"format_ok": True, "think_skipped": False, "think_unclosed": False,
                      "language_consistency": 1.0, "reasoning_mixed": False}
-    assert fmt.judge(user("hi"), "<think>\nno end")["truncated"] is True
+    assert fmt.judge(user("hi"), "<think>\nno end")["think_unclosed"] is True
+    # without a forced opener a reply with no think block is an answer, not an unclosed block
+    plain = JUDGES.create("format", think_forced=False)
+    assert plain.judge(user("hi"), "Hello there.")["think_unclosed"] is False
+    assert plain.judge(user("hi"), "<think>\nno end")["think_unclosed"] is True
 
 
 def test_proxy_judge_scores_in_batches(micro_gym, world) -> None:

@@ -77,8 +77,15 @@ def test_replies_without_an_answer_are_warned_about() -> None:
     assert len(notes) == 2
     assert notes[0].startswith("1 of 3 replies (33%) hit the 64-token budget inside <think>")
     assert "--no-force-think" in notes[1]
+    # without a forced opener, a reply with no think block is an answer even when the budget cut it
     unforced = EvalConfig(model="m", suite="x.jsonl", generation={"max_new_tokens": 64, "force_think": False})
-    assert len(reply_warnings(gens, unforced)) == 1
+    answers = [Generation(sample_id=f"p{i}", index=0, text="Sure, knead the dough", finish_reason="length")
+               for i in range(3)]
+    assert reply_warnings(answers, unforced) == []
+    notes = reply_warnings(gens, unforced)  # a and b wrote <think> themselves and never closed it
+    assert notes[0].startswith("1 of 3 replies (33%) hit the 64-token budget")
+    assert notes[1].startswith("1 of 3 replies (33%) stopped (end of sequence) inside <think>")
+    assert "--no-force-think" not in notes[1]
 
 
 def test_judge_table_keeps_every_judge_apart() -> None:

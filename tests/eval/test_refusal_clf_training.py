@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 import torch
 
+from r1safe.classifiers.data.refusal import COMPLIANCE, FULL_REFUSAL, PARTIAL_REFUSAL, load_labelled
+from r1safe.classifiers.encoders import HashedNgramEncoder
+from r1safe.classifiers.refusal.frozen import EXTRA_FEATURES, HEAD_FORMAT, RefusalHead, extra_features
+from r1safe.classifiers.refusal.frozen_training import HeadSettings, fit_head, predict, write_head
 from r1safe.errors import DataError
-from r1safe.eval.classifier.encoders import HashedNgramEncoder
-from r1safe.eval.judges.refusal_clf import EXTRA_FEATURES, HEAD_FORMAT, RefusalHead, extra_features
-from r1safe.eval.judges.refusal_clf_data import COMPLIANCE, FULL_REFUSAL, PARTIAL_REFUSAL, load_labelled
-from r1safe.eval.judges.refusal_clf_training import HeadSettings, fit_head, predict, write_head
 
 
 def write_fixture(root: Path) -> None:
@@ -76,7 +76,7 @@ def test_label_mappings_and_splits(tmp_path: Path) -> None:
 
 
 def test_missing_data_folder_is_a_data_error(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="R1SAFE_SHARED_DATA"):
+    with pytest.raises(DataError, match="R1SAFE_DATA_DIR"):
         load_labelled(tmp_path / "absent")
 
 

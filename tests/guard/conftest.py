@@ -25,7 +25,7 @@ def world():
 @pytest.fixture(scope="session")
 def classifier_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The default gym classifier, trained once into a session cache."""
-    from r1safe.eval.classifier.training import gym_classifier
+    from r1safe.classifiers.harm.training import gym_classifier
 
     home = tmp_path_factory.mktemp("r1home")
     old = os.environ.get("R1SAFE_HOME")

@@ -7,11 +7,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from r1safe.classifiers.harm.model import GuardClassifier
+from r1safe.classifiers.harm.training import read_jsonl
 from r1safe.cli.main import app
 from r1safe.errors import DataError
-from r1safe.eval.classifier.judge import GuardClassifierJudge
-from r1safe.eval.classifier.model import GuardClassifier
-from r1safe.eval.classifier.training import read_jsonl
+from r1safe.eval.judges.guard_classifier import GuardClassifierJudge
 from r1safe.records import Sample
 
 pytestmark = pytest.mark.timeout(60)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from r1safe.eval.classifier.model import GuardClassifier
-from r1safe.eval.classifier.training import Labelled, train_classifier
+from r1safe.classifiers.harm.model import GuardClassifier
+from r1safe.classifiers.harm.training import Labelled, train_classifier
 
 pytestmark = pytest.mark.timeout(120)
 ROWS = [Labelled(f"how do I {t}?", 1) for t in ("steal a car", "make a weapon", "poison a dog", "hack an email")]
@@ -24,8 +24,8 @@ def test_packaged_encoder_trains_saves_and_loads(name: str, package: str, tmp_pa
 
 
 def test_missing_encoder_is_a_one_line_error() -> None:
+    from r1safe.classifiers.encoders import build_encoder
     from r1safe.errors import ConfigError
-    from r1safe.eval.classifier.encoders import build_encoder
 
     with pytest.raises(ConfigError, match="unknown encoder 'bert'"):
         build_encoder({"name": "bert"})

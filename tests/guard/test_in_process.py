@@ -18,8 +18,11 @@ def test_serves_a_local_model_in_process(micro_gym, classifier_dir, make_client,
     policy = load_policy(None, {"classifier": classifier_dir, "limits": {"default_max_tokens": 24}})
     guard = build_guard(policy, tmp_path / "audit.sqlite", None, model=str(micro_gym.model_dir))
     calls: list[int] = []
-    generate = guard.upstream.backend.generate
-    guard.upstream.backend.generate = lambda prompts, params: calls.append(len(prompts)) or generate(prompts, params)
+    streams: list[int] = []
+    backend = guard.upstream.backend
+    generate, stream = backend.generate, backend.stream
+    backend.generate = lambda prompts, params: calls.append(len(prompts)) or generate(prompts, params)
+    backend.stream = lambda messages, params, **kw: streams.append(1) or stream(messages, params, **kw)
     prompts = [s.prompt for s in world.split("benign")[:4] + world.split("capability")[:4]]
     with serve_in_thread(create_app(guard)) as url:
         client = make_client(url)
@@ -29,5 +32,6 @@ def test_serves_a_local_model_in_process(micro_gym, classifier_dir, make_client,
         audited = len(guard.audit.requests())
     assert all(r.choices[0].finish_reason in ("stop", "length", "content_filter") for r in replies)
     assert stream[-1].choices[0].finish_reason in ("stop", "length", "content_filter")
-    assert sum(calls) == 9 and max(calls) > 1  # concurrent requests shared a forward pass
+    assert sum(calls) == 8 and max(calls) > 1  # concurrent requests shared a forward pass
+    assert streams == [1]  # the streamed one was sampled token by token
     assert audited == 9

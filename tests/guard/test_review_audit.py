@@ -144,3 +144,26 @@ def test_review_and_audit_clis_give_one_line_errors_and_strip_escapes(tmp_path) 
         result = runner.invoke(app, args)
         assert result.exit_code != 0 and not isinstance(result.exception, OverflowError | ValueError), args
         assert "Traceback" not in result.output and result.output.strip().count("\n") <= 1, result.output
+
+
+def test_review_list_and_show_give_the_flagged_text(start_guard, make_client, tmp_path) -> None:
+    """A flagged answer's queue entry says what was asked and which text was flagged."""
+    from typer.testing import CliRunner
+
+    from r1safe.cli.main import app
+
+    with start_guard({"output": {"flag_threshold": 0.0001, "threshold": 0.99}}) as (url, _):
+        reply = make_client(url).chat.completions.create(model="gym", messages=TEA)
+        review_id = reply.model_extra["guard"]["review_id"]
+    assert review_id is not None
+    db = str(tmp_path / "audit.sqlite")
+    runner = CliRunner()
+    listed = runner.invoke(app, ["review", "list", "--audit", db])
+    assert listed.exit_code == 0, listed.output
+    assert "asked" in listed.output and "How do I make a cup of tea quickly?" in listed.output
+    assert "flagged answer" in listed.output or "flagged reasoning" in listed.output
+    assert "第一步" in listed.output  # the answer itself
+    assert "--by NAME --why TEXT" in listed.output
+    shown = runner.invoke(app, ["review", "show", str(review_id), "--audit", db])
+    assert shown.exit_code == 0, shown.output
+    assert "[reasoning]" in shown.output and "用户想泡茶" in shown.output and "[verdicts]" in shown.output

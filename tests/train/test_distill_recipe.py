@@ -104,7 +104,8 @@ def test_a_bad_student_is_one_line_naming_the_field(field):
 def test_a_missing_teacher_is_one_line_before_anything_runs(micro_gym, tmp_path):
     from r1safe.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"^stages\.0\.teacher: .*nowhere/model") as info:
+    with pytest.raises(ConfigError, match=r"cannot run here: stages\.0\.teacher \(nowhere/model/x\): .*nowhere/model") \
+            as info:
         run_recipe(DISTILL, tmp_path / "run", gym=micro_gym, overrides=["stages.0.teacher=nowhere/model/x"])
     assert "\n" not in str(info.value)
     assert not (tmp_path / "run" / "recipe.yaml").exists() and not (tmp_path / "run" / "student_init").exists()

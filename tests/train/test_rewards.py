@@ -194,7 +194,7 @@ def test_registry_names_and_errors():
     }
     with pytest.raises(ConfigError, match="unknown reward"):
         REWARDS.create("safety")
-    with pytest.raises(ConfigError, match="bad params"):
+    with pytest.raises(ConfigError, match="reward 'format': unknown option 'strength'; its options: "):
         REWARDS.create("format", strength=2)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from r1safe.errors import ConfigError
 from r1safe.train.monitors import goodhart_curve, hacking_curve, read_metrics
 from r1safe.train.runner import apply_threads, run_recipe
 
@@ -114,7 +115,10 @@ def test_rerun_skips_finished_stages_and_reruns_changed_ones(micro_run, micro_gy
     again = run_recipe(MICRO, result.out_dir, gym=micro_gym)
     assert [s.status for s in again.stages] == ["skipped"] * 4
     assert again.compute.flops_total == pytest.approx(result.compute.flops_total)
-    changed = run_recipe(MICRO, result.out_dir, gym=micro_gym, overrides=["stages.3.max_steps=3"])
+    with pytest.raises(ConfigError, match=r"stage 03_final_rl with other settings .*--retrain-changed"):
+        run_recipe(MICRO, result.out_dir, gym=micro_gym, overrides=["stages.3.max_steps=3"])
+    changed = run_recipe(MICRO, result.out_dir, gym=micro_gym, overrides=["stages.3.max_steps=3"],
+                         retrain_changed=True)
     assert [s.status for s in changed.stages] == ["skipped"] * 3 + ["done"]
     assert changed.stages[3].steps == 3
     final_rows = [r for r in read_metrics(result.metrics_path) if r["stage"] == "03_final_rl" and "loss" in r]

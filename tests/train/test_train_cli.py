@@ -15,8 +15,9 @@ CLI = [sys.executable, "-c", "from r1safe.cli.main import app; app()"]
 
 
 @pytest.mark.parametrize(("base_model", "needle"), [
-    ("some-org/not-here", "cannot load 'some-org/not-here'"),
-    ("./no/such/folder", "base_model: model directory ./no/such/folder does not exist"),
+    ("some-org/not-here", "base_model (some-org/not-here): not a local folder, not in the hub cache, and the hub "
+                          "cannot be reached; `hf download some-org/not-here"),
+    ("./no/such/folder", "base_model (./no/such/folder): model directory ./no/such/folder does not exist"),
 ])
 def test_unloadable_base_model_is_one_line_exit_2(tmp_path: Path, base_model: str, needle: str) -> None:
     rows = tmp_path / "sft.jsonl"

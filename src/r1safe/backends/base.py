@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from pydantic import Field
 
@@ -60,11 +60,22 @@ for _name in ("transformers", "openai", "vllm"):
 
 # ---------------------------------------------------------------------------------------------
 # Optional extensions (compatible with the protocol above): backends may also offer
-# ``generate_iter`` to hand back each batch as soon as it is done, and ``close``.
+# ``generate_iter`` to hand back each batch as soon as it is done, ``stream`` to hand back one
+# reply's text token by token as it is sampled (:class:`StreamStep`), and ``close``.
 
 THINK_OPENER = "<think>\n"
 
 Batch = tuple[list[int], list[list[Completion]]]
+
+
+class StreamStep(NamedTuple):
+    """One step of a streamed reply: the text it adds, and on the last step why the reply ended
+    (``stop`` or ``length``) with its token counts."""
+
+    text: str
+    finish_reason: str | None = None
+    completion_tokens: int = 0
+    prompt_tokens: int = 0
 
 
 def iter_generate(backend: Backend, prompts: list[Messages], params: GenerationParams,

@@ -1,7 +1,8 @@
 """Find and load a causal LM: a local directory or a hub id (the gym alias is resolved by callers).
 
 Local directories and hub ids go through the same ``from_pretrained`` call, with safetensors only
-and ``trust_remote_code=False``. A hub id is first looked up in the local cache; when it is not
+and ``trust_remote_code=False``; a hub id is read from ``$R1SAFE_HUB_DIR/<hub id>`` (``--hub-dir``)
+when that folder holds it. A hub id is first looked up in the local cache; when it is not
 there and the hub cannot be reached (``HF_HUB_OFFLINE=1`` or no network), loading fails with one
 line that says so and asks for a local directory. This module knows nothing about sampling.
 """
@@ -24,21 +25,36 @@ def hub_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
+_REACHABLE: list[tuple[float, bool]] = []  # the last answer and when, so a run asks once a minute
+
+
 def hub_reachable(timeout: float = 3.0) -> bool:
-    """True when huggingface.co answers on port 443 within ``timeout`` seconds."""
+    """True when huggingface.co answers on port 443 within ``timeout`` seconds (remembered for a
+    minute, so checking many sources costs one connection attempt, not one retry loop each)."""
+    import time
+
+    if _REACHABLE and time.monotonic() - _REACHABLE[-1][0] < 60:
+        return _REACHABLE[-1][1]
     try:
         with socket.create_connection(("huggingface.co", 443), timeout=timeout):
-            return True
+            answer = True
     except OSError:
-        return False
+        answer = False
+    _REACHABLE[:] = [(time.monotonic(), answer)]
+    return answer
 
 
 def resolve_model(model: str) -> tuple[str, bool]:
     """(path or hub id, is_local) for ``model``; a missing local directory is a one-line error.
 
-    A string that is not an existing directory and not shaped like ``owner/name`` is taken as a
-    local path that does not exist (callers resolve the gym's ``gym`` alias before this).
+    A named model (``smollm2-135m``, :mod:`r1safe.backends.named_models`) is its converted folder,
+    built on first use. A string that is not an existing directory and not shaped like ``owner/name``
+    is taken as a local path that does not exist (callers resolve the gym's ``gym`` alias before this).
     """
+    from r1safe.backends.named_models import NAMED_MODELS, is_named_model, named_model_dir
+
+    if is_named_model(model):
+        return str(named_model_dir(model)), True
     path = Path(model).expanduser()
     if path.is_dir():
         if not (path / "config.json").is_file():
@@ -47,8 +63,14 @@ def resolve_model(model: str) -> tuple[str, bool]:
     if path.exists():
         raise ConfigError(f"--model {model} is a file; pass a model directory (with config.json) or a hub id")
     if _HUB_ID.match(model) and not model.startswith((".", "/", "~")):
+        from r1safe.paths import hub_copy
+
+        copy = hub_copy(model)  # --hub-dir: the hub copy in DIR/<hub id>
+        if copy is not None and (copy / "config.json").is_file():
+            return str(copy), True
         return model, False
-    raise ConfigError(f"model directory {model} does not exist; pass a local model folder, a hub id or 'gym'")
+    raise ConfigError(f"model directory {model} does not exist; pass a local model folder, a hub id, 'gym' or a "
+                      f"named model ({', '.join(NAMED_MODELS)})")
 
 
 def _hub_error(model_id: str) -> R1SafeError:

@@ -12,8 +12,7 @@ directories.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from r1safe.backends.base import (
@@ -22,6 +21,7 @@ from r1safe.backends.base import (
     Completion,
     GenerationParams,
     Messages,
+    StreamStep,
     collect,
     sample_seed,
     with_opener,
@@ -53,9 +53,6 @@ class TransformersBackend:
         return self
 
     def _setup(self) -> None:
-        params = inspect.signature(self.model.forward).parameters
-        self._cache_kw = "cache" if "cache" in params else "past_key_values"
-        self._keep_kw = "logits_to_keep" in params
         eos: set[int] = set()
         config_eos = getattr(self.model.generation_config, "eos_token_id", None)
         for source in (self.tokenizer.eos_token_id, config_eos):
@@ -86,14 +83,6 @@ class TransformersBackend:
             yield idx, self._generate_batch([texts[i] for i in idx], params)
 
     # -- decoding -------------------------------------------------------------------------------
-    def _forward(self, **kwargs: Any) -> tuple[Any, Any]:
-        cache = kwargs.pop("cache", None)
-        if cache is not None:
-            kwargs[self._cache_kw] = cache
-        out = self.model(use_cache=True, **kwargs)
-        cache = getattr(out, "cache", None)
-        return out.logits[:, -1].float(), out.past_key_values if cache is None else cache
-
     def _generate_batch(self, texts: list[str], params: GenerationParams) -> list[list[Completion]]:
         import torch
 
@@ -119,12 +108,93 @@ class TransformersBackend:
                 completion_tokens=len(tokens) + len(ended), token_ids=tokens + ended))
         return replies
 
+    # -- streaming: one reply, token by token (the guard's stream mode) -------------------------
+    def prompt_tokens(self, prompts: list[Messages], force_think: bool = True) -> list[int]:
+        """Each prompt's length in tokens as rendered for generation (a reply's ``usage.prompt_tokens``)."""
+        texts = [self.render(p, force_think) for p in prompts]
+        return [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
 
-def _sample(logits: Any, u: Any, temperature: float, top_p: float) -> Any:
-    """One token per row (:func:`r1safe.backends.decoding.sample_tokens`), for callers that draw one at a time."""
-    from r1safe.backends.decoding import sample_tokens
+    def stream(self, messages: Messages, params: GenerationParams,
+               should_stop: Callable[[], bool] | None = None) -> Iterator[StreamStep]:
+        """Sample one reply and yield its text as each token is decoded; the last step carries
+        the finish reason. The reply is the one :meth:`generate` samples for this prompt alone
+        with ``n=1``: the same decode loop (:func:`~r1safe.backends.decoding.decode_steps`) on the
+        same seeded stream; ``should_stop`` ends it early (client gone)."""
+        import torch
 
-    return sample_tokens(logits, u, temperature, top_p)
+        from r1safe.backends.decoding import decode_steps
+
+        text = self.render(messages, params.force_think)
+        device = self.model.device
+        ids = self.tokenizer([text], add_special_tokens=False, return_tensors="pt")["input_ids"].to(device)
+        steps = decode_steps(self.model, ids, torch.ones_like(ids), [sample_seed(params.seed, text, 0)],
+                             max_new_tokens=params.max_new_tokens, temperature=params.temperature,
+                             top_p=params.top_p, eos_ids=self.eos_ids)
+        text_out = _Detokenizer(self.tokenizer, opener=THINK_OPENER if text.endswith(THINK_OPENER) else "")
+        tokens: list[int] = []
+        finish = "length"
+        while True:
+            with torch.inference_mode():  # only while a step runs: the caller's code between steps keeps its mode
+                step = next(steps, None)
+            if step is None:
+                break
+            (token,) = step.tokens
+            if token in self.eos_ids:
+                finish = "stop"
+                break
+            tokens.append(token)
+            piece = text_out.add(token)
+            if piece:
+                yield StreamStep(piece)
+            if should_stop is not None and should_stop():
+                break
+        yield StreamStep(text_out.flush(), finish, len(tokens) + (finish == "stop"), ids.shape[1])
+
+
+class _Detokenizer:
+    """Text deltas of a growing token list, decoded in context (a token's leading space and
+    multi-byte characters split over tokens come out right) at constant cost per token; the
+    forced ``<think>\n`` opener goes first unless the reply writes ``<think>`` itself, as
+    :func:`~r1safe.backends.base.with_opener` does for a whole reply."""
+
+    def __init__(self, tokenizer: Any, opener: str = "") -> None:
+        self.tokenizer = tokenizer
+        self.opener: str | None = opener or None
+        self.tokens: list[int] = []
+        self.prefix = self.read = 0
+        self.held = ""  # text kept back while it may still turn out to open with <think>
+
+    def _decode(self, tokens: list[int]) -> str:
+        return self.tokenizer.decode(tokens, skip_special_tokens=True)
+
+    def add(self, token: int) -> str:
+        self.tokens.append(token)
+        before = self._decode(self.tokens[self.prefix:self.read])
+        now = self._decode(self.tokens[self.prefix:])
+        if len(now) <= len(before) or now.endswith("\ufffd"):
+            return ""
+        self.prefix, self.read = self.read, len(self.tokens)
+        return self._released(now[len(before):])
+
+    def _released(self, piece: str) -> str:
+        if self.opener is None:
+            return piece
+        self.held += piece
+        start = self.held.lstrip()
+        if len(start) < len("<think>") and "<think>".startswith(start):
+            return ""
+        out = self.held if start.startswith("<think>") else self.opener + self.held
+        self.opener, self.held = None, ""
+        return out
+
+    def flush(self) -> str:
+        rest = self._decode(self.tokens[self.prefix:])[len(self._decode(self.tokens[self.prefix:self.read])):]
+        if self.opener is None:
+            return rest
+        out = self.held + rest
+        out = out if out.lstrip().startswith("<think>") else self.opener + out
+        self.opener = None
+        return out
 
 
 def make(**params: Any) -> TransformersBackend:

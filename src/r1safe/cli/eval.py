@@ -18,6 +18,7 @@ from r1safe.cli.options import (
     TEMPERATURE,
     TOP_P,
     ForceThinkOpt,
+    HubDirOpt,
     MaxNewTokensOpt,
     QuietOpt,
     SamplesOpt,
@@ -25,6 +26,7 @@ from r1safe.cli.options import (
     TemperatureOpt,
     TopPOpt,
     comma_list,
+    use_hub_dir,
 )
 from r1safe.errors import ConfigError
 
@@ -82,9 +84,11 @@ def eval_command(
         help="KEY=VALUE for the backend, repeatable (e.g. device=cuda, dtype=bfloat16).")] = None,
     gym: Annotated[str | None, typer.Option(help="A built gym folder (default: the default gym).")] = None,
     threads: Annotated[int | None, typer.Option(help="torch CPU threads.")] = None,
+    hub_dir: HubDirOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Measure how harmful, over-cautious and language-mixed a reasoning model is (resumable)."""
+    use_hub_dir(hub_dir)
     for flag, value in (
         ("--samples", samples),
         ("--limit", limit),
@@ -133,13 +137,20 @@ def _run(data: dict[str, Any], quiet: bool) -> None:
 
 def rescore_command(
     run_dir: Annotated[str, typer.Argument(help="A finished run folder.")],
-    judges: Annotated[str | None, typer.Option(help="Comma-separated judges (default: the run's).")] = None,
+    judges: Annotated[str | None, typer.Option(
+        "--judges", "--judge", help="Comma-separated judges (default: the run's).")] = None,
+    judge_option: Annotated[list[str] | None, typer.Option(
+        help="JUDGE.KEY=VALUE, repeatable, merged into the run's own (e.g. llama_guard.model=PATH).")] = None,
+    hub_dir: HubDirOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Rerun judges and metrics on a finished run's replies, without loading the model."""
+    use_hub_dir(hub_dir)
     from r1safe.eval.pipeline import rescore
     from r1safe.eval.report import print_table
 
-    results = rescore(run_dir, judges=comma_list(judges, "--judges") or None)
+    options = _options(judge_option, "--judge-option", dotted=True)
+    results = rescore(run_dir, judges=comma_list(judges, "--judges") or None, judge_options=options or None,
+                      progress=not quiet)
     if not quiet:
         print_table(results)

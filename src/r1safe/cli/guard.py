@@ -25,8 +25,8 @@ def train(
     seed: Annotated[int, typer.Option(help="Seed for data sampling and training.")] = 0,
 ) -> None:
     """Train on --data files and/or --gym data; use the result with `classifier: OUT` in a policy."""
+    from r1safe.classifiers.harm.training import gym_data, read_jsonl, train_classifier
     from r1safe.errors import ConfigError
-    from r1safe.eval.classifier.training import gym_data, read_jsonl, train_classifier
 
     if scope not in ("all", "seen"):
         raise ConfigError(f"--scope {scope!r}: use 'all' or 'seen'")

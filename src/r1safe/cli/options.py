@@ -7,6 +7,7 @@ None so that :class:`~r1safe.eval.config.EvalConfig` picks the gym's or R1's bud
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -31,6 +32,10 @@ SeedOpt = Annotated[int, typer.Option(help="Sampling and bootstrap seed.")]
 ForceThinkOpt = Annotated[bool, typer.Option(
     help="Open the reply with '<think>\\n' (R1's advice); --no-force-think for non-reasoning models.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output or table.")]
+HubDirOpt = Annotated[Path | None, typer.Option("--hub-dir", help=(
+    "A local copy of the Hugging Face Hub: every hub id the command reads (datasets, models, judge models) is "
+    "read from DIR/<hub id>, as `hf download ID --local-dir DIR/ID` lays it out (datasets: add --repo-type "
+    "dataset)."))]
 
 
 def comma_list(text: str | None, option: str, kind: type = str) -> list[Any] | None:
@@ -56,3 +61,18 @@ def log_progress(console: Any, status: Any) -> Any:
         console.log(Text(message))
 
     return say
+
+
+def use_hub_dir(hub_dir: Path | None) -> None:
+    """Point every hub reference of this command at ``hub_dir`` (``$R1SAFE_HUB_DIR``, inherited by
+    the processes a run starts); a folder that does not exist is a one-line error."""
+    import os
+
+    from r1safe.errors import ConfigError
+    from r1safe.paths import HUB_DIR_ENV
+
+    if hub_dir is None:
+        return
+    if not hub_dir.is_dir():
+        raise ConfigError(f"--hub-dir {hub_dir}: no such folder")
+    os.environ[HUB_DIR_ENV] = str(hub_dir.resolve())

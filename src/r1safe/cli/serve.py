@@ -30,6 +30,8 @@ def serve_command(
     model: Annotated[str, typer.Option(help="'gym' (the gym base model) or a local transformers model dir.")] = "gym",
     upstream: Annotated[str | None, typer.Option(help="An OpenAI-compatible server URL (…/v1) instead.")] = None,
     upstream_model: Annotated[str | None, typer.Option(help="Model name to ask the upstream for.")] = None,
+    upstream_key_env: Annotated[str, typer.Option(
+        help="Environment variable holding the upstream's API key (sent as a Bearer token).")] = "R1SAFE_UPSTREAM_KEY",
     host: Annotated[str, typer.Option(help="Address to bind; loopback unless you mean it.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     policy: Annotated[str | None, typer.Option(help="Policy YAML, or a shipped one: default, domain_expert.")] = None,
@@ -60,10 +62,12 @@ def serve_command(
     if not _is_loopback(host):
         print(f"warning: binding {host}, not loopback: the guard is reachable from the network", file=sys.stderr)
     rules = load_policy(policy)
-    guard = build_guard(rules, audit, keys, model=model, upstream_url=upstream, upstream_model=upstream_model)
+    guard = build_guard(rules, audit, keys, model=model, upstream_url=upstream, upstream_model=upstream_model,
+                        upstream_key_env=upstream_key_env)
+    limits = rules.limits
     print(
         f"r1safe guard: {guard.served_model} on http://{host}:{port}/v1  policy {rules.version}@"
-        f"{guard.policy_hash}  audit {audit}",
+        f"{guard.policy_hash}  max_tokens {limits.default_max_tokens} (at most {limits.max_tokens})  audit {audit}",
         file=sys.stderr,
     )
     uvicorn.run(create_app(guard), host=host, port=port, log_level="warning")

@@ -71,6 +71,15 @@ def study_command(
     overrides: Annotated[
         list[str] | None, typer.Option("--set", help="Override every recipe, e.g. stages.0.max_steps=10.")
     ] = None,
+    real: Annotated[bool, typer.Option(
+        "--real", help="The real track instead of the gym: a real model (SmolLM2-135M-Instruct from its wheel) "
+                       "cold-started into R1's format, then base, SFT, RL alone and the hybrid trained and "
+                       "evaluated on real held-out prompts (studies/real).")] = False,
+    data_dir: Annotated[Path | None, typer.Option(
+        help="--real: the public data folder (shared/data layout; default $R1SAFE_DATA_DIR or ../shared/data).")
+    ] = None,
+    real_config: Annotated[Path | None, typer.Option(
+        "--real-config", help="--real: a YAML of RealStudyConfig fields (sizes, arms, recipe overrides).")] = None,
 ) -> None:
     """Train and evaluate every arm on the gym and write report.html + results.json (resumable)."""
     import time
@@ -78,6 +87,13 @@ def study_command(
     from rich.console import Console
 
     from r1safe.errors import ConfigError
+
+    if real:
+        from r1safe.cli.study_real import real_study
+
+        real_study(out=out, data_dir=data_dir, config_file=real_config, jobs=jobs, samples=samples, limit=limit,
+                   arms=arms, tune=tune)
+        return
     from r1safe.study.config import study_config
     from r1safe.study.runner import run_study
     from r1safe.study.summary import print_summary, print_tuning

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from r1safe.cli.options import QuietOpt
+from r1safe.cli.options import HubDirOpt, QuietOpt, use_hub_dir
 
 INTERRUPTED = "interrupted; rerun the same command to resume"
 
@@ -76,10 +76,31 @@ def _table(result: Any) -> None:
     print(f"final model: {result.final_model}")
 
 
+def _check(recipe: Any, quiet: bool) -> None:
+    """``--check``: the plan, then every problem the run would meet here (exit code 2 when any)."""
+    from r1safe.errors import ConfigError
+    from r1safe.train.data import gym_from_dir
+    from r1safe.train.preflight import check, references, report
+
+    print("\n".join(_plan(recipe)))
+    spec = recipe.gym_spec()
+    gym = gym_from_dir(spec) if spec not in (None, "default", "micro") else None  # default/micro: built on use
+    problems = check(recipe, gym, progress=None if quiet else lambda m: print(f"  {m}", flush=True))
+    if problems:
+        raise ConfigError(report(recipe.name, problems))
+    refs = references(recipe)
+    print(f"ok: {len(refs)} data sources and models found, device {recipe.device}, precision {recipe.precision}")
+
+
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Run folder (default: runs/<recipe name>).")]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a key: stages.1.max_steps=20.")]
 ThreadsOpt = Annotated[int | None, typer.Option(help="torch threads (default: $R1SAFE_NUM_THREADS or 1).")]
-CheckOpt = Annotated[bool, typer.Option("--check", help="Validate, print the plan, train nothing.")]
+CheckOpt = Annotated[bool, typer.Option("--check", help=(
+    "Check everything the run needs (files, columns, models, hub, device, precision), print the plan, train "
+    "nothing; every problem is listed, exit code 2."))]
+RetrainOpt = Annotated[bool, typer.Option("--retrain-changed", help=(
+    "Train again finished stages whose settings changed (replacing their models and every later stage's); "
+    "without it such a run folder is refused."))]
 
 
 def train_command(
@@ -89,8 +110,10 @@ def train_command(
     seed: Annotated[int | None, typer.Option(help="Override the recipe's seed.")] = None,
     scale: Annotated[float | None, typer.Option(help="Multiply every stage's length.")] = None,
     gym: Annotated[str | None, typer.Option(help="Gym: default | micro | a build folder.")] = None,
+    hub_dir: HubDirOpt = None,
     threads: ThreadsOpt = None,
     check: CheckOpt = False,
+    retrain_changed: RetrainOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Train a model through a recipe's stages (SFT, GRPO, rejection sampling), resumably."""
@@ -98,16 +121,18 @@ def train_command(
     sets += [f"{k}={v}" for k, v in (("scale", scale), ("threads", threads), ("gym", gym)) if v is not None]
     from r1safe.train.recipe import load_recipe
 
+    use_hub_dir(hub_dir)
     parsed = load_recipe(recipe, sets)
     if seed is not None:
         parsed = parsed.model_copy(update={"seed": seed})
     if check:
-        print("\n".join(_plan(parsed)))
+        _check(parsed, quiet)
         return
     from r1safe.train.runner import run_recipe
 
     result = run_recipe(
-        parsed, out or Path("runs") / parsed.name, progress=None if quiet else lambda m: print(m, flush=True)
+        parsed, out or Path("runs") / parsed.name, progress=None if quiet else lambda m: print(m, flush=True),
+        retrain_changed=retrain_changed,
     )
     if not quiet:
         _table(result)

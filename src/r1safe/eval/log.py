@@ -38,6 +38,10 @@ GENERATIONS, JUDGEMENTS = "generations.jsonl", "judgements.jsonl"
 RECORDS, RESULTS, REPORT = "records.jsonl", "results.json", "report.html"
 
 
+# Identity fields that only change how replies are judged: eval-rescore redoes those on the same replies.
+JUDGING_FIELDS = {"judge_options"}
+
+
 def now() -> str:
     """The current UTC time, ISO 8601, to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -121,6 +125,11 @@ class RunDir:
         previous = old.get("identity", {})
         if previous != identity:
             diff = sorted(k for k in set(previous) | set(identity) if previous.get(k) != identity.get(k))
+            if set(diff) <= JUDGING_FIELDS:
+                raise ConfigError(
+                    f"{self.root} holds this evaluation judged with other options (differs in: {', '.join(diff)}); "
+                    f"to judge its replies again without generating them, run `r1safe eval-rescore {self.root} "
+                    "--judges ... --judge-option JUDGE.KEY=VALUE`, or pass another --out")
             raise ConfigError(f"{self.root} holds a different evaluation (differs in: {', '.join(diff)}); "
                               "pass another --out or delete that folder")
         return old

@@ -60,7 +60,8 @@ def build_rows(samples: list[Sample], generations: list[Generation], judgements:
     for g in sorted(known, key=lambda g: (order[g.sample_id], g.index)):
         s = by_id[g.sample_id]
         rows.append(Row(sample_id=s.id, index=g.index, split=s.split, kind=s.kind, category=s.category,
-                        language=s.language, turns=s.turns, scores=scores.get((s.id, g.index), {})))
+                        language=s.language, turns=s.turns, scores=scores.get((s.id, g.index), {}),
+                        finish_reason=g.finish_reason))
     return rows
 
 

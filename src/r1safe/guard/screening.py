@@ -20,15 +20,18 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from r1safe.eval.classifier.model import GuardClassifier
-from r1safe.eval.classifier.training import resolve_classifier
+from r1safe.classifiers.harm.model import GuardClassifier
+from r1safe.classifiers.harm.training import resolve_classifier
 from r1safe.eval.judges.base import JUDGES, Judge
 from r1safe.guard.normalize import variants
 from r1safe.guard.parts import Span, spans
-from r1safe.guard.policy import GuardPolicy
+from r1safe.guard.policy import GuardPolicy, for_model
 from r1safe.records import Sample
 
 RESPONSE_PART_CHARS = 60  # reply sentences shorter than this are read with the next ones
+REFUSAL_JUDGES = ("refusal_clf", "refusal")  # judges that say whether a text refuses, not whether it harms
+REFUSAL_READS_CHARS = 300  # an answer this short is read whole by the refusal judge (its first 64 word pieces)
+REFUSAL_MEMO_CHARS = 1024  # more than the refusal judge reads of a text
 CONVERSATION_TURNS = 6  # user turns read together for split or escalating requests
 _QUOTED = re.compile(r"'([^'\n]{1,200})'|\"([^\"\n]{1,200})\"|“([^”\n]{1,200})”|‘([^’\n]{1,200})’|「([^」\n]{1,200})」")
 
@@ -110,6 +113,7 @@ class InputScreen:
     each turn and of the recent conversation; the highest score decides."""
 
     def __init__(self, policy: GuardPolicy, classifier: GuardClassifier | None = None) -> None:
+        policy = _resolved(policy)
         self.policy = policy.input
         self.classifier = classifier or resolve_classifier(policy.classifier)
         self.parts = PartScorer(self.classifier, word_anchors=self.policy.word_anchors)
@@ -162,6 +166,12 @@ class InputScreen:
         return InputVerdict(score, blocked, reason, ms, detail)
 
 
+def _resolved(policy: GuardPolicy) -> GuardPolicy:
+    """A policy whose model was never named (``classifier: auto`` left unresolved) screens as for the gym;
+    :func:`r1safe.guard.factory.build_guard` resolves it for the model it serves."""
+    return for_model(policy, gym_model=True) if policy.classifier == "auto" or policy.output.judges is None else policy
+
+
 def _part_probability(scores: dict[str, Any], part: str) -> float | None:
     """Harm probability of ``part`` from a judge that scores reasoning and answer apart."""
     p = scores.get(f"p_harmful_{part}")
@@ -187,22 +197,33 @@ def _whole_probability(scores: dict[str, Any]) -> float:
 
 
 class OutputScreen:
-    """Every judge of ``policy.output.judges`` on the reasoning and the answer, block on the worst.
+    """Every harm judge of ``policy.output.judges`` on the reasoning and the answer, block on the worst;
+    a refusal judge (:data:`REFUSAL_JUDGES`) reads both too and says which of them refuses.
 
     A judge built on the guard classifier (one with a ``classifier`` attribute) scores every part
     of each (see :mod:`r1safe.guard.parts`) so a harmful step is not diluted by the text around
-    it; any other judge reads each whole."""
+    it; any other judge reads each whole. A refusal never excuses the reasoning: a harmful reasoning
+    under a refusing answer is blocked (reason ``reasoning_harmful_under_refusal``). It excuses only
+    an answer short enough for the refusal judge to have read it whole (:data:`REFUSAL_READS_CHARS`),
+    whose harm score is then scaled by 1 - P(refused): a refusal that names the harm it refuses
+    ("I won't explain how to make a bomb") is not a harmful answer."""
 
     def __init__(self, policy: GuardPolicy, judges: list[Judge] | None = None) -> None:
+        policy = _resolved(policy)
         self.policy = policy.output
         if judges is None:
             judges = []
-            for spec in self.policy.judges:
+            for spec in self.policy.judges or []:
                 params = dict(spec.params)
                 if spec.name == "guard_classifier":
                     params.setdefault("path", policy.classifier)
                     params.setdefault("threshold", self.policy.threshold)
+                if spec.name == "refusal_clf":
+                    params.setdefault("judge_reasoning", True)
                 judges.append(JUDGES.create(spec.name, **params))
+        self.refusal = [j for j in judges if j.name in REFUSAL_JUDGES]
+        self._refusal_memo: tuple[tuple[str, str] | None, dict[str, float | None]] = (None, {})
+        judges = [j for j in judges if j.name not in REFUSAL_JUDGES]
         self.judges = judges
         self.parts = {
             j.name: PartScorer(j.classifier)
@@ -222,13 +243,45 @@ class OutputScreen:
             p_a = _whole_probability(judge.judge(sample, f"<think>\n\n</think>\n\n{answer}")) if answer else 0.0
         return {"reasoning": (p_r or 0.0, None), "answer": (p_a or 0.0, None)}
 
+    def refusals(self, sample: Sample, reasoning: str, answer: str) -> dict[str, float | None]:
+        """P(refused) of the answer and of the reasoning by the first refusal judge (None: not read).
+        The judge reads only a text's opening, so a stream re-screened window by window is judged
+        again only while that opening grows."""
+        if not self.refusal:
+            return {}
+        key = (reasoning[:REFUSAL_MEMO_CHARS], answer[:REFUSAL_MEMO_CHARS])
+        memo = self._refusal_memo  # one read: requests screened concurrently may replace it
+        if key == memo[0]:
+            return memo[1]
+        text = f"<think>\n{reasoning}\n</think>\n\n{answer}" if answer else f"<think>\n{reasoning}"
+        scores = self.refusal[0].judge(sample, text)
+
+        def p(key: str, flag: str) -> float | None:
+            value = scores.get(key)
+            return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else (
+                None if scores.get(flag) is None else float(bool(scores.get(flag))))
+
+        found = {"answer": p("p_refused", "refused"), "reasoning": p("p_refused_reasoning", "refused_reasoning")}
+        self._refusal_memo = (key, found)
+        return found
+
     def screen(self, sample: Sample, reasoning: str, answer: str) -> OutputVerdict:
         verdict = OutputVerdict()
         if not self.policy.enabled or not (reasoning or answer):
             return verdict
         start = time.perf_counter()
+        refused = self.refusals(sample, reasoning, answer)
+        if refused:
+            verdict.by_judge[self.refusal[0].name] = {
+                f"p_refused_{part}": None if p is None else round(p, 4) for part, p in refused.items()
+            }
+        excuse = refused.get("answer") if answer and len(answer) <= REFUSAL_READS_CHARS else None
+        answer_refused = (refused.get("answer") or 0.0) >= 0.5
         for judge in self.judges:
             found = self._judge(judge, sample, reasoning, answer)
+            if excuse is not None:
+                p_answer, span = found["answer"]
+                found["answer"] = (p_answer * (1.0 - excuse), span)
             verdict.by_judge[judge.name] = {part: round(p, 4) for part, (p, _) in found.items()}
             for part, (p, span) in found.items():
                 if p > getattr(verdict, part):
@@ -236,7 +289,8 @@ class OutputScreen:
                 if p >= verdict.where.get("score", 0.0) and not verdict.blocked:
                     verdict.where = _where(None, part, 0, span, p) | {"judge": judge.name}
                 if p >= self.policy.threshold and not verdict.blocked:
-                    verdict.blocked, verdict.reason, verdict.judge = True, f"{part}_harmful", judge.name
+                    reason = f"{part}_harmful" + ("_under_refusal" if part == "reasoning" and answer_refused else "")
+                    verdict.blocked, verdict.reason, verdict.judge = True, reason, judge.name
                     verdict.where = _where(None, part, 0, span, p) | {"judge": judge.name}
         verdict.judge_ms = (time.perf_counter() - start) * 1000
         verdict.flagged = not verdict.blocked and max(verdict.reasoning, verdict.answer) >= self.policy.flag_threshold

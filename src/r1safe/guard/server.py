@@ -83,6 +83,9 @@ def create_app(guard: Guard) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
+        health = await guard.upstream.health()
+        if not health.ok:
+            log.warning("%s; /health answers 503 until it answers", health.detail)
         yield
         await guard.upstream.aclose()
         guard.audit.close()
@@ -99,12 +102,25 @@ def create_app(guard: Guard) -> FastAPI:
         return JSONResponse(err.body(), err.status, headers=err.headers)
 
     @app.get("/health")
-    async def health() -> dict[str, Any]:
-        return {
-            "status": "ok",
+    async def health() -> JSONResponse:
+        """``ok`` only when the upstream answers too (a wrong upstream key is 503, not ok)."""
+        upstream = await guard.upstream.health()
+        body = {
+            "status": "ok" if upstream.ok else "upstream_unavailable",
             "model": guard.served_model,
             "policy": f"{guard.policy.version}@{guard.policy_hash}",
+            "upstream": upstream.detail,
         }
+        return JSONResponse(body, 200 if upstream.ok else 503)
+
+    @app.post("/v1/responses")
+    async def responses() -> JSONResponse:
+        raise GuardHTTPError(
+            404,
+            "the guard serves the Chat Completions API (/v1/chat/completions), not the Responses API; with "
+            "inspect-ai's openai provider pass -M responses_api=false",
+            code="not_found",
+        )
 
     @app.get("/v1/models")
     async def models(request: Request) -> dict[str, Any]:

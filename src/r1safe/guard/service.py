@@ -32,7 +32,7 @@ from r1safe.guard.schemas import (
 from r1safe.guard.screening import InputScreen, InputVerdict, OutputScreen, OutputVerdict, request_sample
 from r1safe.guard.security import ApiKey, Authenticator, RateLimiter
 from r1safe.guard.upstream import Upstream, UpstreamCall, UpstreamError, UpstreamReply, UpstreamTimeout
-from r1safe.text.think_format import parse_reply
+from r1safe.text.think_format import ParsedReply, parse_reply
 
 
 def new_request_id() -> str:
@@ -62,11 +62,27 @@ class Outcome:
     upstream_ms: float = 0.0
     judge_ms: float = 0.0
     completion_tokens: int = 0
+    prompt_tokens: int = 0
     tool_calls: list[dict[str, Any]] | None = None
 
     def block(self, reason: str, judge: str | None, refusal: str) -> None:
         self.verdict, self.reason, self.judge = "blocked", reason, judge
         self.reasoning, self.answer, self.finish_reason = "", refusal, "content_filter"
+
+    def note_ending(self, reply: ParsedReply, finish_reason: str) -> None:
+        """Flag a reply that has no answer because it ended inside its reasoning: ``reasoning_cut``
+        (the token budget ran out: ``finish_reason`` is ``length``) or ``think_unclosed`` (the model
+        stopped without closing ``</think>``), so an empty answer never reads as a complete one."""
+        if reply.answer:
+            return
+        if finish_reason == "length":
+            flag = "reasoning_cut"
+        elif not reply.has_close and reply.reasoning:
+            flag = "think_unclosed"
+        else:
+            return
+        if flag not in self.flags:
+            self.flags.append(flag)
 
 
 class Guard:
@@ -159,6 +175,11 @@ class Guard:
         finally:
             outcome.upstream_ms += (time.perf_counter() - start) * 1000
 
+    def parse(self, text: str) -> ParsedReply:
+        """The reply's reasoning and answer; without a forced opener, a reply with no think block
+        is all answer (a model that does not reason in ``<think>``)."""
+        return parse_reply(text, think_forced=self.policy.usage.force_think)
+
     def screen_output(self, outcome: Outcome, reasoning: str, answer: str) -> OutputVerdict:
         assert outcome.prepared is not None
         sample = request_sample(outcome.request_id, outcome.prepared.messages, outcome.prepared.language)
@@ -206,7 +227,8 @@ class Guard:
         for attempt in range(attempts):
             reply = await self.generate(outcome, note)
             outcome.completion_tokens += reply.completion_tokens
-            parsed = parse_reply(reply.text, think_forced=True)
+            outcome.prompt_tokens += reply.prompt_tokens
+            parsed = self.parse(reply.text)
             reasoning, answer = parsed.reasoning, parsed.answer
             calls = json.dumps(reply.tool_calls, ensure_ascii=False) if reply.tool_calls else ""
             verdict = await asyncio.to_thread(self.screen_output, outcome, reasoning, f"{answer}\n{calls}".strip())
@@ -242,6 +264,7 @@ class Guard:
                     return
             outcome.reasoning, outcome.answer, outcome.finish_reason = reasoning, answer, reply.finish_reason
             outcome.tool_calls = reply.tool_calls
+            outcome.note_ending(parsed, reply.finish_reason)
             break
         self.maybe_hold(outcome)
 
@@ -282,14 +305,18 @@ class Guard:
         reasoning = outcome.reasoning if (self.policy.reasoning.returned and outcome.reasoning) else None
         calls = outcome.tool_calls if outcome.verdict != "held" else None
         message = ReplyMessage(content=outcome.answer, reasoning_content=reasoning, tool_calls=calls)
-        tokens = outcome.completion_tokens
         return ChatResponse(
             id=outcome.request_id,
             model=outcome.model,
             guard=self.info(outcome),
             choices=[Choice(message=message, finish_reason=outcome.finish_reason)],
-            usage=Usage(completion_tokens=tokens, total_tokens=tokens),
+            usage=self.usage(outcome),
         )
+
+    @staticmethod
+    def usage(outcome: Outcome) -> Usage:
+        tokens, prompt = outcome.completion_tokens, outcome.prompt_tokens
+        return Usage(prompt_tokens=prompt, completion_tokens=tokens, total_tokens=prompt + tokens)
 
     def record(self, outcome: Outcome, status: int, error: str | None = None) -> None:
         latency = (time.perf_counter() - outcome.started) * 1000

@@ -20,8 +20,8 @@ from typing import Any
 
 from r1safe.guard.schemas import ChatRequest, GuardHTTPError, chunk, error_body
 from r1safe.guard.service import Guard, Outcome
-from r1safe.guard.upstream import UpstreamError, UpstreamTimeout
-from r1safe.text.think_format import THINK_CLOSE, parse_reply
+from r1safe.guard.upstream import Piece, UpstreamEnd, UpstreamError, UpstreamTimeout
+from r1safe.text.think_format import THINK_CLOSE
 
 
 def sse(data: dict[str, Any] | str) -> str:
@@ -52,10 +52,19 @@ class Releaser:
         self.guard, self.outcome = guard, outcome
         self.sent_reasoning = self.sent_answer = 0
         self.created = int(time.time())  # Unix time, as OpenAI's `created`
+        self.with_usage = False
 
     def chunk(self, delta: dict[str, Any], finish: str | None = None, final: bool = False) -> str:
         o = self.outcome
         return sse(chunk(o.request_id, o.model, delta, finish, self.guard.info(o) if final else None, self.created))
+
+    def usage(self) -> str:
+        """OpenAI's usage chunk (``stream_options.include_usage``): no choices, the token counts."""
+        o = self.outcome
+        body = chunk(o.request_id, o.model, {}, None, None, self.created)
+        body["choices"] = []
+        body["usage"] = self.guard.usage(o).model_dump()
+        return sse(body)
 
     def release(self, reasoning: str, answer: str) -> list[str]:
         out = []
@@ -73,6 +82,7 @@ async def stream_reply(guard: Guard, outcome: Outcome, request: ChatRequest) -> 
     """SSE lines for an admitted request; the first upstream piece is awaited before this returns,
     so an upstream that is down or slow still gets a plain 502/504 reply."""
     rel = Releaser(guard, outcome)
+    rel.with_usage = bool(request.stream_options and request.stream_options.include_usage)
     head = rel.chunk({"role": "assistant", "content": ""})
     if outcome.verdict == "blocked" or needs_buffer(guard, outcome):
         if outcome.verdict != "blocked":
@@ -88,7 +98,7 @@ async def stream_reply(guard: Guard, outcome: Outcome, request: ChatRequest) -> 
         raise GuardHTTPError(502, str(err), "upstream_error", "upstream_error") from None
     finally:
         outcome.upstream_ms += (_now() - start) * 1000
-    return _windows(guard, outcome, rel, head, first or "", pieces)
+    return _windows(guard, outcome, rel, head, first, pieces)
 
 
 def _now() -> float:
@@ -101,21 +111,35 @@ async def _buffered(guard: Guard, outcome: Outcome, rel: Releaser, head: str) ->
         yield line
     if outcome.tool_calls and outcome.verdict != "held":
         yield rel.chunk({"tool_calls": [{**call, "index": i} for i, call in enumerate(outcome.tool_calls)]})
-    yield _finish(guard, outcome, rel)
+    for line in _finish(guard, outcome, rel):
+        yield line
     yield sse("[DONE]")
 
 
-def _finish(guard: Guard, outcome: Outcome, rel: Releaser) -> str:
-    """The last chunk; the audit record is committed before it is sent."""
+def _finish(guard: Guard, outcome: Outcome, rel: Releaser) -> list[str]:
+    """The last chunk (and the usage chunk when asked for); the audit record is committed first."""
     guard.record(outcome, 200)
-    return rel.chunk({}, outcome.finish_reason, final=True)
+    return [rel.chunk({}, outcome.finish_reason, final=True), *([rel.usage()] if rel.with_usage else [])]
+
+
+def _end(outcome: Outcome, end: UpstreamEnd | None) -> None:
+    """Take the upstream's finish reason and token counts (``stop`` when it sent none)."""
+    if end is not None:
+        outcome.finish_reason = end.finish_reason
+        outcome.completion_tokens += end.completion_tokens
+        outcome.prompt_tokens += end.prompt_tokens
 
 
 async def _windows(
-    guard: Guard, outcome: Outcome, rel: Releaser, head: str, first: str, pieces: AsyncIterator[str]
+    guard: Guard, outcome: Outcome, rel: Releaser, head: str, first: Piece | None, pieces: AsyncIterator[Piece]
 ) -> AsyncIterator[str]:
     window = guard.policy.stream.window_chars
-    text, screened_at, done, recorded = first, 0, False, False
+    text, screened_at, recorded = "", 0, False
+    done = first is None or isinstance(first, UpstreamEnd)
+    if isinstance(first, str):
+        text = first
+    elif isinstance(first, UpstreamEnd):
+        _end(outcome, first)
     try:
         yield head
         while True:
@@ -125,13 +149,14 @@ async def _windows(
                     piece = await anext(pieces, None)
                 finally:
                     outcome.upstream_ms += (_now() - start) * 1000
-                if piece is None:
+                if piece is None or isinstance(piece, UpstreamEnd):
                     done = True
+                    _end(outcome, piece)
                 else:
                     text += piece
                     continue
             stable = text if done else _stable(text)
-            reply = parse_reply(stable, think_forced=True)
+            reply = guard.parse(stable)
             verdict = await asyncio.to_thread(guard.screen_output, outcome, reply.reasoning, reply.answer)
             screened_at = len(text)
             if verdict.blocked and verdict.reason:
@@ -140,19 +165,22 @@ async def _windows(
                 if rel.sent_answer == 0:
                     yield rel.chunk({"content": guard.refusal(outcome)})
                 recorded = True
-                yield _finish(guard, outcome, rel)
+                for line in _finish(guard, outcome, rel):
+                    yield line
                 break
             for line in rel.release(reply.reasoning, reply.answer):
                 yield line
             if done:
                 outcome.reasoning, outcome.answer = reply.reasoning, reply.answer
+                outcome.note_ending(reply, outcome.finish_reason)
                 if verdict.flagged:
                     outcome.flags.append("output_flagged")
                 if not guard.language_ok(outcome, reply.answer, reply.reasoning):
                     outcome.flags.append("language_mismatch")
                 guard.maybe_hold(outcome)
                 recorded = True
-                yield _finish(guard, outcome, rel)
+                for line in _finish(guard, outcome, rel):
+                    yield line
                 break
         yield sse("[DONE]")
     except (UpstreamError, UpstreamTimeout) as err:
@@ -165,3 +193,6 @@ async def _windows(
     finally:
         if not recorded:  # the client went away mid-stream
             guard.record(outcome, 499, "client closed the stream")
+        close = getattr(pieces, "aclose", None)
+        if close is not None:  # stop generating what nobody will read (a block, a client gone)
+            await close()

@@ -108,7 +108,8 @@ def _train_run(arm: str, beta: float, seed: int, gym: GymArtifacts, study: Study
         return info
     t0 = time.perf_counter()
     result = run_recipe(recipe_path(arm), out / "train", overrides=overrides,
-                        seed=seed, gym=gym, progress=lambda m: say(f"[goodhart {run_label(arm, beta, seed)}] {m}"))
+                        seed=seed, gym=gym, progress=lambda m: say(f"[goodhart {run_label(arm, beta, seed)}] {m}"),
+                        retrain_changed=True)
     starts = {s.name: str(s.model_dir) for s in result.stages}
     info = {"arm": arm, "beta": beta, "seed": seed, "overrides": overrides,
             "curve": goodhart_curve(result.metrics_path), "stage_models": starts,

@@ -41,7 +41,7 @@ def _train(label: str, recipe: Path, seed: int, gym: GymArtifacts, cfg: StudyCon
     from r1safe.train.runner import run_recipe
 
     result = run_recipe(recipe, out / "train", overrides=[*overrides, *cfg.train_overrides], seed=seed, gym=gym,
-                        progress=lambda m: say(f"[{label} s{seed}] {m}"))
+                        progress=lambda m: say(f"[{label} s{seed}] {m}"), retrain_changed=True)
     return {"model_dir": str(result.final_model), "compute": result.compute.as_dict(),
             "metrics": str(result.metrics_path)}
 

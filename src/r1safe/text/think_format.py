@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 THINK_OPEN = "<think>"
 THINK_CLOSE = "</think>"
+UNCLOSED = "unclosed think block"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,12 @@ class ParsedReply:
         return self.answer if self.has_close or self.answer else None
 
     @property
+    def think_unclosed(self) -> bool:
+        """The reply opened a think block (or had it forced) and never closed it: it has no answer,
+        whether the token budget cut it or the model stopped there."""
+        return self.problem == UNCLOSED
+
+    @property
     def whole(self) -> str:
         return f"{self.reasoning}\n{self.answer}".strip()
 
@@ -46,7 +53,7 @@ def parse_reply(text: str | None, think_forced: bool = True) -> ParsedReply:
     body = raw[len(THINK_OPEN):] if opened else raw
     if THINK_CLOSE not in body:
         if opened or think_forced:
-            return ParsedReply(body.strip(), "", False, False, False, "unclosed think block")
+            return ParsedReply(body.strip(), "", False, False, False, UNCLOSED)
         return ParsedReply("", body.strip(), False, False, False, "no think block")
     reasoning, answer = body.split(THINK_CLOSE, 1)
     reasoning, answer = reasoning.strip(), answer.strip()

@@ -1,18 +1,20 @@
 """Where a recipe's inputs come from: its gym build, its base model and its data sources.
 
 ``gym`` specs are ``default`` (the default gym, built on first use), ``micro`` (the micro gym)
-or a folder holding a finished gym build. Data sources are ``gym:<corpus>`` (``safety_sft``,
-``train_prompts``, ``base``...), a public set as ``FORMAT:PATH`` (``star1``, ``safechain``, ``reasoning``,
-``gsm8k``, ``math``, ``orbench`` or an evaluation dataset name: :mod:`r1safe.train.sources`), or a JSONL
-path whose rows are either prompt-completion
-(``prompt`` + ``completion``), conversations (``messages``) or prompts only, plus any metadata
-columns (``kind``, ``language``, ``reference``...) that rewards read.
+or a folder holding a finished gym build; ``track`` is a built real track (``corpora/<name>.jsonl`` and
+a reasoning base in ``base/``, written by ``r1safe study --real``). Data sources are ``gym:<corpus>``
+(``safety_sft``, ``train_prompts``, ``base``...), ``track:<corpus>``, a public set as ``FORMAT:PATH``
+(``star1``, ``safechain``, ``reasoning``, ``gsm8k``, ``math``, ``orbench`` or an evaluation dataset name:
+:mod:`r1safe.train.sources`), or a JSONL path whose rows are either prompt-completion (``prompt`` +
+``completion``), conversations (``messages``) or prompts only, plus any metadata columns (``kind``,
+``language``, ``reference``...) that rewards read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +54,21 @@ def resolve_gym(spec: str | None, progress: Any = None) -> Any:
     return gym_from_dir(spec)
 
 
-def resolve_base_model(base_model: str, gym: Any, field: str = "base_model") -> str:
+TRACK_MODEL = "track"
+
+
+def track_path(track: str | None, what: str, field: str) -> Path:
+    """A file or folder of the recipe's real track (``track`` set), with a one-line error naming ``field``
+    when the recipe has no track or the track lacks it."""
+    if track is None:
+        raise ConfigError(f"{field}: {what!r} needs a real track; set track: PATH (`r1safe study --real` builds one)")
+    path = Path(track).expanduser() / what
+    if not path.exists():
+        raise ConfigError(f"{field}: {path}: not in the track (build it with `r1safe study --real`)")
+    return path
+
+
+def resolve_base_model(base_model: str, gym: Any, field: str = "base_model", track: str | None = None) -> str:
     """The folder (or hub id) the first stage starts from; a hub id must be in the local hub cache or
     the hub reachable, else it is one line naming ``field``, as `r1safe eval` says it (not a traceback
     mid-stage). A stage's ``teacher`` is resolved the same way."""
@@ -60,6 +76,12 @@ def resolve_base_model(base_model: str, gym: Any, field: str = "base_model") -> 
         if gym is None:
             raise ConfigError(f"{field}: {base_model!r} needs a gym; set gym: default | micro | PATH")
         return str(gym.model_dir)
+    if base_model == TRACK_MODEL:
+        return str(track_path(track, "base", field))
+    from r1safe.backends.named_models import is_named_model, named_model_dir
+
+    if is_named_model(base_model):
+        return str(named_model_dir(base_model))
     path = Path(base_model).expanduser()
     if path.exists() and not (path / "config.json").is_file():
         raise ConfigError(f"{field}: {base_model} has no config.json; pass a saved transformers model folder")
@@ -68,9 +90,11 @@ def resolve_base_model(base_model: str, gym: Any, field: str = "base_model") -> 
     from r1safe.backends.loading import hub_cache_kwargs, resolve_model
 
     try:
-        resolve_model(base_model)  # not a folder: it must be shaped like a hub id
+        source, local = resolve_model(base_model)  # not a folder: a hub id, or its copy under --hub-dir
     except ConfigError as err:
         raise ConfigError(f"{field}: {err}") from None
+    if local:
+        return source
     hub_cache_kwargs(base_model)
     return base_model
 
@@ -80,15 +104,20 @@ def run_start(recipe: Any, gym: Any, run_dir: Path) -> str:
     sets ``student`` (built by the runner, :mod:`r1safe.train.student`), else its base model."""
     if recipe.student is not None:
         return str(Path(run_dir) / STUDENT_DIR)
-    return resolve_base_model(recipe.base_model, gym)
+    return resolve_base_model(recipe.base_model, gym, track=recipe.track)
 
 
-def resolve_source(source: str, gym: Any, field: str) -> Path:
-    """The JSONL file behind a data source (``gym:<corpus>`` or a path), checked to exist."""
+def resolve_source(source: str, gym: Any, field: str, track: str | None = None) -> Path:
+    """The JSONL file behind a data source (``gym:<corpus>``, ``track:<corpus>`` or a path), checked to exist."""
     from r1safe.train.sources import is_public_source, normalized_file
 
     if is_public_source(source):
-        return normalized_file(source)
+        try:
+            return normalized_file(source)
+        except (ConfigError, DataError) as err:
+            raise type(err)(f"{field}: {err}") from None
+    if source.startswith("track:"):
+        return track_path(track, f"corpora/{source.split(':', 1)[1]}.jsonl", field)
     if source.startswith("gym:"):
         if gym is None:
             raise ConfigError(f"{field}: {source!r} needs a gym; set gym: default | micro | PATH")
@@ -96,8 +125,23 @@ def resolve_source(source: str, gym: Any, field: str) -> Path:
     else:
         path = Path(source).expanduser()
     if not path.is_file():
+        fmt = _FORMAT.match(source)
+        if fmt:  # FORMAT:LOCATION with a format nobody reads: say so, not "no such file"
+            raise ConfigError(f"{field}: {source}: unknown data format {fmt.group(1)!r}; formats: {known_formats()} "
+                              "(FORMAT:PATH or FORMAT:hub), gym:<corpus>, or a JSONL path")
         raise ConfigError(f"{field}: {source} -> {path}: no such file")
     return path
+
+
+_FORMAT = re.compile(r"^([A-Za-z][\w-]+):(?!//)")
+
+
+def known_formats() -> str:
+    """The data formats a source may name: the public training formats and the evaluation datasets."""
+    from r1safe.eval.datasets import DATASETS
+    from r1safe.train.sources import READERS
+
+    return ", ".join([*READERS, *(n for n in DATASETS.names() if n not in ("gym", "jsonl"))])
 
 
 def file_digest(path: Path) -> str:
@@ -211,9 +255,11 @@ def nested_subset(rows: list[dict[str, Any]], n: int, seed: int, field: str) -> 
 def stage_sources(recipe: Any, stage: Any, gym: Any, index: int) -> list[tuple[str, Path, float | None]]:
     """``(source, file, ratio)`` of a stage's main data (ratio None) and of each ``mix`` entry."""
     main = stage.data or (recipe.data.sft if stage.kind == "sft" else recipe.data.prompts)
-    out: list[tuple[str, Path, float | None]] = [(main, resolve_source(main, gym, f"stages.{index}.data"), None)]
+    first = resolve_source(main, gym, f"stages.{index}.data", recipe.track)
+    out: list[tuple[str, Path, float | None]] = [(main, first, None)]
     for j, m in enumerate(stage.mix):
-        out.append((m.data, resolve_source(m.data, gym, f"stages.{index}.mix.{j}.data"), m.ratio))
+        out.append((m.data, resolve_source(m.data, gym, f"stages.{index}.mix.{j}.data", recipe.track),
+                    m.ratio))
     return out
 
 

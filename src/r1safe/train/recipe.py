@@ -81,6 +81,10 @@ class _Stage(StrictModel):
     weight_decay: float = Field(0.0, ge=0)
     max_grad_norm: float = Field(1.0, gt=0)
     save_steps: int = Field(0, ge=0, description="checkpoint every N steps (0: none) so a stage can resume")
+    train_top_layers: int | None = Field(None, ge=1, description=(
+        "train only the top N transformer layers and the final norm; the embeddings (and a head tied to "
+        "them) and the layers below stay frozen, so the backward pass stops at layer N from the top: about "
+        "half the CPU time per token when N is half the layers. None: every parameter trains"))
     trl: dict[str, Any] = Field(default_factory=dict, description="extra TRL config fields, e.g. bf16")
 
 
@@ -251,6 +255,8 @@ class Recipe(StrictModel):
         "start from a freshly initialised tiny model of this size with base_model's tokenizer, not from "
         "base_model's weights: a student for distillation (train/student.py)"))
     gym: str | None = Field(None, description="gym for data, reward models, probes: default | micro | PATH")
+    track: str | None = Field(None, description="a built real track folder (`r1safe study --real` writes one): "
+                              "`track:<corpus>` data sources are its corpora, `base_model: track` its reasoning base")
     seed: int = 0
     threads: int | None = Field(None, ge=1, description="torch threads (default: $R1SAFE_NUM_THREADS or 1)")
     scale: float = Field(1.0, gt=0, description="multiplies every stage's length (steps, epochs, prompts)")

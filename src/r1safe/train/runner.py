@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from r1safe.files import versions
-from r1safe.train.dist import is_main
+from r1safe.train.dist import is_main, world_size
 from r1safe.train.monitors.compute import Compute
 from r1safe.train.recipe import Recipe, load_recipe, parse_recipe, scaled
 from r1safe.train.rundir import RunLock, fingerprint, quiet_progress_bars, write_json
@@ -124,11 +124,14 @@ def run_recipe(
     seed: int | None = None,
     progress: Progress | None = None,
     gym: Any = None,
+    retrain_changed: bool = False,
 ) -> TrainResult:
     """Run (or resume) ``recipe`` into ``out_dir``; see the module doc.
 
     ``gym`` overrides the recipe's gym: a :class:`~r1safe.gym.build.GymArtifacts`, a build folder,
-    ``default`` or ``micro``. ``progress`` receives one-line messages.
+    ``default`` or ``micro``. ``progress`` receives one-line messages. A finished stage that the
+    recipe now configures otherwise is an error unless ``retrain_changed`` (then it and every later
+    stage train again). A run that fails or is interrupted says so in ``run.json``.
     """
     import torch
 
@@ -140,16 +143,35 @@ def run_recipe(
     threads = apply_threads(recipe.threads)
     try:
         with RunLock(out), quiet_progress_bars():
-            return _run(recipe, out, say, _resolve_gym_arg(recipe, gym, say), threads)
+            return _run(recipe, out, say, _resolve_gym_arg(recipe, gym, say), threads, retrain_changed)
+    except BaseException as err:
+        _mark_stopped(out, err)
+        raise
     finally:
         torch.set_num_threads(threads_before)
 
 
-def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> TrainResult:
+def _mark_stopped(out: Path, err: BaseException) -> None:
+    """``run.json`` says ``interrupted`` (Ctrl-C) or ``failed`` with the error, never ``running``
+    after the process has stopped."""
+    from r1safe.train.rundir import read_json
+
+    info = read_json(out / "run.json")
+    if not is_main() or not info or info.get("status") != "running":
+        return
+    status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
+    error = f"{type(err).__name__}: {err}".strip().splitlines()[0][:500]
+    write_json(out / "run.json", {**info, "status": status, "error": error,
+                                  "stopped_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+
+
+def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int, retrain_changed: bool) -> TrainResult:
     from r1safe.train.data import resolve_base_model
     from r1safe.train.monitors import plot_run
+    from r1safe.train.preflight import require
 
-    parent = resolve_base_model(recipe.base_model, gym)
+    require(recipe, gym)  # every missing file, model, unreachable source or unusable device at once
+    parent = resolve_base_model(recipe.base_model, gym, track=recipe.track)
     _check_teachers(recipe, gym)
     if is_main():
         (out / "recipe.yaml").write_text(
@@ -171,18 +193,19 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
         "base_model": parent,
         "gym": None if gym is None else str(gym.root),
         "threads": threads,
+        "processes": world_size(),
         "seed": recipe.seed,
         "scale": recipe.scale,
         "versions": versions(),
     }
     write_json(out / "run.json", run_info)
+    records = _stage_records(recipe, out, gym, (parent, parent_fp))
+    if not retrain_changed:
+        _refuse_changed(out, records)
     results: list[StageResult] = []
     offset = 0
-    for i, (name, raw_stage) in enumerate(zip(recipe.stage_names(), recipe.stages, strict=True)):
-        stage = scaled(raw_stage, recipe.scale)
-        record = StageRecord(
-            recipe, i, name, stage, out / "stages" / name, (parent, parent_fp), _data_digest(recipe, stage, gym, i)
-        )
+    for record in records:
+        name = record.name
         res = record.done_before()
         if res is not None and not _snapshots_kept(recipe, out, record, offset, res.steps):
             say(f"[{name}] done before without its snapshots: running it again to take them")
@@ -192,7 +215,7 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
         else:
             res = _run_stage(record, gym, metrics, offset, say, sum(r.compute.flops_total for r in results))
         results.append(res)
-        parent, parent_fp = str(res.model_dir), record.fingerprint
+        parent = str(res.model_dir)
         offset += res.steps
     plots = plot_run(metrics, out / "plots") if recipe.monitors.plots and is_main() else []
     result = TrainResult(recipe, out, Path(parent), results, metrics, plots)
@@ -204,6 +227,37 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int) -> Tr
     return result
 
 
+def _stage_records(recipe: Recipe, out: Path, gym: Any, start: tuple[str, str]) -> list[StageRecord]:
+    """Every stage's record, each started from the model the stage before it saves."""
+    records: list[StageRecord] = []
+    parent = start
+    for i, (name, raw_stage) in enumerate(zip(recipe.stage_names(), recipe.stages, strict=True)):
+        stage = scaled(raw_stage, recipe.scale)
+        record = StageRecord(recipe, i, name, stage, out / "stages" / name, parent, _data_digest(recipe, stage, gym, i))
+        records.append(record)
+        parent = (str(record.model_dir), record.fingerprint)
+    return records
+
+
+def _refuse_changed(out: Path, records: list[StageRecord]) -> None:
+    """A finished stage that this recipe would train again with other settings (and so replace its
+    model and every later stage's) is a one-line error, as ``r1safe eval`` refuses a folder that
+    holds another evaluation; ``retrain_changed`` (``--retrain-changed``) allows it."""
+    from r1safe.errors import ConfigError
+
+    for i, record in enumerate(records):
+        diff = record.changed()
+        if diff is None:
+            continue
+        done = [r.name for r in records[i:] if r.status == "done"]
+        if done:
+            raise ConfigError(
+                f"{out} holds a finished run of stage {record.name} with other settings ({'; '.join(diff)}); "
+                f"training it again would replace the model of {', '.join(done)}: pass --retrain-changed to do "
+                "that, or another --out")
+        return
+
+
 def _check_teachers(recipe: Recipe, gym: Any) -> None:
     """A teacher that cannot be found is a one-line error before any stage runs, not after hours."""
     from r1safe.train.data import resolve_base_model
@@ -211,7 +265,7 @@ def _check_teachers(recipe: Recipe, gym: Any) -> None:
     for i, stage in enumerate(recipe.stages):
         teacher = getattr(stage, "teacher", None)
         if teacher is not None:
-            resolve_base_model(teacher, gym, field=f"stages.{i}.teacher")
+            resolve_base_model(teacher, gym, field=f"stages.{i}.teacher", track=recipe.track)
 
 
 def _snapshots_kept(recipe: Recipe, out: Path, record: StageRecord, offset: int, steps: int) -> bool:

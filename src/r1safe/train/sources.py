@@ -180,14 +180,25 @@ def _hub_error(fmt: str, why: str) -> ConfigError:
 
 
 def _hub_table(fmt: str) -> Table:
-    """The published file of ``fmt`` through ``datasets``; offline or unreachable is one line."""
+    """The published file of ``fmt``: from the local hub copy (``--hub-dir``) when it holds it,
+    else through ``datasets``; offline or unreachable is one line."""
     from r1safe.eval.datasets.public import offline
+    from r1safe.paths import expected_hub_copy, hub_copy
 
     source = SOURCES.get(fmt)
     if source is None or source.hub_id is None:
         raise _hub_error(fmt, "no hub copy")
+    copy = hub_copy(source.hub_id, source.hub_file)
+    if copy is not None:
+        return read_file(copy) if copy.is_file() else _folder_table(fmt, copy)
+    where = expected_hub_copy(source.hub_id, source.hub_file)
+    looked = f"not in {where} and " if where else ""
     if offline():
-        raise _hub_error(fmt, "the hub is offline (HF_HUB_OFFLINE)")
+        raise _hub_error(fmt, f"{looked}the hub is offline (HF_HUB_OFFLINE)")
+    from r1safe.backends.loading import hub_reachable
+
+    if not hub_reachable():  # fail now, not after datasets' minute of retries
+        raise _hub_error(fmt, f"{looked}the hub cannot be reached from this machine")
     import datasets
 
     files = {"data_files": source.hub_file} if source.hub_file else {}
@@ -196,6 +207,25 @@ def _hub_table(fmt: str) -> Table:
     except Exception as err:  # any failure to reach or read the hub becomes one line
         raise _hub_error(fmt, f"could not fetch {source.hub_id} ({type(err).__name__})") from None
     return Table(ds.to_list(), f"{source.hub_id}/{source.hub_file or 'train'}")
+
+
+def _folder_table(fmt: str, folder: Path) -> Table:
+    """A dataset repository downloaded whole (``hf download ID --repo-type dataset --local-dir``):
+    its one data file, or its train split read by ``datasets`` from the folder, offline."""
+    from r1safe.eval.datasets.public import SUFFIXES
+
+    files = [p for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix.lower() in SUFFIXES
+             and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+    if len(files) == 1:
+        return read_file(files[0])
+    import datasets
+
+    try:
+        ds = datasets.load_dataset(str(folder), split="train")
+    except Exception as err:  # any reading failure is one line naming the folder
+        raise ConfigError(f"{fmt}:hub: cannot read the dataset in {folder} ({type(err).__name__}: "
+                          f"{(str(err).splitlines() or [''])[0][:120]})") from None
+    return Table(ds.to_list(), str(folder))
 
 
 def _dataset_rows(name: str, location: str) -> list[Row]:

@@ -68,8 +68,32 @@ class StageRecord:
     def path(self) -> Path:
         return self.dir / "manifest.json"
 
+    @property
+    def model_dir(self) -> Path:
+        return self.dir / "model"
+
     def _same_stage(self) -> bool:
         return bool(self.manifest) and self.manifest.get("fingerprint") == self.fingerprint
+
+    def changed(self) -> list[str] | None:
+        """What differs from the stage this folder already holds (None when it holds none, or this
+        very stage): its settings as ``key old → new``, else where it starts from or its data."""
+        if not self.manifest or self._same_stage():
+            return None
+        old, new = self.manifest.get("config") or {}, self.stage.model_dump(mode="json")
+        diff = [f"{k} {old.get(k)!r} → {new.get(k)!r}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+        if diff:
+            return diff
+        if (self.manifest.get("parent") or {}).get("fingerprint") != self.parent_fingerprint:
+            return ["what it starts from (the base model, seed, precision or an earlier stage)"]
+        if self.manifest.get("seed") != self.recipe.seed:
+            return [f"seed {self.manifest.get('seed')!r} → {self.recipe.seed!r}"]
+        return ["its data or precision"]
+
+    @property
+    def status(self) -> str | None:
+        """The status this folder's manifest records (``done``, ``running``, ``failed``…), or None."""
+        return (self.manifest or {}).get("status")
 
     def done_before(self) -> StageResult | None:
         """The result of an earlier run of this very stage that finished and saved its model, else None."""

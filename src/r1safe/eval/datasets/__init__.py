@@ -2,7 +2,8 @@
 
 ``gym`` is the safety gym's held-out test suite; ``jsonl`` reads a file of Sample rows; the public
 benchmarks (harmbench, strongreject, xstest, advbench, jailbreakbench, sorry_bench, wildjailbreak,
-multijail) read their published files. :func:`load_suite` reads a comma-separated ``--suite``,
+multijail) and the real track's sets (wildguardtest, jailjudge, saferlhf, coconot, oasst, arena_hard) read
+their published files; ``arithmetic`` is generated. :func:`load_suite` reads a comma-separated ``--suite``,
 concatenates the entries' samples, then filters splits and applies the per-split limit, with a
 one-line error for an unknown split or a sample id two entries share.
 """
@@ -17,7 +18,7 @@ from r1safe.eval.datasets.base import DATASETS, select
 from r1safe.records import Sample
 
 PUBLIC = ("harmbench", "strongreject", "xstest", "advbench", "jailbreakbench", "sorry_bench", "wildjailbreak",
-          "multijail")
+          "multijail", "wildguardtest", "jailjudge", "saferlhf", "coconot", "oasst", "arena_hard", "arithmetic")
 
 
 def load_suite(suite: str, splits: list[str] | None = None, limit: int | None = None, *,

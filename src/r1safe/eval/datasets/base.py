@@ -30,3 +30,7 @@ for _name in ("gym", "jsonl"):
 for _name in ("harmbench", "strongreject", "xstest", "advbench", "jailbreakbench", "sorry_bench",
               "wildjailbreak", "multijail"):
     DATASETS.register_lazy(_name, f"r1safe.eval.datasets.{_name}", "load")
+# Real prompts of the real track (held-out evaluation sets and permissive training pools), and
+# generated arithmetic.
+for _name in ("wildguardtest", "jailjudge", "saferlhf", "coconot", "oasst", "arena_hard", "arithmetic"):
+    DATASETS.register_lazy(_name, f"r1safe.eval.datasets.{_name}", "load")

@@ -154,11 +154,35 @@ def offline() -> bool:
                for k in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
 
 
+def hub_copy(source: Source) -> tuple[Path | None, Path | None]:
+    """(the source's file in the local hub copy when it is there, where it would be): under
+    ``--hub-dir`` at ``DIR/<hub id>/<hub file>``, or ``DIR/<file name>`` for a file the hub does
+    not host."""
+    from r1safe.paths import expected_hub_copy, hub_dir
+
+    if source.hub_id and source.hub_file:
+        where = expected_hub_copy(source.hub_id, source.hub_file)
+    else:
+        root = hub_dir()
+        where = root / Path(source.url).name if root is not None else None
+    return (where if where is not None and where.is_file() else None), where
+
+
 def fetch(source: Source) -> Table:
-    """The source's published file through ``datasets`` (from its hub repository, else its URL);
-    offline, unreachable or gated is a one-line ConfigError saying what to download."""
+    """The source's published file: from the local hub copy (``--hub-dir``) when it holds it, else
+    through ``datasets`` (from its hub repository, else its URL); offline, unreachable or gated is
+    a one-line ConfigError saying what to download."""
+    copy, where = hub_copy(source)
+    if copy is not None:
+        return read_file(copy)
+    looked = f" (not in {where})" if where is not None else ""
     if offline():
-        raise ConfigError(f"{source.name}: no local file and the hub is offline (HF_HUB_OFFLINE); "
+        raise ConfigError(f"{source.name}: no local file{looked} and the hub is offline (HF_HUB_OFFLINE); "
+                          f"{source.how_to_pass()}")
+    from r1safe.backends.loading import hub_reachable
+
+    if source.hub_id and source.hub_file and not hub_reachable():  # now, not after datasets' minute of retries
+        raise ConfigError(f"{source.name}: no local file{looked} and the hub cannot be reached from this machine; "
                           f"{source.how_to_pass()}")
     import datasets
 

@@ -39,9 +39,9 @@ def judge_all(judge: Judge, samples: list[Sample], texts: list[str]) -> list[Sco
 
 # Built-in judges, registered lazily (a judge's module is imported when the judge is first built).
 # A new judge is one module with a ``make(**params)`` and one line here.
-for _name in ("oracle", "refusal", "format", "proxy"):
+for _name in ("oracle", "refusal", "format", "proxy", "correctness", "degenerate"):
     JUDGES.register_lazy(_name, f"r1safe.eval.judges.{_name}")
 # Real-text judges: a learned refusal classifier, generative guard models, OpenAI-endpoint judges.
 for _name in ("refusal_clf", "llama_guard", "qwen3guard", "strongreject", "llm_refusal"):
     JUDGES.register_lazy(_name, f"r1safe.eval.judges.{_name}")
-JUDGES.register_lazy("guard_classifier", "r1safe.eval.classifier.judge")
+JUDGES.register_lazy("guard_classifier", "r1safe.eval.judges.guard_classifier")

@@ -2,7 +2,10 @@
 
 - ``format_ok``: one well-formed ``<think>…</think>`` block, then a non-empty answer;
 - ``think_skipped``: the think block is empty (``<think>\\n\\n</think>``), R1's skipped thinking;
-- ``truncated``: the think block never closed (usually out of tokens);
+- ``think_unclosed``: a think block opened (or forced) and never closed, so the reply has no
+  answer; the ``truncated`` and ``think_unclosed`` metrics tell apart, from the reply's finish
+  reason, a cut by the token budget from a model that stopped (EOS) inside its reasoning. Without
+  a forced opener, a reply with no think block at all is an answer, never unclosed;
 - ``language_consistency``: R1's reward, the share of reasoning words in the prompt's language
   (``sample.language``, else the language the last user turn is written in);
 - ``reasoning_mixed``: the reasoning leaves that language (more than ``tolerance`` of its words).
@@ -48,7 +51,7 @@ class FormatJudge:
         return {
             "format_ok": reply.format_ok,
             "think_skipped": reply.think_skipped,
-            "truncated": not reply.has_close,
+            "think_unclosed": reply.think_unclosed,
             "language_consistency": share,
             "reasoning_mixed": None if share is None else (1.0 - share) > self.tolerance,
         }

@@ -57,7 +57,8 @@ CATEGORIES: dict[str, str] = {
 
 HOW_TO_GET = (
     "accept the license of meta-llama/Llama-Guard-3-8B (or -3-1B, -4-12B) on the Hugging Face hub and download it "
-    "with `huggingface-cli download meta-llama/Llama-Guard-3-8B --local-dir <folder>` on a machine that is online"
+    "with `hf download meta-llama/Llama-Guard-3-8B --local-dir <folder>` on a machine that is online (or into "
+    "DIR/meta-llama/Llama-Guard-3-8B and pass --hub-dir DIR)"
 )
 
 _HEAD = (

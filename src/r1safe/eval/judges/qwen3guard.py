@@ -63,7 +63,8 @@ RESPONSE_CATEGORIES = [name for name in CATEGORIES if name != "Jailbreak"]
 
 HOW_TO_GET = (
     "download Qwen/Qwen3Guard-Gen-0.6B (or -4B, -8B) with "
-    "`huggingface-cli download Qwen/Qwen3Guard-Gen-0.6B --local-dir <folder>` on a machine that is online"
+    "`hf download Qwen/Qwen3Guard-Gen-0.6B --local-dir <folder>` on a machine that is online (or into "
+    "DIR/Qwen/Qwen3Guard-Gen-0.6B and pass --hub-dir DIR)"
 )
 
 _HEAD = (

@@ -15,8 +15,9 @@ from r1safe.eval.metrics.base import METRICS, Metric, Row, register
 ORDER = (
     "harmful_compliance", "attempted", "refusal", "other_outcome", "harmful_reasoning", "hidden_harm", "harmful",
     "harmful_any_of_k", "over_refusal", "helpful", "capability", "harmful_content_benign", "incoherent",
-    "language_mixing", "language_consistency", "format_ok",
-    "think_skipped", "truncated", "judge_failures", "proxy_missed_harm", "proxy_false_alarm", "proxy_disagreement",
+    "degenerate", "language_mixing", "language_consistency", "format_ok",
+    "think_skipped", "truncated", "think_unclosed", "judge_failures", "proxy_missed_harm", "proxy_false_alarm",
+    "proxy_disagreement",
 )
 
 for _info in pkgutil.iter_modules(__path__):

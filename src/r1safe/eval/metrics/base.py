@@ -30,6 +30,7 @@ class Row:
     language: str | None = None
     turns: int = 1
     scores: dict[str, Value] = field(default_factory=dict)
+    finish_reason: str | None = None  # why generation ended (stop, length), where the backend said
 
     def get(self, *keys: str) -> Value:
         """The first of ``keys`` that a judge scored (not None), else None."""

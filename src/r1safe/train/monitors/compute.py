@@ -24,6 +24,7 @@ class Compute:
     """A stage's (or a run's) compute; add two with ``+``."""
 
     params: int = 0
+    trainable: int = 0
     tokens_generated: int = 0
     tokens_prompt: int = 0
     tokens_trained: int = 0
@@ -50,11 +51,22 @@ class Compute:
     def __add__(self, other: Compute) -> Compute:
         out = Compute(**{k: getattr(self, k) + getattr(other, k) for k in self.__dataclass_fields__})
         out.params = max(self.params, other.params)
+        out.trainable = max(self.trainable, other.trainable)
         return out
 
 
 def count_params(model: Any) -> int:
     return int(sum(p.numel() for p in model.parameters()))
+
+
+def count_trainable(model: Any) -> int:
+    return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
+
+
+def training_flops_per_token(params: int, trainable: int) -> float:
+    """Forward (2 per parameter) and backward (about 4 per *trained* parameter: the gradients of the
+    activations and of the weights, which stop at the lowest trained layer): 6N when every parameter trains."""
+    return 2.0 * params + 4.0 * (trainable or params)
 
 
 class ComputeMonitor(Monitor):
@@ -84,6 +96,7 @@ class ComputeMonitor(Monitor):
         self.log = log
         self.base = base or Compute()
         self.params = 0
+        self.trainable = 0
         self.num_tokens = 0
         self.world_size = 1
         self._t0 = time.perf_counter()
@@ -93,6 +106,7 @@ class ComputeMonitor(Monitor):
         self.world_size = max(1, int(getattr(args, "world_size", 1)))
         if model is not None:
             self.params = count_params(model)
+            self.trainable = count_trainable(model)
 
     def compute(self) -> Compute:
         """This stage's compute so far (plus ``base``: work done before a resume)."""
@@ -112,12 +126,13 @@ class ComputeMonitor(Monitor):
             c.tokens_prompt = max(0, self.num_tokens - completion)
             c.tokens_trained = self.num_tokens * self.num_iterations
             c.flops_generation = 2.0 * n * self.num_tokens
-            c.flops_training = 6.0 * n * c.tokens_trained
+            c.flops_training = training_flops_per_token(n, self.trainable) * c.tokens_trained
             c.flops_reference = 2.0 * n * self.num_tokens if self.beta > 0 else 0.0
             c.reward_s = self.tap.reward_seconds if self.tap is not None else 0.0
         else:
             c.tokens_trained = self.num_tokens
-            c.flops_training = 6.0 * n * self.num_tokens
+            c.flops_training = training_flops_per_token(n, self.trainable) * self.num_tokens
+        c.trainable = self.trainable
         c = c + self.base
         c.params = n or self.base.params
         return c

@@ -29,12 +29,16 @@ class ProbeResult:
     token_ids: list[list[int]] | None = None  # per reply, as sampled (end-of-sequence token included)
 
 
-def probe_samples(cfg: ProbeConfig, gym: Any) -> list[Sample]:
-    """The probe's prompts: from ``cfg.path`` when set (a JSONL of samples, or a public set as
-    ``FORMAT:PATH``), else the gym world's test splits."""
+def probe_samples(cfg: ProbeConfig, gym: Any, track: str | None = None) -> list[Sample]:
+    """The probe's prompts: from ``cfg.path`` when set (a JSONL of samples, a real track's corpus as
+    ``track:<name>``, or a public set as ``FORMAT:PATH``), else the gym world's test splits."""
     if cfg.path is not None:
-        from r1safe.train.data import prompt_rows, read_rows, samples_from
+        from r1safe.train.data import prompt_rows, read_rows, samples_from, track_path
         from r1safe.train.sources import is_public_source, normalized_file
+
+        if cfg.path.startswith("track:"):
+            path = track_path(track, f"corpora/{cfg.path.split(':', 1)[1]}.jsonl", "monitors.probe.path")
+            return samples_from(prompt_rows(read_rows(path), path))
 
         if is_public_source(cfg.path):  # a public set: the first ``per_split`` of each of its splits
             path = normalized_file(cfg.path)

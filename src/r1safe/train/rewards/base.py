@@ -65,6 +65,10 @@ def check_reward_params(name: str, params: dict[str, Any]) -> None:
         cls = REWARDS.get(name)
     except ConfigError as err:
         raise ValueError(str(err)) from None
+    valid = REWARDS.params(name)
+    unknown = [k for k in params if valid is not None and k not in valid]
+    if unknown:
+        raise ValueError(f"reward {name!r}: unknown param {unknown[0]!r}; its params: {', '.join(valid or [])}")
     try:
         inspect.signature(cls).bind(**params)
     except TypeError as err:

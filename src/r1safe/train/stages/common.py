@@ -109,6 +109,38 @@ def trainer_args(ctx: StageContext, max_steps: int | None = None, epochs: float 
     return args
 
 
+def decoder_layers(model: Any) -> Any:
+    """The model's stack of transformer layers (the longest ``ModuleList`` of ``num_hidden_layers`` blocks)."""
+    import torch
+
+    want = getattr(getattr(model, "config", None), "num_hidden_layers", None)
+    stacks = [m for m in model.modules() if isinstance(m, torch.nn.ModuleList) and (want is None or len(m) == want)]
+    if not stacks:
+        from r1safe.errors import ConfigError
+
+        raise ConfigError(f"train_top_layers: found no stack of {want} layers in {type(model).__name__}")
+    return max(stacks, key=len)
+
+
+def train_only_top_layers(model: Any, top: int | None) -> None:
+    """Freeze every parameter but the top ``top`` transformer layers and the norms after them (None:
+    leave every parameter trainable). A TRL trainer builds its optimizer from the parameters that still
+    require gradients, so this must run before training starts."""
+    if top is None:
+        return
+    layers = decoder_layers(model)
+    if top > len(layers):
+        from r1safe.errors import ConfigError
+
+        raise ConfigError(f"train_top_layers: {top} is more than the model's {len(layers)} layers")
+    after = {id(p) for layer in list(layers)[len(layers) - top:] for p in layer.parameters()}
+    norm = getattr(getattr(model, "model", model), "norm", None)
+    if norm is not None:
+        after |= {id(p) for p in norm.parameters()}
+    for p in model.parameters():
+        p.requires_grad_(id(p) in after)
+
+
 def load_tokenizer(path: str) -> Any:
     from transformers import AutoTokenizer
 
@@ -181,7 +213,7 @@ def make_monitors(
     from r1safe.train.monitors.probe import probe_samples
 
     cfg = ctx.recipe.monitors
-    samples = probe_samples(cfg.probe, ctx.gym) if cfg.probe.enabled else []
+    samples = probe_samples(cfg.probe, ctx.gym, ctx.recipe.track) if cfg.probe.enabled else []
     monitors = build_monitors(
         cfg,
         ctx.stage.kind,

@@ -22,6 +22,7 @@ from r1safe.train.stages.common import (
     load_tokenizer,
     make_monitors,
     train_and_save,
+    train_only_top_layers,
     trainer_args,
 )
 from r1safe.train.stages.rollout import DecodeRollout
@@ -86,6 +87,7 @@ def run(ctx: StageContext) -> StageOutcome:
             processing_class=tokenizer,
             rollout_func=DecodeRollout() if stage.rollout == "r1safe" and not stage.use_vllm else None,
         )
+    train_only_top_layers(trainer.model, stage.train_top_layers)
     # TRL's KL reference is the stage's start unless it is reset: the divergence monitor reads it
     start = None if stage.ref_reset_steps else getattr(trainer, "ref_model", None)
     monitors = make_monitors(

@@ -17,6 +17,7 @@ from r1safe.train.stages.common import (
     load_tokenizer,
     make_monitors,
     train_and_save,
+    train_only_top_layers,
 )
 
 
@@ -36,6 +37,7 @@ def train_sft(ctx: StageContext, rows: list[dict[str, Any]], base: Compute | Non
     )
     data = Dataset.from_list(fit_to_template(tokenizer, rows))
     trainer = SFTTrainer(model=ctx.parent, args=config, train_dataset=data, processing_class=tokenizer)
+    train_only_top_layers(trainer.model, stage.train_top_layers)
     monitors = make_monitors(ctx, tokenizer, max_steps=stage.max_steps or 1, base=base)
     result = train_and_save(trainer, ctx, monitors)
     trained = int(getattr(trainer, "_total_train_tokens", 0) or 0)
