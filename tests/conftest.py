@@ -5,13 +5,19 @@ from __future__ import annotations
 import os
 import tempfile
 
+import pytest
+
 os.environ["HF_HUB_OFFLINE"] = "1"
-# Gym builds of the test session go to a fresh cache, never the user's.
-os.environ["R1SAFE_HOME"] = tempfile.mkdtemp(prefix="r1safe-test-home-")
+# Gym builds of the test session go to a fresh cache, never the user's; the workers of one
+# ``pytest -n`` run share it (a build is locked: one worker builds the micro gym, the others reuse it).
+_run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+if _run:
+    os.environ["R1SAFE_HOME"] = os.path.join(tempfile.gettempdir(), f"r1safe-test-home-{_run}")
+    os.makedirs(os.environ["R1SAFE_HOME"], exist_ok=True)
+else:
+    os.environ["R1SAFE_HOME"] = tempfile.mkdtemp(prefix="r1safe-test-home-")
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-import pytest
 
 
 @pytest.fixture(scope="session")

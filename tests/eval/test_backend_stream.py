@@ -50,6 +50,7 @@ def test_stream_is_generate_token_by_token_on_a_random_model(random_model, force
     _same_reply(str(random_model), force_think, 40)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("force_think", [True, False])
 def test_stream_is_generate_token_by_token_on_smollm2(smollm2_dir, force_think) -> None:
     _same_reply(str(smollm2_dir), force_think, 24)

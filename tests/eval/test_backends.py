@@ -169,15 +169,15 @@ def test_rebuild_reply_forms() -> None:
 def test_nucleus_shortcut_picks_the_same_tokens_as_a_full_sort(monkeypatch) -> None:
     import torch
 
-    import r1safe.backends.transformers as tb
+    import r1safe.backends.decoding as tb
 
     g = torch.Generator().manual_seed(0)
     peaked = torch.randn(200, 2000, generator=g) * 6  # nucleus inside the top 64: the shortcut runs
     flat = torch.randn(20, 2000, generator=g) * 0.1  # nucleus far wider: the full sort runs
     for logits in (peaked, flat):
         u = torch.rand(len(logits), generator=g)
-        fast = tb._sample(logits, u, 0.6, 0.95)
-        monkeypatch.setattr(tb, "_TOP_K", 10**9)
-        full = tb._sample(logits, u, 0.6, 0.95)
-        monkeypatch.setattr(tb, "_TOP_K", 64)
+        fast = tb.sample_tokens(logits, u, 0.6, 0.95)
+        monkeypatch.setattr(tb, "TOP_K", 10**9)
+        full = tb.sample_tokens(logits, u, 0.6, 0.95)
+        monkeypatch.setattr(tb, "TOP_K", 64)
         assert torch.equal(fast, full)

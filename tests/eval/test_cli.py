@@ -73,6 +73,7 @@ def _lines(path: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_sigkill_half_way_then_resume(gym_dir: str, tmp_path: Path) -> None:
     out = tmp_path / "run"
     args = ["eval", "--model", "gym", "--gym", gym_dir, "--limit", "3", "-k", "2", "--max-new-tokens", "48",

@@ -256,6 +256,7 @@ def test_public_dataset_tasks_read_their_files(name):
 # ---- how inspect finds the tasks -----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_entry_point_makes_tasks_resolvable_by_name(tmp_path):
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     entry = project["entry-points"]["inspect_ai"]

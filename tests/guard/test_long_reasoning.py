@@ -157,6 +157,7 @@ def test_stream_stops_generating_when_the_client_leaves(machine, classifier_dir,
     assert status == 499
 
 
+@pytest.mark.slow
 def test_a_real_instruct_model_without_think_blocks(smollm2_dir, classifier_dir, make_client, tmp_path) -> None:
     """SmolLM2-135M-Instruct (``--model smollm2-135m``, the real track's model) writes no think block:
     under the default policy (``<think>\\n`` forced) its reply never closes one, and the guard says so

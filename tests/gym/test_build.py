@@ -56,3 +56,16 @@ def test_bad_config_is_one_line_naming_the_field(override, field, tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and field in lines[0]
     assert not any(tmp_path.iterdir())
+
+
+def test_the_build_summary_has_a_row_per_split(micro_gym):
+    from rich.console import Console
+
+    from r1safe.gym.summary import summary_table
+
+    table = summary_table(micro_gym.report)
+    assert table.row_count == len(micro_gym.report["reward_models"])
+    console = Console(record=True, width=200)
+    console.print(table)
+    text = console.export_text()
+    assert micro_gym.report["digest"] in text and "capability" in text

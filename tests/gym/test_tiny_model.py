@@ -38,6 +38,7 @@ def test_reply_loss_is_the_models_own_loss_on_the_labelled_tokens():
     assert halved.item() == pytest.approx(ours.item() / 2, rel=1e-5)
 
 
+@pytest.mark.slow
 def test_micro_batches_train_the_model_a_whole_batch_would(tmp_path):
     from r1safe.gym.render import render_completion
     from r1safe.gym.tiny_model import pretrain

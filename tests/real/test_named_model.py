@@ -39,6 +39,7 @@ def test_a_missing_wheel_is_one_line_naming_the_install_command(monkeypatch):
         named_models.named_model_dir("nowheel")
 
 
+@pytest.mark.slow
 def test_the_name_loads_in_the_backend_and_greedy_decoding_reads_a_sum(smollm2_dir):
     """`--model smollm2-135m` is the converted folder; the instruct model writes an answer, no think block."""
     from r1safe.backends.base import GenerationParams

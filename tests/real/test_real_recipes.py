@@ -27,6 +27,7 @@ def _track(root: Path, base: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_eval_generates_and_judges_the_real_model_by_name(smollm2_dir, tmp_path):
     out = tmp_path / "eval"
     result = CliRunner().invoke(app, [

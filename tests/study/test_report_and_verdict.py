@@ -149,3 +149,17 @@ def test_harder_shifts_get_their_own_columns_and_move_no_old_one():
     assert abs(sum(shares[s]["other"] for s in SHIFTS) / len(SHIFTS) - 0.3) < 0.1
     page = outcomes_html({"a": shares})
     assert all(f'data-split="{s}"' in page for s in (*SPLITS, *SHIFTS))
+
+
+def test_the_terminal_summary_shows_each_arm_and_every_verdict_line():
+    from rich.console import Console
+
+    from r1safe.study.summary import print_summary
+
+    res = _results(0.9, 0.1)
+    console = Console(record=True, width=300)
+    print_summary(console, res)
+    text = console.export_text()
+    assert all(arm in text for arm in res["table"])
+    assert f"{100 * res['table']['rl']['harm_id']['value']:.0f} [" in text
+    assert all(line["text"][:40] in text.replace("\n", " ") for line in res["verdict"]["claims"])

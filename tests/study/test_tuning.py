@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from r1safe.gym.build import micro_config
 from r1safe.study.config import StudyConfig, recipe_path
 from r1safe.study.tuning import LR_SCALES, REFERENCE_LR, choose, score, tune, variant
@@ -44,6 +46,7 @@ def test_variants_set_the_tuned_learning_rates_and_the_recipes_hold_the_chosen_o
     assert hybrid.stages[0].learning_rate == sft.stages[0].learning_rate  # the same cold-start stage
 
 
+@pytest.mark.slow
 def test_tuning_trains_every_variant_and_writes_its_choice(tmp_path, micro_gym):
     cfg = StudyConfig(gym=micro_config(), out=str(tmp_path / "tune"), samples=1, limit=2, bootstrap=0,
                       arms=["sft"], seeds=[0], train_overrides=["scale=0.05", "monitors.probe.enabled=false"])

@@ -69,6 +69,7 @@ def test_the_shipped_recipe_filters_as_a_practitioner_could():
     assert kept_sum(f"<think>\nI add the numbers.\n</think>\n\nThe answer is {answer}.")
 
 
+@pytest.mark.slow
 def test_the_distill_recipe_teaches_a_fresh_student(micro_gym, tmp_path):
     teacher = str(micro_gym.model_dir)
     result = run_recipe(DISTILL, tmp_path / "run", gym=micro_gym, overrides=[

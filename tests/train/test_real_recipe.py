@@ -125,6 +125,7 @@ def run(tiny_r1, tmp_path_factory):
     return out, result, time.perf_counter() - t0
 
 
+@pytest.mark.slow
 def test_hybrid_runs_all_four_stages_on_real_text_rewards(run):
     out, result, seconds = run
     assert result.exit_code == 0, result.output
@@ -143,6 +144,7 @@ def test_hybrid_runs_all_four_stages_on_real_text_rewards(run):
     print(f"tiny hybrid: {seconds:.0f} s")
 
 
+@pytest.mark.slow
 def test_it_writes_the_gyms_scalars_tensorboard_and_plots(run):
     out, result, _ = run
     assert result.exit_code == 0, result.output
@@ -159,6 +161,7 @@ def test_it_writes_the_gyms_scalars_tensorboard_and_plots(run):
     assert {e.relative_to(out / "tensorboard").parts[0] for e in events} >= {"00_cold_start", "01_reasoning_rl"}
 
 
+@pytest.mark.slow
 def test_the_sft_rows_fit_the_think_opening_template(tiny_r1):
     from r1safe.train.chat_format import fit_to_template
     from r1safe.train.stages.common import load_tokenizer

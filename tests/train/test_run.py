@@ -25,6 +25,7 @@ def micro_run(micro_gym, tmp_path_factory):
     return result, time.perf_counter() - t0, messages
 
 
+@pytest.mark.slow
 def test_micro_recipe_runs_end_to_end(micro_run):
     result, seconds, messages = micro_run
     assert seconds < 90, f"the micro recipe took {seconds:.0f} s"
@@ -43,6 +44,7 @@ def test_micro_recipe_runs_end_to_end(micro_run):
     assert any("[01_reasoning_rl] step 4/4" in m for m in messages)
 
 
+@pytest.mark.slow
 def test_compute_is_recorded_per_stage(micro_run):
     result, _, _ = micro_run
     sft, grpo, rs, _ = (s.compute for s in result.stages)
@@ -56,6 +58,7 @@ def test_compute_is_recorded_per_stage(micro_run):
     assert result.compute.flops_total == pytest.approx(sum(s.compute.flops_total for s in result.stages))
 
 
+@pytest.mark.slow
 def test_monitors_log_to_metrics_and_plots(micro_run):
     result, _, _ = micro_run
     rows = read_metrics(result.metrics_path)
@@ -95,6 +98,7 @@ def test_monitors_log_to_metrics_and_plots(micro_run):
     assert final[0]["kl_init"] == pytest.approx(0.0, abs=1e-5) and final[0]["kl_base"] > final[0]["kl_init"]
 
 
+@pytest.mark.slow
 def test_checkpoints_are_read_by_the_eval_backend(micro_run, micro_gym):
     from r1safe.backends.base import BACKENDS, GenerationParams
 
@@ -105,6 +109,7 @@ def test_checkpoints_are_read_by_the_eval_backend(micro_run, micro_gym):
     assert len(out[0]) == 2 and all(c.text.startswith("<think>") for c in out[0])
 
 
+@pytest.mark.slow
 def test_rerun_skips_finished_stages_and_reruns_changed_ones(micro_run, micro_gym):
     result, _, _ = micro_run
     again = run_recipe(MICRO, result.out_dir, gym=micro_gym)
@@ -120,6 +125,7 @@ def test_rerun_skips_finished_stages_and_reruns_changed_ones(micro_run, micro_gy
     assert [r["step"] for r in final_rows] == [1, 2, 3]
 
 
+@pytest.mark.slow
 def test_an_interrupted_stage_resumes_from_its_last_checkpoint(micro_gym, tmp_path):
     overrides = [
         "stages="

@@ -31,6 +31,7 @@ def _two_stages(every: float | None = 0.5) -> Recipe:
     return recipe.model_copy(update={"stages": recipe.stages[:2]})
 
 
+@pytest.mark.slow
 def test_snapshots_are_taken_at_each_stage_fraction_with_growing_flops_and_kept_on_rerun(micro_gym, tmp_path):
     messages: list[str] = []
     result = run_recipe(_two_stages(), tmp_path, gym=micro_gym, progress=messages.append)
@@ -57,6 +58,7 @@ def test_snapshots_are_taken_at_each_stage_fraction_with_growing_flops_and_kept_
             for s in read_snapshots(tmp_path)} == stamps
 
 
+@pytest.mark.slow
 def test_a_done_stage_without_its_snapshots_runs_again_to_take_them(micro_gym, tmp_path):
     run_recipe(_two_stages(None), tmp_path, gym=micro_gym)
     assert read_snapshots(tmp_path) == []
@@ -77,6 +79,7 @@ def test_max_samples_draws_nested_subsets_and_refuses_more_than_there_is():
         nested_subset(rows, 101, seed=0, field="stages.0.max_samples")
 
 
+@pytest.mark.slow
 def test_a_stage_trains_on_its_max_samples_rows(micro_gym, tmp_path):
     recipe = load_recipe(MICRO, ["stages.0.max_samples=16", "stages.0.max_steps=1"])
     result = run_recipe(recipe.model_copy(update={"stages": recipe.stages[:1]}), tmp_path, gym=micro_gym)

@@ -3,15 +3,15 @@
 Prompts are rendered with the tokenizer's chat template (the assistant turn opened with
 ``<think>\\n``), sorted by token length and cut into batches of about ``batch_size`` sequences;
 each batch is left-padded, prefilled once per prompt, and its cache repeated ``n`` times. The
-decode loop is ours, not ``generate()``: every sequence draws from its own seeded stream
-(seeded by the run seed, the prompt and the sample index), so a reply does not depend on the
-batch it landed in, and a resumed run samples what the uninterrupted one would have. Finished
-sequences leave the batch. This module knows nothing about judges or run directories.
+decode loop is ours (:mod:`r1safe.backends.decoding`), not ``generate()``: every sequence draws
+from its own seeded stream (seeded by the run seed, the prompt and the sample index), so a reply
+does not depend on the batch it landed in, and a resumed run samples what the uninterrupted one
+would have. Finished sequences leave the batch. This module knows nothing about judges or run
+directories.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -53,9 +53,6 @@ class TransformersBackend:
         return self
 
     def _setup(self) -> None:
-        params = inspect.signature(self.model.forward).parameters
-        self._cache_kw = "cache" if "cache" in params else "past_key_values"
-        self._keep_kw = "logits_to_keep" in params
         eos: set[int] = set()
         config_eos = getattr(self.model.generation_config, "eos_token_id", None)
         for source in (self.tokenizer.eos_token_id, config_eos):
@@ -86,14 +83,6 @@ class TransformersBackend:
             yield idx, self._generate_batch([texts[i] for i in idx], params)
 
     # -- decoding -------------------------------------------------------------------------------
-    def _forward(self, **kwargs: Any) -> tuple[Any, Any]:
-        cache = kwargs.pop("cache", None)
-        if cache is not None:
-            kwargs[self._cache_kw] = cache
-        out = self.model(use_cache=True, **kwargs)
-        cache = getattr(out, "cache", None)
-        return out.logits[:, -1].float(), out.past_key_values if cache is None else cache
-
     def _generate_batch(self, texts: list[str], params: GenerationParams) -> list[list[Completion]]:
         import torch
 
@@ -101,59 +90,23 @@ class TransformersBackend:
             return self._decode(texts, params)
 
     def _decode(self, texts: list[str], params: GenerationParams) -> list[list[Completion]]:
-        import torch
+        from r1safe.backends.decoding import decode
 
-        device = self.model.device
-        n, max_new = params.n, params.max_new_tokens
+        n = params.n
         enc = self.tokenizer(texts, add_special_tokens=False, padding=True, return_tensors="pt")
-        ids, mask = enc["input_ids"].to(device), enc["attention_mask"].to(device)
-        window = getattr(self.model.config, "max_position_embeddings", None)
-        if window:  # never decode past the model's context: the reply ends there, as cut ("length")
-            max_new = max(1, min(max_new, window - ids.shape[1]))
-        pos = (mask.cumsum(-1) - 1).clamp(min=0)
-        extra = {"logits_to_keep": 1} if self._keep_kw else {}
-        logits, cache = self._forward(input_ids=ids, attention_mask=mask, position_ids=pos, **extra)
-        cache.batch_repeat_interleave(n)
-        logits = logits.repeat_interleave(n, 0)
-        mask, last = mask.repeat_interleave(n, 0), pos[:, -1:].repeat_interleave(n, 0)
-        rows = len(texts) * n
-        seeds = [sample_seed(params.seed, texts[r // n], r % n) for r in range(rows)]
-        streams = [torch.Generator().manual_seed(s) for s in seeds]
-        uniforms = torch.stack([torch.rand(max_new, generator=g) for g in streams])
-        uniforms = uniforms.to(device)
-        alive = torch.arange(rows, device=device)
-        tokens: list[list[int]] = [[] for _ in range(rows)]
-        finish = ["length"] * rows
-        stop_ids: list[list[int]] = [[] for _ in range(rows)]
-        for step in range(max_new):
-            nxt = _sample(logits, uniforms[alive, step], params.temperature, params.top_p)
-            keep: list[int] = []
-            for j, (r, t) in enumerate(zip(alive.tolist(), nxt.tolist(), strict=True)):
-                if t in self.eos_ids:
-                    finish[r] = "stop"
-                    stop_ids[r] = [t]
-                else:
-                    tokens[r].append(t)
-                    keep.append(j)
-            if not keep or step == max_new - 1:
-                break
-            if len(keep) < len(alive):
-                sel = torch.tensor(keep, device=device)
-                cache.batch_select_indices(sel)
-                alive, mask, last, nxt = alive[sel], mask[sel], last[sel], nxt[sel]
-            mask = torch.cat([mask, mask.new_ones((len(alive), 1))], dim=1)
-            last = last + 1
-            logits, cache = self._forward(input_ids=nxt[:, None], attention_mask=mask, position_ids=last,
-                                          cache=cache)
-        decoded = self.tokenizer.batch_decode(tokens, skip_special_tokens=True)
-        out: list[list[Completion]] = [[] for _ in texts]
-        for r in range(rows):
+        seeds = [sample_seed(params.seed, texts[r // n], r % n) for r in range(len(texts) * n)]
+        out = decode(self.model, enc["input_ids"].to(self.model.device), enc["attention_mask"].to(self.model.device),
+                     seeds, max_new_tokens=params.max_new_tokens, temperature=params.temperature, top_p=params.top_p,
+                     eos_ids=self.eos_ids, repeats=n)
+        decoded = self.tokenizer.batch_decode(out.tokens, skip_special_tokens=True)
+        replies: list[list[Completion]] = [[] for _ in texts]
+        for r, (tokens, stop) in enumerate(zip(out.tokens, out.stops, strict=True)):
             opened = texts[r // n].endswith(THINK_OPENER)
-            out[r // n].append(Completion(text=with_opener(decoded[r], opened), finish_reason=finish[r],
-                                          completion_tokens=len(tokens[r]) + (finish[r] == "stop"),
-                                          token_ids=tokens[r] + stop_ids[r]))
-        return out
-
+            ended = [] if stop is None else [stop]
+            replies[r // n].append(Completion(
+                text=with_opener(decoded[r], opened), finish_reason="length" if stop is None else "stop",
+                completion_tokens=len(tokens) + len(ended), token_ids=tokens + ended))
+        return replies
 
     # -- streaming: one reply, token by token (the guard's stream mode) -------------------------
     def prompt_tokens(self, prompts: list[Messages], force_think: bool = True) -> list[int]:
@@ -165,28 +118,27 @@ class TransformersBackend:
                should_stop: Callable[[], bool] | None = None) -> Iterator[StreamStep]:
         """Sample one reply and yield its text as each token is decoded; the last step carries
         the finish reason. The reply is the one :meth:`generate` samples for this prompt alone
-        with ``n=1`` (the same seeded stream); ``should_stop`` ends it early (client gone)."""
+        with ``n=1``: the same decode loop (:func:`~r1safe.backends.decoding.decode_steps`) on the
+        same seeded stream; ``should_stop`` ends it early (client gone)."""
         import torch
+
+        from r1safe.backends.decoding import decode_steps
 
         text = self.render(messages, params.force_think)
         device = self.model.device
         ids = self.tokenizer([text], add_special_tokens=False, return_tensors="pt")["input_ids"].to(device)
-        prompt_len = ids.shape[1]
-        max_new = params.max_new_tokens
-        window = getattr(self.model.config, "max_position_embeddings", None)
-        if window:
-            max_new = max(1, min(max_new, window - prompt_len))
-        uniforms = torch.rand(max_new, generator=torch.Generator().manual_seed(sample_seed(params.seed, text, 0)))
-        extra = {"logits_to_keep": 1} if self._keep_kw else {}
-        mask = torch.ones_like(ids)
-        with torch.inference_mode():
-            logits, cache = self._forward(input_ids=ids, attention_mask=mask, **extra)
+        steps = decode_steps(self.model, ids, torch.ones_like(ids), [sample_seed(params.seed, text, 0)],
+                             max_new_tokens=params.max_new_tokens, temperature=params.temperature,
+                             top_p=params.top_p, eos_ids=self.eos_ids)
         text_out = _Detokenizer(self.tokenizer, opener=THINK_OPENER if text.endswith(THINK_OPENER) else "")
         tokens: list[int] = []
         finish = "length"
-        for step in range(max_new):
-            nxt = _sample(logits, uniforms[step:step + 1].to(device), params.temperature, params.top_p)
-            token = int(nxt.item())
+        while True:
+            with torch.inference_mode():  # only while a step runs: the caller's code between steps keeps its mode
+                step = next(steps, None)
+            if step is None:
+                break
+            (token,) = step.tokens
             if token in self.eos_ids:
                 finish = "stop"
                 break
@@ -194,14 +146,9 @@ class TransformersBackend:
             piece = text_out.add(token)
             if piece:
                 yield StreamStep(piece)
-            if step == max_new - 1 or (should_stop is not None and should_stop()):
+            if should_stop is not None and should_stop():
                 break
-            mask = torch.cat([mask, mask.new_ones((1, 1))], dim=1)
-            with torch.inference_mode():
-                logits, cache = self._forward(input_ids=nxt[:, None], attention_mask=mask,
-                                              position_ids=torch.tensor([[prompt_len + step]], device=device),
-                                              cache=cache)
-        yield StreamStep(text_out.flush(), finish, len(tokens) + (finish == "stop"), prompt_len)
+        yield StreamStep(text_out.flush(), finish, len(tokens) + (finish == "stop"), ids.shape[1])
 
 
 class _Detokenizer:
@@ -248,32 +195,6 @@ class _Detokenizer:
         out = out if out.lstrip().startswith("<think>") else self.opener + out
         self.opener = None
         return out
-
-
-_TOP_K = 64
-
-
-def _sample(logits: Any, u: Any, temperature: float, top_p: float) -> Any:
-    """One token per row: greedy at temperature 0, else nucleus sampling by inverse CDF on ``u``."""
-    import torch
-
-    if temperature <= 0:
-        return logits.argmax(-1)
-    probs = torch.softmax(logits / temperature, dim=-1)
-    sorted_p, order = None, None
-    if top_p < 1.0 and probs.shape[-1] > _TOP_K:
-        # The nucleus is almost always a few tokens: sort only the top ones when they hold it
-        # for every row (exactly the same nucleus as a full sort), else sort everything.
-        sorted_p, order = probs.topk(_TOP_K, dim=-1)
-        if bool((sorted_p.sum(-1) <= top_p).any()):
-            sorted_p, order = None, None
-    if sorted_p is None or order is None:
-        sorted_p, order = probs.sort(dim=-1, descending=True)
-    if top_p < 1.0:
-        sorted_p = sorted_p.masked_fill(sorted_p.cumsum(-1) - sorted_p > top_p, 0.0)
-    cdf = sorted_p.cumsum(-1)
-    pick = torch.searchsorted(cdf, (u * cdf[:, -1]).unsqueeze(-1)).clamp(max=cdf.shape[-1] - 1)
-    return order.gather(-1, pick).squeeze(-1)
 
 
 def make(**params: Any) -> TransformersBackend:

@@ -64,8 +64,9 @@ def study_command(
     limit: Annotated[int | None, typer.Option(help="Prompts per split.")] = None,
     out: Annotated[Path | None, typer.Option(help="Study folder (default studies/quick or studies/full).")] = None,
     jobs: Annotated[int | None, typer.Option(
-        help="Independent work side by side, one process each: the seeds (gym build, arms), the Goodhart runs and "
-             "the data-size arms (default 1; in --full one per core, up to 4; the results do not depend on it).",
+        help="Independent work side by side, one process each: the seeds (gym build, arms; with fewer seeds than "
+             "jobs, groups of a seed's arms), the Goodhart runs and the data-size arms (default: one per core, up "
+             "to 2, in --full up to 4; the results do not depend on it).",
         min=1)] = None,
     overrides: Annotated[
         list[str] | None, typer.Option("--set", help="Override every recipe, e.g. stages.0.max_steps=10.")

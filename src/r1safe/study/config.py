@@ -116,7 +116,7 @@ class StudyConfig(StrictModel):
 
 
 def study_config(mode: str, seeds: int | list[int], **fields: object) -> StudyConfig:
-    """Quick mode: 1 seed, 2 samples, 16 prompts per split. Full: N seeds, each with its own base
+    """Quick mode: 1 seed, 2 samples, 16 prompts per split, on up to 2 cores. Full: N seeds, each with its own base
     model, 4 samples, every prompt, the oracle-filtered hybrid as an ablation arm, the dose-response and
     the Goodhart section, on every core (up to 4 processes). ``seeds``: how many (0, 1, …) or which."""
     if mode == "full":
@@ -126,7 +126,9 @@ def study_config(mode: str, seeds: int | list[int], **fields: object) -> StudyCo
                 # every core: the seeds, Goodhart runs and size arms are independent pieces
                 "jobs": max(1, min(4, os.cpu_count() or 1))}
     else:
-        base = {"mode": "quick", "samples": 2, "limit": 16, "out": "studies/quick"}
+        # two cores where there are: after the gym build, the arms train in two groups side by side
+        base = {"mode": "quick", "samples": 2, "limit": 16, "out": "studies/quick",
+                "jobs": max(1, min(2, os.cpu_count() or 1))}
     base["seeds"] = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     for key, value in fields.items():
         if value is None:

@@ -125,14 +125,26 @@ def _dose_ops(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[
 def _one_seed(cfg: StudyConfig, seed: int, out: Path,
               say: Progress) -> tuple[GymArtifacts, dict[tuple[str, int], dict[str, Any]]]:
     """Build (or reuse) seed ``seed``'s gym, then train and evaluate every arm on it, resuming what is done."""
+    return _arms_of_seed(cfg, seed, arm_names(cfg), out, say)
+
+
+def _arms_of_seed(cfg: StudyConfig, seed: int, arms: list[str], out: Path,
+                  say: Progress) -> tuple[GymArtifacts, dict[tuple[str, int], dict[str, Any]]]:
+    """Seed ``seed``'s gym (built, or waited for and reused) and ``arms`` trained and evaluated on it in
+    order, each skipped when finished before (a finished arm is read, so a later one can use it: distill
+    reads its teacher, the hybrid)."""
     done: dict[tuple[str, int], dict[str, Any]] = {}
     gym = build_gym(cfg.gym_for(seed), progress=lambda m, s=seed: say(f"[gym s{s}] {m}"))
     digest = gym.config.digest()
-    for arm in arm_names(cfg):
+    needed = [a for a in arm_names(cfg) if a in arms or (a == "hybrid" and "distill" in arms)]
+    for arm in needed:
         label = arm_label(arm)
         arm_dir = out / "arms" / label / f"seed{seed}"
         marker = arm_dir / "arm.json"
         if (info := finished_arm(marker, digest, f"this study's seed {seed}")) is not None:
+            if arm not in arms:  # read only, as the teacher of an arm of this piece
+                done[(label, seed)] = info
+                continue
             if missing := missing_splits(info["eval_dir"]):
                 say(f"[{label} s{seed}] done before; evaluating the splits added since: {', '.join(missing)}")
                 info.update(evaluate_arm(info["model_dir"], seed, gym, cfg, arm_dir))
@@ -141,6 +153,8 @@ def _one_seed(cfg: StudyConfig, seed: int, out: Path,
                 say(f"[{label} s{seed}] done before, skipped")
             done[(label, seed)] = info
             continue
+        if arm not in arms:
+            raise ConfigError(f"{marker}: arm {label} of seed {seed} is not finished, and {', '.join(arms)} needs it")
         arm_dir.mkdir(parents=True, exist_ok=True)
         t_arm = time.perf_counter()
         info = train_arm(arm, seed, gym, cfg, arm_dir, done, say, snapshot_overrides(cfg, arm))
@@ -149,7 +163,16 @@ def _one_seed(cfg: StudyConfig, seed: int, out: Path,
         info["wall_s"] = time.perf_counter() - t_arm
         record_arm(marker, info, digest)
         done[(label, seed)] = info
-    return gym, done
+    return gym, {key: info for key, info in done.items() if key[0] in {arm_label(a) for a in arms}}
+
+
+def arm_groups(cfg: StudyConfig) -> list[list[str]]:
+    """A seed's arms in groups that can train side by side, each group in dependency order (distill
+    after its teacher, the hybrid), longest first: the RL arms, then SFT, the user's recipes, base."""
+    arms = arm_names(cfg)
+    groups = [["hybrid", "distill"] if a == "hybrid" and "distill" in arms else [a] for a in arms if a != "distill"]
+    weight = {"hybrid": 0, "hybrid_oracle": 1, "rl": 2, "sft": 3, "base": 5}
+    return sorted(groups, key=lambda g: weight.get(g[0], 4))
 
 
 def _size_piece(cfg: StudyConfig, arm: str, size: int, seed: int, out: Path, say: Progress) -> None:
@@ -161,11 +184,17 @@ def _size_piece(cfg: StudyConfig, arm: str, size: int, seed: int, out: Path, say
 
 def side_by_side_pieces(cfg: StudyConfig, out: Path) -> dict[str, tuple[Callable[..., Any], tuple[Any, ...]]]:
     """Everything that trains from a seed's gym alone, for one pool of ``jobs`` processes: each seed (its
-    gym build and arms), then the Goodhart section's unfinished long runs, then its unfinished data-size
+    gym build and arms; with fewer seeds than jobs, each group of its arms that can train apart, see
+    :func:`arm_groups`), then the Goodhart section's unfinished long runs, then its unfinished data-size
     arms. Longest first, so no process idles while another still has hours to go; every piece is
     resumable on its own."""
-    calls: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]] = {
-        f"seed {seed}": (_one_seed, (cfg, seed, out)) for seed in cfg.seeds}
+    calls: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]] = {}
+    if len(cfg.seeds) < cfg.jobs:
+        for seed in cfg.seeds:
+            for group in arm_groups(cfg):
+                calls[f"{'+'.join(arm_label(a) for a in group)} s{seed}"] = (_arms_of_seed, (cfg, seed, group, out))
+    else:
+        calls.update({f"seed {seed}": (_one_seed, (cfg, seed, out)) for seed in cfg.seeds})
     if cfg.goodhart.enabled:
         for arm, beta, seed, run_dir in run_tasks(cfg, out / "goodhart"):
             if not (run_dir / "run.json").is_file():  # a finished one is read by its section
@@ -182,24 +211,34 @@ def side_by_side_pieces(cfg: StudyConfig, out: Path) -> dict[str, tuple[Callable
 
 def _all_seeds(cfg: StudyConfig, out: Path,
                say: Progress) -> tuple[dict[int, GymArtifacts], dict[tuple[str, int], dict[str, Any]]]:
-    """Every seed's gym and finished arms, in seed order. With ``jobs`` > 1 the seeds run side by side,
-    and so do the Goodhart runs and data-size arms (:func:`side_by_side_pieces`), whose sections then
-    find them finished."""
+    """Every seed's gym and finished arms, in seed and arm order. With ``jobs`` > 1 the seeds (or, with
+    fewer seeds than jobs, groups of their arms, after their gyms are built) run side by side, and so do
+    the Goodhart runs and data-size arms (:func:`side_by_side_pieces`), whose sections then find them
+    finished."""
     calls = side_by_side_pieces(cfg, out) if cfg.jobs > 1 else {}
     if len(calls) <= 1:
         per_seed = {seed: _one_seed(cfg, seed, out, say) for seed in cfg.seeds}
-    else:
-        from r1safe.study.workers import run_side_by_side
+        gyms = {seed: gym for seed, (gym, _) in per_seed.items()}
+        return gyms, {key: info for _, arms in per_seed.values() for key, info in arms.items()}
+    from r1safe.study.workers import run_side_by_side
 
-        kinds = {"seed": len(cfg.seeds), "Goodhart run": sum(k.startswith("goodhart ") for k in calls)}
-        kinds["size arm"] = len(calls) - sum(kinds.values())
-        listed = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in kinds.items() if n)
-        say(f"{listed}: {min(cfg.jobs, len(calls))} side by side")
-        ran = run_side_by_side(calls, cfg.jobs, lambda key, k, n: say(f"[{key}] finished ({k}/{n})"))
-        per_seed = {seed: ran[f"seed {seed}"] for seed in cfg.seeds}
-    gyms = {seed: gym for seed, (gym, _) in per_seed.items()}
-    done = {key: info for _, arms in per_seed.values() for key, info in arms.items()}
-    return gyms, done
+    by_arms = len(cfg.seeds) < cfg.jobs
+    if by_arms:  # every piece needs its seed's gym: build each once, before the pool
+        for seed in cfg.seeds:
+            build_gym(cfg.gym_for(seed), progress=lambda m, s=seed: say(f"[gym s{s}] {m}"))
+    arm_pieces = [k for k, (fn, _) in calls.items() if fn in (_one_seed, _arms_of_seed)]
+    kinds = {"seed": len(cfg.seeds), "Goodhart run": sum(fn is train_run_piece for fn, _ in calls.values()),
+             "size arm": sum(fn is _size_piece for fn, _ in calls.values())}
+    listed = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in kinds.items() if n)
+    split = f" ({len(arm_pieces)} groups of arms)" if by_arms else ""
+    say(f"{listed}{split}: {min(cfg.jobs, len(calls))} side by side")
+    ran = run_side_by_side(calls, cfg.jobs, lambda key, k, n: say(f"[{key}] finished ({k}/{n})"))
+    found: dict[tuple[str, int], dict[str, Any]] = {}
+    for key in arm_pieces:
+        found.update(ran[key][1])
+    gyms = {seed: build_gym(cfg.gym_for(seed)) for seed in cfg.seeds}  # built by now: each is read back
+    order = [(arm_label(a), seed) for seed in cfg.seeds for a in arm_names(cfg)]
+    return gyms, {key: found[key] for key in order}
 
 
 def run_study(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:

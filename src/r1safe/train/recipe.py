@@ -119,6 +119,9 @@ class GRPOStage(_Stage):
     mask_truncated_completions: bool = False
     use_vllm: bool = False
     vllm_mode: Literal["colocate", "server"] = "colocate"
+    rollout: Literal["r1safe", "trl"] = Field("r1safe", description=(
+        "what samples the completions: r1safe's decode loop (the backends' sampler, seeded per completion; "
+        "train/stages/rollout.py) or TRL's own generate(); with use_vllm, TRL's vLLM"))
 
     @model_validator(mode="after")
     def _check(self) -> GRPOStage:

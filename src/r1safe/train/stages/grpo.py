@@ -2,11 +2,14 @@
 
 The model is passed to TRL as a *path* (the previous stage's folder), so that with ``beta`` > 0
 TRL builds the KL reference from that same folder: the reference is the stage's starting model
-(for the hybrid, the SFT model). Each reward is wrapped in a tap that the monitors read.
+(for the hybrid, the SFT model). Each reward is wrapped in a tap that the monitors read. The
+completions are sampled by r1safe's decode loop (:mod:`r1safe.train.stages.rollout`) unless the
+stage asks for TRL's ``generate`` or vLLM; TRL's loss code is the same either way.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from r1safe.train.data import load_stage_rows
@@ -22,6 +25,7 @@ from r1safe.train.stages.common import (
     train_only_top_layers,
     trainer_args,
 )
+from r1safe.train.stages.rollout import DecodeRollout
 
 
 def build_rewards(stage: Any, gym: Any) -> list[Any]:
@@ -73,13 +77,16 @@ def run(ctx: StageContext) -> StageOutcome:
     )
     tokenizer = load_tokenizer(ctx.parent)
     tokenizer.padding_side = "left"
-    trainer = GRPOTrainer(
-        model=ctx.parent,
-        reward_funcs=[TappedReward(r, tap) for r in rewards],
-        args=grpo_config(ctx),
-        train_dataset=Dataset.from_list(rows),
-        processing_class=tokenizer,
-    )
+    with warnings.catch_warnings():  # TRL calls rollout_func experimental: ours is pinned by tests
+        warnings.filterwarnings("ignore", message=".*rollout_func.*", category=UserWarning)
+        trainer = GRPOTrainer(
+            model=ctx.parent,
+            reward_funcs=[TappedReward(r, tap) for r in rewards],
+            args=grpo_config(ctx),
+            train_dataset=Dataset.from_list(rows),
+            processing_class=tokenizer,
+            rollout_func=DecodeRollout() if stage.rollout == "r1safe" and not stage.use_vllm else None,
+        )
     train_only_top_layers(trainer.model, stage.train_top_layers)
     # TRL's KL reference is the stage's start unless it is reset: the divergence monitor reads it
     start = None if stage.ref_reset_steps else getattr(trainer, "ref_model", None)
