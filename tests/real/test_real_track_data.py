@@ -101,3 +101,11 @@ def test_safety_rows_refuse_with_the_models_own_why_when_it_names_a_harm_and_kee
     kept = [r for r in built.rows if r["source"] == "safety:borderline"]
     assert [r["prompt"][0]["content"] for r in kept] == [borderline[0].last_user_text]
     assert built.counts["borderline: refused, looped or unformatted"] == 1
+
+
+def test_the_models_why_loses_think_tags_it_writes_into_a_plain_reply():
+    from r1safe.study.real.corpora import _why
+
+    why = _why("<think>This request could cause harm by teaching people to deceive others. More text.")
+    assert why == "This request could cause harm by teaching people to deceive others."
+    assert _why("It is not harmful at all, this is fine to answer.") is None

@@ -54,6 +54,7 @@ REASONING_CLOSE = (
     "I should refuse this request and point to something safe instead.",
 )
 TEMPLATE_WHY = "It could cause serious harm to people."
+_THINK_TAG = re.compile(r"\s*</?think>\s*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 _NEGATED = re.compile(r"\b(not|no)\b.{0,20}\b(harm|refused|harmful)|should not be refused|is not harmful",
                       re.IGNORECASE)
@@ -155,7 +156,7 @@ def cold_start_benign_rows(backend: Any, benign: list[Sample], seed: int = 0, ma
 
 def _why(text: str) -> str | None:
     """The model's sentence on why a request is harmful, when it names a harm and does not deny one."""
-    sentence = first_sentences(text.strip().strip('"“”'))
+    sentence = first_sentences(_THINK_TAG.sub(" ", text).strip().strip('"“”'))
     sentence = sentence.strip('"“”')
     if len(sentence.split()) < 6 or "harm" not in sentence.lower() or _NEGATED.search(sentence) or repeats(text):
         return None
