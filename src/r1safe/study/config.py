@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
@@ -12,15 +12,20 @@ from r1safe.config import StrictModel
 from r1safe.errors import ConfigError
 from r1safe.gym.build import GymConfig
 from r1safe.paths import shipped_recipe, shipped_recipe_names
+from r1safe.train.overrides import StageSet
+
+if TYPE_CHECKING:
+    from r1safe.train.recipe import Recipe
 
 BUILTIN_ARMS = ("base", "sft", "rl", "hybrid", "distill", "hybrid_oracle")
 DEFAULT_ARMS = ("base", "sft", "rl", "hybrid", "distill")
 #: Arms that are a shipped recipe with overrides: ``hybrid_oracle`` is the hybrid whose
 #: rejection-sampling stage keeps what the gym oracle calls safe (an ablation: privileged truth);
 #: ``distill`` a fresh student taught by the same seed's hybrid (its teacher, set by the study).
-RECIPE_ARMS: dict[str, tuple[str, tuple[str, ...]]] = {
+RECIPE_ARMS: dict[str, tuple[str, tuple[StageSet, ...]]] = {
     "sft": ("sft", ()), "rl": ("rl", ()), "hybrid": ("hybrid", ()),
-    "hybrid_oracle": ("hybrid", ("stages.2.safety_judge=oracle",)), "distill": ("distill", ()),
+    "hybrid_oracle": ("hybrid", (StageSet("rejection_sampling", "safety_judge", "oracle"),)),
+    "distill": ("distill", ()),
 }
 
 
@@ -144,3 +149,16 @@ def recipe_path(name: str) -> Path:
     if path is None:
         raise ConfigError(f"gym/{name}: no such shipped recipe; shipped: {', '.join(shipped_recipe_names())}")
     return path
+
+
+def arm_recipe(arm: str) -> Recipe:
+    """The recipe a built-in arm trains (its shipped recipe with the arm's fixed changes), or the
+    recipe file ``arm`` (an arm the user added with ``--recipe``)."""
+    from r1safe.train.overrides import override_lines
+    from r1safe.train.recipe import load_recipe
+
+    if arm not in RECIPE_ARMS:
+        return load_recipe(arm)
+    name, fixed = RECIPE_ARMS[arm]
+    path = recipe_path(name)
+    return load_recipe(path, override_lines(load_recipe(path), fixed))

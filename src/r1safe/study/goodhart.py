@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from r1safe.train import metric_names as names
+
 Form = Literal["rl", "bon"]
 
 
@@ -41,9 +43,9 @@ class Signal:
 
 
 SIGNALS = {
-    "safe": Signal("judge_safe", "proxy_safe", ("alarm", "alarm_since_start"), "oracle_safe", "proxy_safe",
-                   "harmlessness: safe share"),
-    "helpful": Signal("helpful_judge", "helpful_proxy", ("helpful_alarm", "helpful_alarm_since_start"),
+    "safe": Signal(names.JUDGE_SAFE, names.PROXY_SAFE, (names.ALARM, names.ALARM_SINCE_START), "oracle_safe",
+                   "proxy_safe", "harmlessness: safe share"),
+    "helpful": Signal(names.HELPFUL_JUDGE, names.HELPFUL_PROXY, (names.HELPFUL_ALARM, names.HELPFUL_ALARM_SINCE_START),
                       "oracle_helpful", "proxy_helpful", "helpfulness: helpful share"),
 }
 

@@ -171,7 +171,9 @@ class RejectionSamplingStage(_Stage):
     max_length: int = Field(512, ge=16)
 
 
-Stage = Annotated[SFTStage | GRPOStage | RejectionSamplingStage, Field(discriminator="kind")]
+#: one stage's config, whichever its kind
+StageConfig = SFTStage | GRPOStage | RejectionSamplingStage
+Stage = Annotated[StageConfig, Field(discriminator="kind")]
 
 
 class DataConfig(StrictModel):

@@ -32,6 +32,7 @@ import yaml
 from r1safe.files import versions
 from r1safe.train.dist import is_main, world_size
 from r1safe.train.monitors.compute import Compute
+from r1safe.train.overrides import StageSet, override_lines
 from r1safe.train.recipe import Recipe, load_recipe, parse_recipe, scaled
 from r1safe.train.rundir import RunLock, fingerprint, quiet_progress_bars, write_json
 from r1safe.train.stage_record import StageRecord, StageResult
@@ -90,13 +91,16 @@ def apply_threads(threads: int | None) -> int:
     return configure_threads(threads)
 
 
-def _resolve_recipe(recipe: Recipe | str | Path, overrides: Sequence[str], seed: int | None) -> Recipe:
+def _resolve_recipe(recipe: Recipe | str | Path, overrides: Sequence[str | StageSet], seed: int | None) -> Recipe:
+    if any(isinstance(o, StageSet) for o in overrides):
+        overrides = override_lines(recipe if isinstance(recipe, Recipe) else load_recipe(recipe), overrides)
+    lines = [o for o in overrides if isinstance(o, str)]
     if isinstance(recipe, Recipe):
-        if overrides:
+        if lines:
             data = recipe.model_dump(mode="json", exclude_unset=True)
-            recipe = parse_recipe(data, recipe.name, list(overrides))
+            recipe = parse_recipe(data, recipe.name, lines)
     else:
-        recipe = load_recipe(recipe, list(overrides))
+        recipe = load_recipe(recipe, lines)
     return recipe.model_copy(update={"seed": seed}) if seed is not None else recipe
 
 
@@ -120,7 +124,7 @@ def _data_digest(recipe: Recipe, stage: Any, gym: Any, index: int) -> str | None
 def run_recipe(
     recipe: Recipe | str | Path,
     out_dir: str | Path,
-    overrides: Sequence[str] = (),
+    overrides: Sequence[str | StageSet] = (),
     seed: int | None = None,
     progress: Progress | None = None,
     gym: Any = None,
@@ -128,6 +132,8 @@ def run_recipe(
 ) -> TrainResult:
     """Run (or resume) ``recipe`` into ``out_dir``; see the module doc.
 
+    ``overrides`` are ``--set`` lines or :class:`~r1safe.train.overrides.StageSet` changes of a stage
+    found by name or kind, applied in order.
     ``gym`` overrides the recipe's gym: a :class:`~r1safe.gym.build.GymArtifacts`, a build folder,
     ``default`` or ``micro``. ``progress`` receives one-line messages. A finished stage that the
     recipe now configures otherwise is an error unless ``retrain_changed`` (then it and every later
