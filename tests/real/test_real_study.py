@@ -107,9 +107,8 @@ def test_no_data_folder_is_one_line_naming_the_setting(tmp_path, monkeypatch):
 
 
 def test_the_tuning_rule_scores_dev_splits_and_ties_go_to_the_reference_rate():
-    from r1safe.study.real.tuning import choose, score, tuned_overrides
-
     from r1safe.eval.reply_records import ReplyRecord
+    from r1safe.study.real.tuning import choose, score, tuned_overrides
 
     def rec(split, kind, **scores):
         return ReplyRecord(sample_id=f"{split}-{len(scores)}-{sorted(scores.items())}", index=0, split=split,

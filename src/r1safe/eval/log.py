@@ -110,9 +110,10 @@ class RunDir:
         if not path.is_file():
             return None
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
             raise DataError(f"{path}: corrupt manifest; delete the run folder to start over") from None
+        return manifest
 
     def check_identity(self, identity: dict[str, Any]) -> dict[str, Any] | None:
         """The existing manifest when it belongs to the same run; a different run is an error."""

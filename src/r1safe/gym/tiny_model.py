@@ -153,6 +153,7 @@ def pretrain(model: Any, tokenizer: Any, rows: list[dict[str, Any]], cfg: TinyMo
     class TinyModelSFTTrainer(SFTTrainer):
         def _get_train_sampler(self, train_dataset: Any = None) -> Any:
             dataset = train_dataset if train_dataset is not None else self.train_dataset
+            assert dataset is not None
             return LengthSortedBatches([len(ids) for ids in dataset["input_ids"]], cfg.batch_size, seed)
 
         def compute_loss(self, model: Any, inputs: Any, return_outputs: bool = False,

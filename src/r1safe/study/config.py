@@ -30,6 +30,7 @@ RECIPE_ARMS: dict[str, tuple[str, tuple[StageSet, ...]]] = {
 
 
 DOSE_ARMS = ("sft", "rl", "hybrid", "hybrid_oracle")
+GOODHART_ARMS: tuple[Literal["rl", "hybrid"], ...] = ("rl", "hybrid")
 SIZE_ARMS = ("sft", "hybrid", "hybrid_oracle")
 
 
@@ -63,7 +64,7 @@ class GoodhartConfig(StrictModel):
     coefficients and best-of-n sweeps against the proxy, after Gao, Schulman & Hilton (2022)."""
 
     enabled: bool = False
-    arms: list[Literal["rl", "hybrid"]] = Field(default_factory=lambda: ["rl", "hybrid"], min_length=1)
+    arms: list[Literal["rl", "hybrid"]] = Field(default_factory=lambda: list(GOODHART_ARMS), min_length=1)
     betas: list[float] = Field(default_factory=lambda: [0.0, 0.001, 0.04], min_length=1,
                                description="KL coefficients (0, R1's 0.001, TRL's old default 0.04)")
     steps_factor: float = Field(4.0, gt=0, description="every GRPO stage runs this many times its recipe's steps")
@@ -140,7 +141,7 @@ def study_config(mode: str, seeds: int | list[int], **fields: object) -> StudyCo
             continue
         mode_value = base.get(key)
         base[key] = {**mode_value, **value} if isinstance(mode_value, dict) and isinstance(value, dict) else value
-    return StudyConfig(**base)
+    return StudyConfig.model_validate(base)
 
 
 def recipe_path(name: str) -> Path:

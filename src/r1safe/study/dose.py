@@ -138,7 +138,8 @@ def _run_sizes(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple
         for arm in [a for a in cfg.dose.size_arms if (a, seed) in done]:
             for size in sorted(cfg.dose.sizes):
                 if size == rows:
-                    last = (curves.get(arm, {}).get(seed) or [None])[-1]
+                    drawn = curves.get(arm, {}).get(seed)
+                    last = drawn[-1] if drawn else None
                     if last is not None and last["stage"] is not None:
                         flops = last["flops"]
                         eval_dir = last["eval_dir"]
@@ -226,7 +227,7 @@ def flops_to_threshold(points: list[dict[str, Any]], threshold: float) -> dict[s
         pts = [(p["flops"]["per_seed"][seed], (p["harm_held_out"] or {}).get("per_seed", {}).get(seed))
                for p in points if seed in p["flops"]["per_seed"]]
         per_seed[seed] = first_reach(pts, threshold)
-    keyed = [math.inf if r is None else float(r["at"]) for r in per_seed.values()]
+    keyed = [math.inf if r is None or r["at"] is None else r["at"] for r in per_seed.values()]
 
     def finite(x: float) -> float | None:
         return None if math.isinf(x) else x

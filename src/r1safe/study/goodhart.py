@@ -94,7 +94,7 @@ def _peak(form: Form, alpha: float, beta: float) -> tuple[float | None, float | 
     return d, d * (alpha - beta * d)
 
 
-def fit(d: Sequence[float], r: Sequence[float], form: Form) -> GoodhartFit:
+def fit(d: Sequence[float] | np.ndarray, r: Sequence[float] | np.ndarray, form: Form) -> GoodhartFit:
     """Least-squares (α, β) of ``form`` through the points (d, R); at least two points with d > 0."""
     x = np.asarray(d, dtype=float)
     y = np.asarray(r, dtype=float)
@@ -185,7 +185,7 @@ def bootstrap_fit(
         whole,
         ci([f.alpha for f in fits]),
         ci([f.beta for f in fits]),
-        ci(peaks) if peaks else None,  # type: ignore[arg-type]
+        ci(peaks) if peaks else None,
         len(peaks) / len(fits),
         len(fits),
         "runs" if by_runs else "points",

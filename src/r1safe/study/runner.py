@@ -49,6 +49,11 @@ def _train(label: str, recipe: Path, seed: int, gym: GymArtifacts, cfg: StudyCon
                      metrics=str(result.metrics_path))
 
 
+def gym_progress(say: Progress, seed: int) -> Progress:
+    """``say``, each line prefixed with the seed's gym build."""
+    return lambda m: say(f"[gym s{seed}] {m}")
+
+
 def arm_label(arm: str) -> str:
     """An arm's name in folders, tables and progress lines: a built-in arm's name, a recipe file's stem."""
     return arm if arm in BUILTIN_ARMS else Path(arm).stem
@@ -136,7 +141,7 @@ def _arms_of_seed(cfg: StudyConfig, seed: int, arms: list[str], out: Path,
     order, each skipped when finished before (a finished arm is read, so a later one can use it: distill
     reads its teacher, the hybrid)."""
     done: Done = {}
-    gym = build_gym(cfg.gym_for(seed), progress=lambda m, s=seed: say(f"[gym s{s}] {m}"))
+    gym = build_gym(cfg.gym_for(seed), progress=gym_progress(say, seed))
     digest = gym.config.digest()
     needed = [a for a in arm_names(cfg) if a in arms or (a == "hybrid" and "distill" in arms)]
     for arm in needed:
@@ -225,7 +230,7 @@ def _all_seeds(cfg: StudyConfig, out: Path, say: Progress) -> tuple[dict[int, Gy
     by_arms = len(cfg.seeds) < cfg.jobs
     if by_arms:  # every piece needs its seed's gym: build each once, before the pool
         for seed in cfg.seeds:
-            build_gym(cfg.gym_for(seed), progress=lambda m, s=seed: say(f"[gym s{s}] {m}"))
+            build_gym(cfg.gym_for(seed), progress=gym_progress(say, seed))
     arm_pieces = [k for k, (fn, _) in calls.items() if fn in (_one_seed, _arms_of_seed)]
     kinds = {"seed": len(cfg.seeds), "Goodhart run": sum(fn is train_run_piece for fn, _ in calls.values()),
              "size arm": sum(fn is _size_piece for fn, _ in calls.values())}

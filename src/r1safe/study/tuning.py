@@ -29,7 +29,7 @@ from r1safe.eval.reply_records import ReplyRecord
 from r1safe.files import atomic_write_text
 from r1safe.study.arm_record import ArmRecord, finished_arm, record_arm
 from r1safe.study.config import StudyConfig
-from r1safe.study.runner import Progress, evaluate_arm, train_arm
+from r1safe.study.runner import Progress, evaluate_arm, gym_progress, train_arm
 from r1safe.study.table import eval_records, rows_from_records
 
 LR_SCALES = (1.0, 0.3, 0.1)
@@ -84,7 +84,7 @@ def tune(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
     report: dict[str, Any] = {"rule": __doc__.split("The rule")[1].strip() if __doc__ else "",
                               "seeds": cfg.seeds, "scales": list(LR_SCALES), "reference_lr": REFERENCE_LR,
                               "splits": TUNE_SPLITS, "arms": {}}
-    gyms = {seed: build_gym(cfg.gym_for(seed), progress=lambda m, s=seed: say(f"[gym s{s}] {m}")) for seed in cfg.seeds}
+    gyms = {seed: build_gym(cfg.gym_for(seed), progress=gym_progress(say, seed)) for seed in cfg.seeds}
     teachers: dict[int, ArmRecord] = {}
     for arm in arms:
         per_scale: dict[str, dict[str, float]] = {}

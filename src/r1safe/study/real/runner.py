@@ -267,7 +267,7 @@ def _lane_base(cfg: RealStudyConfig, say: Progress) -> dict[str, Any]:
 
 
 def _lane_sft_hybrid(cfg: RealStudyConfig, say: Progress) -> dict[str, Any]:
-    out = {}
+    out: dict[str, Any] = {}
     for arm in ("sft", "hybrid"):
         if arm in cfg.arms or (arm == "sft" and "hybrid" in cfg.arms):
             out[arm] = train_arm(cfg, arm, say)

@@ -116,13 +116,14 @@ class RewardHackingMonitor(Monitor):
 
     def _score(self, reward: Any, result: ProbeResult) -> list[float]:
         samples = result.samples
-        return reward(
+        scores: list[float] = reward(
             [s.prompt for s in samples],
             result.texts,
             kind=[s.kind for s in samples],
             language=[s.language for s in samples],
             reference=[s.reference for s in samples],
         )
+        return scores
 
     def _probe_stats(self, result: ProbeResult) -> dict[str, float | None]:
         proxy = self._score(self.proxy, result)
