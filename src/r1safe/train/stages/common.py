@@ -16,7 +16,7 @@ from r1safe.files import fresh_partial_dir, partial_dir, publish_dir
 from r1safe.train.dist import barrier, is_main
 from r1safe.train.monitors import Compute, MetricsSink, MonitorSet, build_monitors
 from r1safe.train.recipe import Recipe, StageConfig
-from r1safe.trainer_args import checkpointing_args
+from r1safe.trainer_args import checkpointing_args, warmup_args
 
 if TYPE_CHECKING:
     from r1safe.gym.build import GymArtifacts
@@ -84,7 +84,7 @@ def trainer_args(ctx: StageContext, max_steps: int | None = None, epochs: float 
         per_device_train_batch_size=s.batch_size,
         gradient_accumulation_steps=s.grad_accum,
         lr_scheduler_type=s.lr_scheduler,
-        warmup_steps=s.warmup_ratio,
+        **warmup_args(s.warmup_ratio),
         weight_decay=s.weight_decay,
         max_grad_norm=s.max_grad_norm,
         logging_steps=r.monitors.log_every,
