@@ -18,9 +18,9 @@ class CorporaConfig(StrictModel):
     """How many training prompts each corpus draws from its pool (None: all of them)."""
 
     cold_start_benign: int | None = Field(160, ge=1, description="benign prompts the cold start samples")
-    cold_start_arithmetic: int | None = Field(300, ge=1, description="sums the cold start samples (4 tries each)")
-    safety_harmful: int | None = Field(200, ge=1, description="harmful prompts with a safety SFT row")
-    safety_borderline: int | None = Field(100, ge=1, description="borderline prompts answered in the safety SFT")
+    cold_start_arithmetic: int | None = Field(240, ge=1, description="sums the cold start samples (2 tries each)")
+    safety_harmful: int | None = Field(160, ge=1, description="harmful prompts with a safety SFT row")
+    safety_borderline: int | None = Field(80, ge=1, description="borderline prompts answered in the safety SFT")
     rl_harmful: int = Field(96, ge=1, description="RL prompt pool: harmful prompts")
     rl_benign: int = Field(48, ge=1, description="RL prompt pool: benign prompts")
     rl_borderline: int = Field(48, ge=1, description="RL prompt pool: borderline prompts")
@@ -33,7 +33,7 @@ class CorporaConfig(StrictModel):
 class RealEvalConfig(StrictModel):
     """Evaluation of every arm on the held-out and in-distribution test splits."""
 
-    limit: int | None = Field(24, ge=1, description="prompts per test split (None: all)")
+    limit: int | None = Field(20, ge=1, description="prompts per test split (None: all)")
     samples: int = Field(2, ge=1, description="replies per prompt")
     temperature: float = Field(0.6, ge=0)
     top_p: float = Field(0.95, gt=0, le=1)

@@ -100,8 +100,23 @@ def _ask(backend: Any, samples: list[Sample], template: str, params: GenerationP
 def cold_start_rows(backend: Any, benign: list[Sample], arithmetic: list[Sample], seed: int = 0,
                     max_new_tokens: int = 160) -> Built:
     """Format cold-start rows from the instruct model's own replies (see the module doc)."""
+    out = cold_start_arithmetic_rows(backend, arithmetic, seed, max_new_tokens)
+    more = cold_start_benign_rows(backend, benign, seed, max_new_tokens)
+    out.rows += more.rows
+    out.counts += more.counts
+    return out
+
+
+def _sampled(seed: int, max_new_tokens: int) -> GenerationParams:
+    return GenerationParams(n=2, temperature=0.6, max_new_tokens=max_new_tokens, seed=seed, force_think=False)
+
+
+def cold_start_arithmetic_rows(backend: Any, arithmetic: list[Sample], seed: int = 0,
+                               max_new_tokens: int = 160) -> Built:
+    """The cold start's sums: the instruct model's own step-by-step solution, kept when it is right (two
+    tries per sum)."""
     out = Built()
-    sampled = GenerationParams(n=2, temperature=0.6, max_new_tokens=max_new_tokens, seed=seed, force_think=False)
+    sampled = _sampled(seed, max_new_tokens)
     for s, replies in zip(arithmetic, _ask(backend, arithmetic, STEP_BY_STEP, sampled), strict=True):
         expected = str(s.reference["answer"])
         for c in replies:
@@ -115,7 +130,14 @@ def cold_start_rows(backend: Any, benign: list[Sample], arithmetic: list[Sample]
                 out.rows.append(row(s, solution, f"The answer is {expected}.", "cold_start:arithmetic"))
                 out.counts["arithmetic: kept"] += 1
                 break
-    one = sampled.model_copy(update={"n": 1})
+    return out
+
+
+def cold_start_benign_rows(backend: Any, benign: list[Sample], seed: int = 0, max_new_tokens: int = 160) -> Built:
+    """The cold start's requests: the instruct model's own answer, with its own one-sentence plan as the
+    reasoning."""
+    out = Built()
+    one = _sampled(seed, max_new_tokens).model_copy(update={"n": 1})
     plans = _ask(backend, benign, PLAN, one.model_copy(update={"max_new_tokens": 64}))
     answers = backend.generate([s.prompt for s in benign], one)
     for s, [plan], [reply] in zip(benign, plans, answers, strict=True):

@@ -11,8 +11,9 @@
 6. **evaluation**: every arm (the untouched ``instruct`` model too) on the test splits, k samples each,
    by the real-text judges; then ``results.json`` and ``report.html``.
 
-With ``jobs`` > 1 independent work runs side by side in spawned processes (the instruct model's
-evaluation beside the cold start, RL alone beside SFT and the hybrid, the evaluations side by side).
+With ``jobs`` > 1 independent work runs side by side in spawned processes: the cold start's two halves
+(sums, requests); the base's training beside the instruct model's evaluation; then two lanes, SFT ->
+hybrid -> the hybrid's evaluation beside RL alone -> the base's, RL's and SFT's evaluations.
 Every phase leaves a marker, so a rerun resumes where it stopped; ``results.json`` and ``report.html``
 are written whole at the end.
 """
@@ -103,26 +104,52 @@ def _backend(model: str) -> Any:
     return TransformersBackend(model, batch_size=64)
 
 
-def build_cold_start_corpus(cfg: RealStudyConfig, say: Progress) -> dict[str, Any]:
-    """The format cold-start corpus from the instruct model's own replies (skipped when written before)."""
+COLD_START_PARTS = ("arithmetic", "benign")
+
+
+def build_cold_start_part(cfg: RealStudyConfig, part: str, say: Progress) -> dict[str, Any]:
+    """One half of the format cold-start corpus (``arithmetic`` or ``benign``) from the instruct model's own
+    replies; the halves are independent, so they are sampled side by side (skipped when written before)."""
     from r1safe.paths import data_dir
-    from r1safe.study.real.corpora import cold_start_rows
+    from r1safe.study.real.corpora import cold_start_arithmetic_rows, cold_start_benign_rows
     from r1safe.study.real.pools import build_pools
 
-    path = track_dir(cfg) / "corpora" / "cold_start.jsonl"
+    path = track_dir(cfg) / "corpora" / f"cold_start.{part}.jsonl"
     stats_path = path.with_suffix(".stats.json")
     if path.is_file() and stats_path.is_file():
         return json.loads(stats_path.read_text())
     pools = build_pools(data_dir(cfg.data_dir) or Path("."), max_chars=cfg.corpora.max_chars)
-    benign = _first(pools.train_benign, cfg.corpora.cold_start_benign)
-    arithmetic = _first(pools.train_arithmetic, cfg.corpora.cold_start_arithmetic)
-    say(f"cold start: sampling the instruct model on {len(benign)} requests and {len(arithmetic)} sums")
     t0 = time.perf_counter()
-    built = cold_start_rows(_backend(instruct_model(cfg)), benign, arithmetic, seed=cfg.seed)
+    backend = _backend(instruct_model(cfg))
+    if part == "arithmetic":
+        sums = _first(pools.train_arithmetic, cfg.corpora.cold_start_arithmetic)
+        say(f"cold start: sampling the instruct model on {len(sums)} sums")
+        built = cold_start_arithmetic_rows(backend, sums, seed=cfg.seed)
+    else:
+        benign = _first(pools.train_benign, cfg.corpora.cold_start_benign)
+        say(f"cold start: sampling the instruct model on {len(benign)} requests")
+        built = cold_start_benign_rows(backend, benign, seed=cfg.seed)
     atomic_write_jsonl(path, built.rows)
     stats = {"rows": len(built.rows), "counts": dict(built.counts), "wall_s": time.perf_counter() - t0}
     atomic_write_json(stats_path, stats)
-    say(f"cold start: kept {len(built.rows)} rows ({', '.join(f'{k} {v}' for k, v in built.counts.items())})")
+    say(f"cold start ({part}): kept {len(built.rows)} rows "
+        f"({', '.join(f'{k} {v}' for k, v in built.counts.items())})")
+    return stats
+
+
+def build_cold_start_corpus(cfg: RealStudyConfig, say: Progress) -> dict[str, Any]:
+    """The format cold-start corpus: its two halves (sampled here when missing) joined into one file."""
+    path = track_dir(cfg) / "corpora" / "cold_start.jsonl"
+    stats_path = path.with_suffix(".stats.json")
+    if path.is_file() and stats_path.is_file():
+        return json.loads(stats_path.read_text())
+    parts = {part: build_cold_start_part(cfg, part, say) for part in COLD_START_PARTS}
+    rows = [line for part in COLD_START_PARTS
+            for line in (track_dir(cfg) / "corpora" / f"cold_start.{part}.jsonl").read_text().splitlines() if line]
+    atomic_write_text(path, "".join(f"{line}\n" for line in rows))
+    counts = {k: v for p in parts.values() for k, v in p["counts"].items()}
+    stats = {"rows": len(rows), "counts": counts, "wall_s": sum(p["wall_s"] for p in parts.values())}
+    atomic_write_json(stats_path, stats)
     return stats
 
 
@@ -245,12 +272,16 @@ def evaluate_model(cfg: RealStudyConfig, model: str, out: Path, corpus: str = TE
     return {"eval_dir": str(out), "timing": results.get("timing", {})}
 
 
+def _evaluated(cfg: RealStudyConfig, arm: str) -> bool:
+    done = arm_dir(cfg, arm) / "eval" / "results.json"
+    return done.is_file() and json.loads(done.read_text()).get("status") == "complete"
+
+
 def evaluate_arm(cfg: RealStudyConfig, arm: str, say: Progress) -> dict[str, Any]:
     """Evaluate an arm on the test corpus; the instruct model writes no think block, so its replies are
     read as answers (no forced ``<think>``)."""
     out = arm_dir(cfg, arm) / "eval"
-    done = out / "results.json"
-    if done.is_file() and json.loads(done.read_text()).get("status") == "complete":
+    if _evaluated(cfg, arm):
         say(f"[{arm}] evaluated before, read back")
     else:
         say(f"[{arm}] evaluating")
@@ -267,15 +298,34 @@ def _lane_base(cfg: RealStudyConfig, say: Progress) -> dict[str, Any]:
 
 
 def _lane_sft_hybrid(cfg: RealStudyConfig, say: Progress) -> dict[str, Any]:
+    """SFT, then the hybrid (whose first stage is SFT's), then the hybrid's evaluation."""
     out: dict[str, Any] = {}
     for arm in ("sft", "hybrid"):
         if arm in cfg.arms or (arm == "sft" and "hybrid" in cfg.arms):
             out[arm] = train_arm(cfg, arm, say)
+    if "hybrid" in cfg.arms:
+        evaluate_arm(cfg, "hybrid", say)
     return out
 
 
-def _lane_rl(cfg: RealStudyConfig, say: Progress) -> dict[str, Any]:
-    return {"rl": train_arm(cfg, "rl", say)}
+def _lane_rl_and_evaluations(cfg: RealStudyConfig, say: Progress) -> dict[str, Any]:
+    """RL alone, then the evaluations that are ready (base, RL, and SFT when its lane has finished it):
+    the shorter lane fills its core while the SFT-and-hybrid lane trains."""
+    out: dict[str, Any] = {}
+    if "rl" in cfg.arms:
+        out["rl"] = train_arm(cfg, "rl", say)
+    for arm in ("base", "rl", "sft"):
+        if arm in cfg.arms and (arm_dir(cfg, arm) / "arm.json").is_file():
+            evaluate_arm(cfg, arm, say)
+    return out
+
+
+def _cold_start_piece(cfg: RealStudyConfig, part: str, say: Progress) -> dict[str, Any]:
+    return build_cold_start_part(cfg, part, say)
+
+
+def _base_piece(cfg: RealStudyConfig, say: Progress) -> dict[str, Any]:
+    return _lane_base(cfg, say)
 
 
 def _eval_piece(cfg: RealStudyConfig, arm: str, say: Progress) -> dict[str, Any]:
@@ -311,28 +361,31 @@ def run_real_study(cfg: RealStudyConfig, progress: Progress | None = None) -> di
     track = prepare_track(cfg, say)
     timing["track"] = time.perf_counter() - t
 
+    Calls = dict[str, tuple[Callable[..., Any], tuple[Any, ...]]]
     t = time.perf_counter()
-    first: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]] = {"cold start and base": (_lane_base, (cfg,))}
+    _run_pieces(cfg, {f"cold start {part}": (_cold_start_piece, (cfg, part)) for part in COLD_START_PARTS}, say)
+    timing["cold start corpus (its two halves side by side)"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    second: Calls = {"base and safety corpus": (_base_piece, (cfg,))}
     if "instruct" in cfg.arms:
-        first["eval instruct"] = (_eval_piece, (cfg, "instruct"))
-    _run_pieces(cfg, first, say)
-    timing["cold start, base and safety corpus (beside the instruct model's evaluation)"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    second: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]] = {}
-    if "sft" in cfg.arms or "hybrid" in cfg.arms:
-        second["sft and hybrid"] = (_lane_sft_hybrid, (cfg,))
-    if "rl" in cfg.arms:
-        second["rl"] = (_lane_rl, (cfg,))
-    if "base" in cfg.arms:
-        second["eval base"] = (_eval_piece, (cfg, "base"))
+        second["eval instruct"] = (_eval_piece, (cfg, "instruct"))
     _run_pieces(cfg, second, say)
-    timing["arms (beside the base's evaluation)"] = time.perf_counter() - t
+    timing["base and safety corpus (beside the instruct model's evaluation)"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    evals = {f"eval {arm}": (_eval_piece, (cfg, arm)) for arm in cfg.arms if arm in ("sft", "rl", "hybrid")}
-    _run_pieces(cfg, evals, say)
-    timing["evaluation of the trained arms"] = time.perf_counter() - t
+    third: Calls = {}
+    if "sft" in cfg.arms or "hybrid" in cfg.arms:
+        third["sft and hybrid"] = (_lane_sft_hybrid, (cfg,))
+    third["rl and evaluations"] = (_lane_rl_and_evaluations, (cfg,))
+    _run_pieces(cfg, third, say)
+    timing["arms and their evaluations (two lanes)"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    left = {f"eval {arm}": (_eval_piece, (cfg, arm)) for arm in cfg.arms if not _evaluated(cfg, arm)}
+    _run_pieces(cfg, left, say)
+    if left:
+        timing["evaluations left over"] = time.perf_counter() - t
 
     from r1safe.study.real.aggregate import aggregate
     from r1safe.study.real.report import render
