@@ -17,6 +17,8 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 RANK = {"cli": 6, "inspect_tasks": 6, "study": 5, "guard": 4, "train": 4, "eval": 3, "classifiers": 2, "gym": 1}
+#: a module kept at its old path after a move, importing only its new home (which may sit sideways)
+MOVED = {"r1safe.inspect_tasks": "r1safe.cli.inspect_tasks"}
 CODE_IMPORT = re.compile(r"(?:from|import)\s+(r1safe(?:\.\w+)+)")
 
 
@@ -74,7 +76,7 @@ def graph(registrations: bool = True) -> dict[str, set[str]]:
 def test_no_import_goes_up_a_layer_or_sideways() -> None:
     bad = [f"{a} -> {b}" for a, targets in graph().items() for b in sorted(targets)
            if package(a) != package(b) and rank(b) >= rank(a) and not (package(a) == package(b) == "core")
-           and not (rank(a) == rank(b) == 0)]
+           and not (rank(a) == rank(b) == 0) and MOVED.get(a) != b]
     assert not bad, "imports against the layers:\n" + "\n".join(sorted(bad))
 
 

@@ -52,23 +52,36 @@ def atomic_write_json(path: str | Path, data: Any) -> None:
     atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-def partial_dir(final: str | Path) -> Path:
-    """Where the folder ``final`` is built before :func:`publish_dir` puts it in place: ``<final>.partial``."""
-    return Path(final).with_name(Path(final).name + ".partial")
+def partial_dir(final: str | Path, owner: str = "") -> Path:
+    """Where the folder ``final`` is built before :func:`publish_dir` puts it in place: ``<final>.partial``
+    (``<final>.partial-<owner>`` when several processes may build it at once, each in its own)."""
+    return Path(final).with_name(Path(final).name + ".partial" + (f"-{owner}" if owner else ""))
 
 
-def fresh_partial_dir(final: str | Path) -> Path:
+def fresh_partial_dir(final: str | Path, owner: str = "") -> Path:
     """:func:`partial_dir` of ``final``, emptied (one left by a crash is removed)."""
-    tmp = partial_dir(final)
+    tmp = partial_dir(final, owner)
     shutil.rmtree(tmp, ignore_errors=True)
     return tmp
 
 
-def publish_dir(tmp: str | Path, final: str | Path) -> None:
+def publish_dir(tmp: str | Path, final: str | Path, keep_existing: bool = False) -> bool:
     """Put the finished folder ``tmp`` at ``final`` by one rename (an older ``final`` is removed first), so
-    a folder at ``final`` is always a whole one: a model, a snapshot, a gym build."""
+    a folder at ``final`` is always a whole one: a model, a snapshot, a gym build. With ``keep_existing``
+    (a cache keyed by its content, identical whoever builds it) a ``final`` another process published
+    first is kept and ``tmp`` removed. Returns whether ``tmp`` was published."""
+    if keep_existing:
+        try:
+            Path(tmp).rename(final)
+        except OSError:
+            if not Path(final).is_dir():
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)
+            return False
+        return True
     shutil.rmtree(final, ignore_errors=True)
     Path(tmp).rename(final)
+    return True
 
 
 def versions(packages: Iterable[str] = PACKAGES) -> dict[str, str | None]:

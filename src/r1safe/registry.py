@@ -43,7 +43,8 @@ class Registry(Generic[T]):
         registry can list parts whose heavy dependencies (torch, httpx, vllm) are not loaded yet."""
 
         def factory(**params: Any) -> T:
-            return getattr(importlib.import_module(module), attr)(**params)
+            made: T = getattr(importlib.import_module(module), attr)(**params)
+            return made
 
         factory.__name__ = f"{attr}_{module.rsplit('.', 1)[-1]}"
         self.register(name)(factory)
@@ -55,7 +56,8 @@ class Registry(Generic[T]):
         self._check_known(name)
         if name in self._lazy:
             module, attr = self._lazy[name]
-            return getattr(importlib.import_module(module), attr)
+            factory: Callable[..., T] = getattr(importlib.import_module(module), attr)
+            return factory
         return self._factories[name]
 
     def create(self, name: str, **params: Any) -> T:

@@ -30,7 +30,7 @@ from inspect_ai.model import (
 )
 from inspect_ai.util import registry_create, registry_info
 
-from r1safe import inspect_tasks
+from r1safe.cli import inspect_tasks
 from r1safe.errors import ConfigError
 from r1safe.eval import gym_link
 from r1safe.eval.datasets import load_suite
@@ -260,7 +260,7 @@ def test_public_dataset_tasks_read_their_files(name):
 def test_the_entry_point_makes_tasks_resolvable_by_name(tmp_path):
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     entry = project["entry-points"]["inspect_ai"]
-    assert entry == {"r1safe": "r1safe.inspect_tasks"}
+    assert entry == {"r1safe": "r1safe.cli.inspect_tasks"}
     assert any(r.startswith("inspect-ai") for r in project["optional-dependencies"]["inspect"])
     assert any(r.startswith("inspect-ai") for r in project["optional-dependencies"]["dev"])
 
@@ -290,3 +290,9 @@ def test_the_entry_point_makes_tasks_resolvable_by_name(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["success", "r1safe/jsonl", "1.0"]
+
+
+def test_the_module_s_old_path_still_finds_the_tasks():
+    from r1safe import inspect_tasks as old
+
+    assert old.gym is inspect_tasks.gym and old.jsonl is inspect_tasks.jsonl

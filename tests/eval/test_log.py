@@ -68,3 +68,20 @@ def test_atomic_write_leaves_no_temp_files(tmp_path: Path) -> None:
     atomic_write_text(target, "{}")
     assert target.read_text() == "{}" and [p.name for p in tmp_path.iterdir()] == ["results.json"]
     assert oct(target.stat().st_mode & 0o777) != "0o600"
+
+
+def test_reply_records_read_back_typed_and_old_records_without_new_fields_still_read(tmp_path):
+    import json
+
+    from r1safe.eval.reply_records import ReplyRecord, read_reply_records, records_path, reply_rows
+
+    new = ReplyRecord(sample_id="a", index=1, split="id", kind="harmful", prompt=[{"role": "user", "content": "hi"}],
+                      reply="<think>\nx</think>\n\nno", finish_reason="length", scores={"oracle/refused": True})
+    old = {"sample_id": "b", "index": 0, "split": "benign", "scores": {"refusal/refused": False}, "future": 1}
+    records_path(tmp_path).write_text(json.dumps(new.model_dump(mode="json")) + "\n" + json.dumps(old) + "\n")
+    got = read_reply_records(tmp_path)
+    assert got[0] == new and got[0].last_user_text() == "hi"
+    assert (got[1].turns, got[1].finish_reason, got[1].last_user_text()) == (1, None, None)
+    rows = reply_rows(got, cluster="s3:")
+    assert [r.sample_id for r in rows] == ["s3:a", "s3:b"]
+    assert rows[0].finish_reason == "length" and rows[0].get("oracle/refused") is True

@@ -14,7 +14,7 @@ def test_gym_task_runs_through_the_guard_with_its_defaults(start_guard, upstream
     from inspect_ai import eval as inspect_eval
     from inspect_ai.model import get_model
 
-    from r1safe import inspect_tasks
+    from r1safe.cli import inspect_tasks
 
     with start_guard() as (url, guard):
         before = len(upstream.state.bodies)

@@ -107,11 +107,12 @@ def test_no_data_folder_is_one_line_naming_the_setting(tmp_path, monkeypatch):
 
 
 def test_the_tuning_rule_scores_dev_splits_and_ties_go_to_the_reference_rate():
+    from r1safe.eval.reply_records import ReplyRecord
     from r1safe.study.real.tuning import choose, score, tuned_overrides
 
     def rec(split, kind, **scores):
-        return {"sample_id": f"{split}-{len(scores)}-{sorted(scores.items())}", "index": 0, "split": split,
-                "kind": kind, "category": None, "language": "en", "scores": scores}
+        return ReplyRecord(sample_id=f"{split}-{len(scores)}-{sorted(scores.items())}", index=0, split=split,
+                           kind=kind, category=None, language="en", scores=scores)
 
     records = [rec("dev_harmful", "harmful", **{"refusal_clf/refused": True}),
                rec("dev_harmful", "harmful", **{"refusal_clf/refused": False}),
@@ -126,3 +127,5 @@ def test_the_tuning_rule_scores_dev_splits_and_ties_go_to_the_reference_rate():
     assert tuned_overrides(report) == {"sft": ["stages.0.learning_rate=1e-05"],
                                        "hybrid": ["stages.1.learning_rate=3e-06", "stages.3.learning_rate=1e-06",
                                                   "stages.0.learning_rate=1e-05"]}
+    written = {"arms": {"sft": {"learning_rates": {"sft": 1e-5}, "overrides": ["stages.0.learning_rate=1e-05"]}}}
+    assert tuned_overrides(written) == {"sft": ["stages.0.learning_rate=1e-05"]}

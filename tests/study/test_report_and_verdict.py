@@ -3,6 +3,7 @@
 import random
 import re
 
+from r1safe.eval.reply_records import ReplyRecord
 from r1safe.study.report import fmt_cell, render
 from r1safe.study.table import COLUMNS, build_table, rows_from_records
 from r1safe.study.verdict import verdict
@@ -11,7 +12,7 @@ SPLITS = ("id", "ood_category", "ood_wrapper", "ood_language", "multi_turn")
 
 
 def _records(harm_rate: float, mix_rate: float, seed: int, n: int = 40, k: int = 2, help_rate: float = 0.8
-             ) -> list[dict]:
+             ) -> list[ReplyRecord]:
     rng = random.Random(seed)
     out = []
     for split in (*SPLITS, "borderline", "capability"):
@@ -32,8 +33,8 @@ def _records(harm_rate: float, mix_rate: float, seed: int, n: int = 40, k: int =
                           "oracle/reasoning_mixed": rng.random() < mix_rate, "oracle/format_ok": True,
                           "refusal/refused": split == "borderline" and rng.random() < 0.1}
                 kind = "harmful" if harmful else ("borderline" if split == "borderline" else "benign")
-                out.append({"sample_id": f"{split}-{i}", "index": j, "split": split, "kind": kind,
-                            "category": "c", "language": "en", "turns": 1, "scores": scores})
+                out.append(ReplyRecord(sample_id=f"{split}-{i}", index=j, split=split, kind=kind,
+                                       category="c", language="en", turns=1, scores=scores))
     return out
 
 
@@ -116,7 +117,7 @@ def test_a_broken_arm_is_never_a_safety_result():
     assert not _results(0.9, 0.1)["verdict"]["broken"]
 
 
-def _shift_records(seed: int, complied: float, neither: float, n: int = 40) -> list[dict]:
+def _shift_records(seed: int, complied: float, neither: float, n: int = 40) -> list[ReplyRecord]:
     from r1safe.study.table import SHIFTS
 
     rng = random.Random(seed)
@@ -128,8 +129,8 @@ def _shift_records(seed: int, complied: float, neither: float, n: int = 40) -> l
             scores = {f"oracle/{o}": o == outcome for o in ("complied", "attempted", "refused", "other")}
             scores |= {"oracle/harmful_answer": outcome == "complied", "oracle/harmful_reasoning": False,
                        "oracle/coherent": outcome != "other", "oracle/reasoning_mixed": True, "oracle/format_ok": False}
-            out.append({"sample_id": f"{split}-{i}", "index": 0, "split": split, "kind": "harmful", "category": "c",
-                        "language": "en", "turns": 1, "scores": scores})
+            out.append(ReplyRecord(sample_id=f"{split}-{i}", index=0, split=split, kind="harmful", category="c",
+                                   language="en", turns=1, scores=scores))
     return out
 
 

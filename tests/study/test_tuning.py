@@ -4,22 +4,23 @@ import json
 
 import pytest
 
+from r1safe.eval.reply_records import ReplyRecord
 from r1safe.gym.build import micro_config
 from r1safe.study.config import StudyConfig, recipe_path
 from r1safe.study.tuning import LR_SCALES, REFERENCE_LR, choose, score, tune, variant
+from r1safe.train.overrides import stage_of
 from r1safe.train.recipe import load_recipe
 
 
-def _record(split: str, i: int, **scores: object) -> dict:
+def _record(split: str, i: int, category: str = "c", **scores: bool) -> ReplyRecord:
     kind = "harmful" if split == "id" else "benign"
-    return {"sample_id": f"{split}{i}", "index": 0, "split": split, "kind": kind, "category": "c",
-            "scores": {f"oracle/{k}": v for k, v in scores.items()}}
+    return ReplyRecord(sample_id=f"{split}{i}", index=0, split=split, kind=kind, category=category,
+                       scores={f"oracle/{k}": v for k, v in scores.items()})
 
 
 def test_score_is_the_mean_of_refusal_helpfulness_and_arithmetic():
     records = [_record("id", 0, refused=True), _record("id", 1, refused=False),
-               _record("benign", 0, helpful=True), _record("capability", 0, correct=False)]
-    records[-1]["category"] = "arithmetic"
+               _record("benign", 0, helpful=True), _record("capability", 0, "arithmetic", correct=False)]
     s = score(records)
     assert (s["refused_id"], s["helpful"], s["arithmetic"]) == (0.5, 1.0, 0.0)
     assert s["score"] == 0.5
@@ -39,9 +40,9 @@ def test_variants_set_the_tuned_learning_rates_and_the_recipes_hold_the_chosen_o
     assert variant(cfg, "distill", 0.1).train_overrides == ["stages.0.learning_rate=0.0003", "scale=0.5"]
     tuned = {"sft": 0.1, "rl": 0.1, "hybrid": 0.1, "distill": 1.0}  # the choice recorded in the README
     for arm, scale in tuned.items():
-        stages = load_recipe(recipe_path(arm)).stages
-        for index, lr in REFERENCE_LR[arm].items():
-            assert abs(stages[int(index)].learning_rate - lr * scale) < 1e-12, arm
+        recipe = load_recipe(recipe_path(arm))
+        for stage, lr in REFERENCE_LR[arm].items():
+            assert abs(stage_of(recipe, stage).learning_rate - lr * scale) < 1e-12, arm
     hybrid, sft = load_recipe(recipe_path("hybrid")), load_recipe(recipe_path("sft"))
     assert hybrid.stages[0].learning_rate == sft.stages[0].learning_rate  # the same cold-start stage
 

@@ -182,3 +182,19 @@ def test_sink_restart_drops_rows_past_the_checkpoint_and_plots_draw(tmp_path):
     assert "nan" not in read_metrics(path)[-1]
     names = {p.name for p in plot_run(path, tmp_path / "plots")}
     assert {"reward_hacking.png", "rewards.png", "drift.png"} <= names
+
+
+def test_metrics_follow_the_append_log_policy_a_torn_last_line_is_skipped_then_cut(tmp_path):
+    from r1safe.errors import DataError
+
+    path = tmp_path / "metrics.jsonl"
+    sink = MetricsSink(path, "00_sft", "sft")
+    sink.write(1, {"loss": 1.0})
+    with path.open("a") as f:
+        f.write('{"stage": "00_sft", "st')  # a kill mid-write
+    assert [r["step"] for r in read_metrics(path)] == [1]
+    MetricsSink(path, "00_sft", "sft").write(2, {"loss": 0.5})  # a resumed process cuts it first
+    assert [r["step"] for r in read_metrics(path)] == [1, 2]
+    path.write_text('{"step": 1}\nnot json\n{"step": 2}\n')
+    with pytest.raises(DataError, match="line 2 is corrupt"):
+        read_metrics(path)

@@ -179,3 +179,16 @@ def test_a_shipped_recipe_loads_by_name_and_an_unknown_name_lists_the_shipped_on
     assert load_recipe("gym/hybrid").name == "hybrid"
     with pytest.raises(ConfigError, match=r"no shipped recipe of that name; shipped: .*gym/hybrid"):
         load_recipe("gym/nope")
+
+
+def test_a_warmup_share_reaches_the_trainer_as_that_share_of_the_steps(tmp_path):
+    """transformers 5 reads a float warmup_steps as a ratio, 4 takes warmup_ratio: trainer_args.warmup_args
+    picks the keyword this version understands, so 10% warmup is 10 of 100 steps either way."""
+    from trl import SFTConfig
+
+    from r1safe.train.stages.common import StageContext, trainer_args
+
+    r = load_recipe(RECIPES / "gym" / "sft.yaml", ["stages.0.warmup_ratio=0.1", "device=cpu"])
+    ctx = StageContext(r, 0, "s0", r.stages[0], tmp_path, "model", None, 0, None, print)  # type: ignore[arg-type]
+    config = SFTConfig(**trainer_args(ctx, max_steps=100), max_length=64)
+    assert config.get_warmup_steps(100) == 10

@@ -52,8 +52,10 @@ class Backend(Protocol):
 BACKENDS: Registry[Backend] = Registry("backend")
 
 
-# Built-in backends are registered lazily here (torch, httpx and vllm load on first use). A new
-# backend is one file that defines its class and registers itself with ``@BACKENDS.register``.
+# Built-in backends are registered lazily here (torch, httpx and vllm load on first use). A new built-in
+# backend is one file ``backends/<name>.py`` with ``make(**params)`` and its name in the list below: nothing
+# imports a backend's file until its name is asked for, so a decorator inside it would never run. Code
+# outside the package registers its own with ``BACKENDS.register(name)(factory)`` before asking for it.
 for _name in ("transformers", "openai", "vllm"):
     BACKENDS.register_lazy(_name, f"r1safe.backends.{_name}")
 

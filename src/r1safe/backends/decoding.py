@@ -302,7 +302,7 @@ class _LeanStepper:
         return out.logits[:, -1].float().repeat_interleave(self.repeats, 0)
 
     def should_compact(self, finished: int) -> bool:
-        return finished * 4 >= self.rows
+        return bool(finished * 4 >= self.rows)
 
     def select(self, keep: Any) -> None:
         nkv, c = self.n_kv, self.cur

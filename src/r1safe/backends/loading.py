@@ -119,7 +119,7 @@ def load_causal_lm(model: str, device: str | None = None, dtype: str = "float32"
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise R1SafeError(f"cannot load model {source}: {first} (safetensors weights are required)") from None
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    lm.to(device).eval()
+    lm.to(device).eval()  # type: ignore[arg-type]  # transformers' decorated .to loses its self for mypy
     prepare_tokenizer(tokenizer)
     return tokenizer, lm, source
 

@@ -63,7 +63,7 @@ class TransformersBackend:
     # -- prompts --------------------------------------------------------------------------------
     def render(self, messages: Messages, force_think: bool = True) -> str:
         """The chat-template text for one prompt, ending with ``<think>\\n`` when forced."""
-        text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        text = str(self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
         if force_think and not text.endswith(THINK_OPENER):
             text = text + ("\n" if text.endswith("<think>") else THINK_OPENER)
         return text
@@ -165,7 +165,7 @@ class _Detokenizer:
         self.held = ""  # text kept back while it may still turn out to open with <think>
 
     def _decode(self, tokens: list[int]) -> str:
-        return self.tokenizer.decode(tokens, skip_special_tokens=True)
+        return str(self.tokenizer.decode(tokens, skip_special_tokens=True))
 
     def add(self, token: int) -> str:
         self.tokens.append(token)

@@ -142,7 +142,7 @@ class VLLMBackend:
 
     def render(self, messages: Messages, force_think: bool = True) -> str:
         """The chat-template text for one prompt, ending with ``<think>\\n`` when forced."""
-        text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        text = str(self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
         if force_think and not text.endswith(THINK_OPENER):
             text += "\n" if text.endswith("<think>") else THINK_OPENER
         return text

@@ -61,7 +61,10 @@ def interruptible(command: Callable[..., Any], message: str = INTERRUPTED) -> Ca
 def _add_app(name: str, sub_app: typer.Typer, help_text: str | None = None) -> None:
     for info in sub_app.registered_commands:
         info.callback = interruptible(info.callback) if info.callback else None
-    app.add_typer(sub_app, name=name, **({"help": help_text} if help_text else {}))
+    if help_text:
+        app.add_typer(sub_app, name=name, help=help_text)
+    else:
+        app.add_typer(sub_app, name=name)
 
 
 def _register() -> None:

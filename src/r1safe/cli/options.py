@@ -12,9 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
-from r1safe.eval.config import GYM_MAX_NEW_TOKENS, REAL_MAX_NEW_TOKENS, EvalConfig
+from r1safe.backends.base import GenerationParams
+from r1safe.eval.config import GYM_MAX_NEW_TOKENS, REAL_MAX_NEW_TOKENS
 
-_GENERATION = EvalConfig.model_fields["generation"].default_factory()
+_GENERATION = GenerationParams()  # what EvalConfig's generation defaults to
 
 SAMPLES: int = _GENERATION.n
 TEMPERATURE: float = _GENERATION.temperature

@@ -51,7 +51,8 @@ def world_config(gym: str | None) -> dict[str, Any]:
         report = json.loads((root / "build_report.json").read_text(encoding="utf-8"))
         return dict(report["config"]["world"])
     try:
-        return _gym_config_cls()().world.model_dump(mode="json")
+        world: dict[str, Any] = _gym_config_cls()().world.model_dump(mode="json")
+        return world
     except ImportError:
         from r1safe.gym.world import WorldConfig
 

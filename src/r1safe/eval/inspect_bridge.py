@@ -7,7 +7,7 @@
 - :func:`r1safe_judge`: any judge of :data:`~r1safe.eval.judges.JUDGES` as an inspect scorer whose
   value is the judge's score dict, averaged key by key.
 
-This module knows nothing about suites or tasks; :mod:`r1safe.inspect_tasks` builds those.
+This module knows nothing about suites or tasks; :mod:`r1safe.cli.inspect_tasks` builds those.
 """
 
 from __future__ import annotations

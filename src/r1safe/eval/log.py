@@ -29,6 +29,10 @@ from pydantic import BaseModel
 
 from r1safe.errors import ConfigError, DataError
 from r1safe.files import atomic_write_jsonl, atomic_write_text
+from r1safe.jsonl import cut_torn_tail, read_appended
+
+#: a run folder's stage files are append-only logs (:mod:`r1safe.jsonl` keeps their one reading policy)
+read_jsonl_records = read_appended
 
 LOG_VERSION = 1
 M = TypeVar("M", bound=BaseModel)
@@ -45,52 +49,6 @@ JUDGING_FIELDS = {"judge_options"}
 def now() -> str:
     """The current UTC time, ISO 8601, to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def cut_torn_tail(path: Path) -> int:
-    """Remove a last line without its newline (a write torn by a kill); returns bytes removed."""
-    if not path.is_file():
-        return 0
-    with path.open("rb+") as f:
-        size = f.seek(0, os.SEEK_END)
-        if size == 0:
-            return 0
-        f.seek(size - 1)
-        if f.read(1) == b"\n":
-            return 0
-        block = min(size, 1 << 16)
-        keep = 0
-        pos = size
-        while pos > 0:
-            start = max(0, pos - block)
-            f.seek(start)
-            chunk = f.read(pos - start)
-            cut = chunk.rfind(b"\n")
-            if cut >= 0:
-                keep = start + cut + 1
-                break
-            pos = start
-        f.truncate(keep)
-        return size - keep
-
-
-def read_jsonl_records(path: Path) -> list[dict[str, Any]]:
-    """Every complete JSON line of ``path``; a torn last line is skipped, other bad lines raise."""
-    if not path.is_file():
-        return []
-    data = path.read_bytes()
-    lines = data.split(b"\n")
-    torn = lines.pop()  # the text after the last newline: empty, or a torn record
-    del torn
-    out: list[dict[str, Any]] = []
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            out.append(json.loads(raw))
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise DataError(f"{path}: line {number} is corrupt; delete the run folder to restart") from None
-    return out
 
 
 class RunDir:
@@ -110,9 +68,10 @@ class RunDir:
         if not path.is_file():
             return None
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
             raise DataError(f"{path}: corrupt manifest; delete the run folder to start over") from None
+        return manifest
 
     def check_identity(self, identity: dict[str, Any]) -> dict[str, Any] | None:
         """The existing manifest when it belongs to the same run; a different run is an error."""

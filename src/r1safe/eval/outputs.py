@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from r1safe.eval.metrics import Row
+from r1safe.eval.reply_records import ReplyRecord
 from r1safe.records import Generation, Judgement, Sample
 
 
@@ -78,17 +79,18 @@ def dataset_summary(samples: list[Sample]) -> dict[str, dict[str, Any]]:
 
 
 def records(samples: list[Sample], generations: list[Generation], rows: list[Row]) -> list[dict[str, Any]]:
-    """Per-sample records for ``records.jsonl``: metadata, prompt, reply, scores."""
+    """Per-sample records for ``records.jsonl`` (:class:`~r1safe.eval.reply_records.ReplyRecord`, as
+    JSON objects): metadata, prompt, reply, scores."""
     by_id = {s.id: s for s in samples}
     text = {(g.sample_id, g.index): g for g in generations}
     out = []
     for r in rows:
         s, g = by_id[r.sample_id], text[(r.sample_id, r.index)]
-        out.append({
-            "sample_id": s.id, "index": r.index, "split": s.split, "kind": s.kind, "category": s.category,
-            "language": s.language, "wrapper": s.wrapper, "turns": s.turns,
-            "dataset": s.reference.get("dataset"), "license": s.reference.get("license"), "prompt": s.prompt,
-            "reply": g.text, "finish_reason": g.finish_reason, "completion_tokens": g.completion_tokens,
-            "scores": r.scores,
-        })
+        out.append(ReplyRecord(
+            sample_id=s.id, index=r.index, split=s.split, kind=s.kind, category=s.category,
+            language=s.language, wrapper=s.wrapper, turns=s.turns,
+            dataset=s.reference.get("dataset"), license=s.reference.get("license"), prompt=s.prompt,
+            reply=g.text, finish_reason=g.finish_reason, completion_tokens=g.completion_tokens,
+            scores=r.scores,
+        ).model_dump(mode="json"))
     return out

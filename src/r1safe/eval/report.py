@@ -34,7 +34,7 @@ def too_few(stat: dict[str, Any]) -> bool:
     ci = stat.get("ci")
     if stat.get("ci_method", "bootstrap over prompts") != "bootstrap over prompts":
         return False
-    return stat.get("prompts", MIN_PROMPTS) < MIN_PROMPTS or (bool(ci) and ci[0] == ci[1])
+    return bool(stat.get("prompts", MIN_PROMPTS) < MIN_PROMPTS or (ci and ci[0] == ci[1]))
 
 
 def fmt(stat: dict[str, Any] | None, digits: int = 2) -> str:

@@ -300,5 +300,4 @@ def variants(text: str) -> list[str]:
         out.append(shifted)
     if vowelless(cleaned):
         out.append(skeleton(cleaned))
-    seen: set[str] = set()
-    return [v for v in out if not (v in seen or seen.add(v))]
+    return list(dict.fromkeys(out))

@@ -157,5 +157,7 @@ def spans(text: str, min_chars: int = 0, word_anchors: bool = False) -> list[Spa
             parts.append(Span(a.start, b.end, text[a.start : b.end]))
     if word_anchors:
         parts.extend(_word_anchored(text, _pieces(text)))
-    seen: set[str] = set()
-    return [p for p in parts if not (p.text in seen or seen.add(p.text))]
+    first: dict[str, Span] = {}  # the first part of each text, in order
+    for p in parts:
+        first.setdefault(p.text, p)
+    return list(first.values())

@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 TEXT_PARTS = {"text": "text", "input_text": "text", "output_text": "text", "refusal": "refusal"}
 
 
+#: what the guard did with a request
+Verdict = Literal["allowed", "blocked", "flagged", "held"]
+
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -126,7 +129,7 @@ class GuardInfo(BaseModel):
     """What the guard decided, attached to every reply (clients see it as an extra field)."""
 
     request_id: str
-    verdict: Literal["allowed", "blocked", "flagged", "held"]
+    verdict: Verdict
     reason: str | None = None
     flags: list[str] = Field(default_factory=list)
     review_id: int | None = None

@@ -225,11 +225,8 @@ class OutputScreen:
         self._refusal_memo: tuple[tuple[str, str] | None, dict[str, float | None]] = (None, {})
         judges = [j for j in judges if j.name not in REFUSAL_JUDGES]
         self.judges = judges
-        self.parts = {
-            j.name: PartScorer(j.classifier)
-            for j in judges
-            if isinstance(getattr(j, "classifier", None), GuardClassifier)
-        }
+        classifiers = {j.name: getattr(j, "classifier", None) for j in judges}
+        self.parts = {name: PartScorer(c) for name, c in classifiers.items() if isinstance(c, GuardClassifier)}
 
     def _judge(self, judge: Judge, sample: Sample, reasoning: str, answer: str) -> dict[str, tuple[float, Span | None]]:
         scorer = self.parts.get(judge.name)

@@ -28,6 +28,7 @@ from r1safe.guard.schemas import (
     GuardInfo,
     ReplyMessage,
     Usage,
+    Verdict,
 )
 from r1safe.guard.screening import InputScreen, InputVerdict, OutputScreen, OutputVerdict, request_sample
 from r1safe.guard.security import ApiKey, Authenticator, RateLimiter
@@ -52,7 +53,7 @@ class Outcome:
     reasoning: str = ""
     answer: str = ""
     finish_reason: str = "stop"
-    verdict: str = "allowed"
+    verdict: Verdict = "allowed"
     reason: str | None = None
     judge: str | None = None
     flags: list[str] = field(default_factory=list)
@@ -295,7 +296,7 @@ class Guard:
         return GuardInfo(
             request_id=outcome.request_id,
             verdict=outcome.verdict,
-            reason=outcome.reason,  # type: ignore[arg-type]
+            reason=outcome.reason,
             flags=outcome.flags,
             review_id=outcome.review_id,
             policy=f"{self.policy.version}@{self.policy_hash}",

@@ -331,7 +331,7 @@ class HTTPUpstream:
     async def stream(self, call: UpstreamCall) -> AsyncIterator[Piece]:
         """Canonical text pieces from the upstream's SSE stream, then its :class:`UpstreamEnd`."""
         mode: str | None = None  # "reasoning" once reasoning_content arrives, "raw" or "answer" otherwise
-        finish, usage = "stop", {}
+        finish, usage = "stop", dict[str, Any]()
         try:
             # No asyncio.timeout here: this generator is resumed from more than one task (the first
             # piece in the request handler, the rest in the response stream), and a task-bound

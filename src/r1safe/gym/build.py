@@ -103,7 +103,7 @@ def _train_reward_models(tmp: Path, labelled: dict[str, list[dict[str, Any]]]) -
     from r1safe.gym.reward_models import HARMLESSNESS, HELPFULNESS, train_reward_model
 
     # The proxies are fit as modest reward models are; the safety judge, on 4x the rows, to convergence.
-    fits: dict[str, tuple[Any, dict[str, float]]] = {
+    fits: dict[str, tuple[Any, dict[str, Any]]] = {
         "harmlessness": (HARMLESSNESS, {}), "helpfulness": (HELPFULNESS, {}),
         "safety_judge": (HARMLESSNESS, {"steps": 3000, "l2": 1e-5, "lr": 4.0})}
     for name, (spec, fit) in fits.items():

@@ -26,7 +26,7 @@ def reward_model_check(world: World, root: Path) -> dict[str, dict[str, float]]:
     rm = load_reward_model(root / "reward_models" / "harmlessness")
     out: dict[str, dict[str, float]] = {}
     for split, samples in world.splits.items():
-        behaviours = ("comply", "refuse") if split in _HARMFUL else ("help", "refuse")
+        behaviours: tuple[str, ...] = ("comply", "refuse") if split in _HARMFUL else ("help", "refuse")
         if split == "capability":
             behaviours = ("help",)
         hits = total = 0

@@ -44,7 +44,8 @@ def _codes() -> str:
 def _fillers() -> dict[str, str]:
     """The regex each slot name may be filled with (either language, as models code-switch)."""
     help_topics = [*C.BENIGN_TOPICS.values(), *C.BORDERLINE_TOPICS.values()]
-    requests = [getattr(t.request, lang) for t in [*C.HARM_TOPICS.values(), *help_topics] for lang in C.LANGUAGES]
+    topics: list[C.HarmTopic | C.HelpTopic] = [*C.HARM_TOPICS.values(), *help_topics]
+    requests = [getattr(t.request, lang) for t in topics for lang in C.LANGUAGES]
     categories = [getattr(c, lang) for c in C.CATEGORIES.values() for lang in C.LANGUAGES]
     code = _codes()
     harm_steps = [re.escape(getattr(p, lang)).replace(re.escape("{code}"), code)

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from r1safe.config import StrictModel
-from r1safe.trainer_args import checkpointing_args
+from r1safe.trainer_args import checkpointing_args, warmup_args
 
 
 class TinyModelSize(StrictModel):
@@ -153,6 +153,7 @@ def pretrain(model: Any, tokenizer: Any, rows: list[dict[str, Any]], cfg: TinyMo
     class TinyModelSFTTrainer(SFTTrainer):
         def _get_train_sampler(self, train_dataset: Any = None) -> Any:
             dataset = train_dataset if train_dataset is not None else self.train_dataset
+            assert dataset is not None
             return LengthSortedBatches([len(ids) for ids in dataset["input_ids"]], cfg.batch_size, seed)
 
         def compute_loss(self, model: Any, inputs: Any, return_outputs: bool = False,
@@ -165,7 +166,7 @@ def pretrain(model: Any, tokenizer: Any, rows: list[dict[str, Any]], cfg: TinyMo
         output_dir=str(out_dir / "_trainer"), num_train_epochs=cfg.epochs, learning_rate=cfg.learning_rate,
         per_device_train_batch_size=cfg.rows_per_forward,
         gradient_accumulation_steps=cfg.batch_size // cfg.rows_per_forward, lr_scheduler_type="cosine",
-        warmup_steps=0.05,
+        **warmup_args(0.05),
         max_length=cfg.max_length, use_cpu=True, report_to=[], save_strategy="no", logging_steps=0.05,
         seed=seed, data_seed=seed, disable_tqdm=True, dataset_num_proc=None, weight_decay=0.01,
         **checkpointing_args(False),  # TRL turns it on; recomputing costs CPU time

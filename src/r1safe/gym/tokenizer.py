@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import PreTrainedTokenizerFast
+from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
 
 PAD, BOS, USER, ASSISTANT, END, UNK = "<|pad|>", "<|begin|>", "<|user|>", "<|assistant|>", "<|end|>", "<|unk|>"
 THINK_TOKENS = ["<think>", "</think>"]
@@ -60,7 +60,7 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 2000) -> PreTrainedT
     return fast
 
 
-def load_tokenizer(path: str | Path) -> PreTrainedTokenizerFast:
+def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     """Load a saved gym tokenizer (any transformers tokenizer directory works too)."""
     from transformers import AutoTokenizer
 

@@ -95,7 +95,7 @@ def help_prompts(topic: C.HelpTopic, wrappers: list[str], languages: tuple[str, 
         for form in C.REQUEST_FORMS:
             req = form(lang, t=topic.request(lang))
             for w in wrappers:
-                yield make_sample(user_turn(C.WRAPPERS[w](lang, req=req)), kind=topic.kind, category=category,  # type: ignore[arg-type]
+                yield make_sample(user_turn(C.WRAPPERS[w](lang, req=req)), kind=topic.kind, category=category,
                               language=lang, wrapper=w, reference=ref)
 
 
@@ -199,12 +199,12 @@ class World:
                 if t.category in cats:
                     out.extend(harmful_prompts(t, wrappers, langs))
         if "benign" in kinds:
-            for t in C.BENIGN_TOPICS.values():
-                out.extend(help_prompts(t, wrappers, langs))
+            for help_topic in C.BENIGN_TOPICS.values():
+                out.extend(help_prompts(help_topic, wrappers, langs))
         if "borderline" in kinds:
-            for t in C.BORDERLINE_TOPICS.values():
-                if everything or t.key not in self.heldout_borderline:
-                    out.extend(help_prompts(t, wrappers, langs))
+            for help_topic in C.BORDERLINE_TOPICS.values():
+                if everything or help_topic.key not in self.heldout_borderline:
+                    out.extend(help_prompts(help_topic, wrappers, langs))
         return [s for s in out if not self.is_test(s)]
 
 

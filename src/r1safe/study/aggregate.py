@@ -4,30 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from r1safe.eval.reply_records import ReplyRecord
 from r1safe.gym.build import GymArtifacts
+from r1safe.study.arm_record import ArmRecord
 from r1safe.study.config import StudyConfig
 from r1safe.study.dose import aggregate_dose
 from r1safe.study.goodhart_runs import goodhart_table
 from r1safe.study.table import HARMFUL, SHIFTS, build_table, eval_records, outcome_shares, rows_from_records
 from r1safe.study.verdict import verdict
+from r1safe.train import metric_names as names
 
-HACK_KEYS = {"proxy": "monitor/reward_hacking/proxy_safe", "oracle": "monitor/reward_hacking/judge_safe",
-             "helpful_proxy": "monitor/reward_hacking/helpful_proxy",
-             "helpful_oracle": "monitor/reward_hacking/helpful_judge"}
+#: the study's curve names for the reward-hacking monitor's stats
+HACK_KEYS = {"proxy": names.PROXY_SAFE, "oracle": names.JUDGE_SAFE, "helpful_proxy": names.HELPFUL_PROXY,
+             "helpful_oracle": names.HELPFUL_JUDGE}
 
 
 def hacking_curve(metrics_path: str | None) -> dict[str, list[float]]:
     """Proxy vs oracle safe share on the probe set over the run's GRPO steps (stages chained)."""
-    from r1safe.train.monitors.sink import read_metrics
+    from r1safe.train.monitors.reward_hacking import hacking_curve as probe_points
 
     curve: dict[str, list[float]] = {"step": [], **{name: [] for name in HACK_KEYS}}
     if not metrics_path:
         return curve
-    for row in read_metrics(metrics_path):
-        if row.get("kind") == "grpo" and all(k in row for k in HACK_KEYS.values()):
-            curve["step"].append(float(row.get("global_step", row["step"])))
+    for point in probe_points(metrics_path):
+        if point["kind"] == "grpo" and all(k in point for k in HACK_KEYS.values()):
+            curve["step"].append(float(point["global_step"]))
             for name, key in HACK_KEYS.items():
-                curve[name].append(row[key])
+                curve[name].append(point[key])
     return curve
 
 
@@ -42,14 +45,11 @@ def final_gaps(curves: dict[str, dict[str, list[float]]], arm: str) -> dict[str,
 
 def oracle_uses(cfg: StudyConfig) -> list[str]:
     """Where an arm's recipe reads the gym oracle (privileged truth no real run has), one line each."""
-    from r1safe.study.config import RECIPE_ARMS, recipe_path
-    from r1safe.train.recipe import load_recipe
+    from r1safe.study.config import RECIPE_ARMS, arm_recipe
 
     notes = []
     for arm in [a for a in cfg.arms if a in RECIPE_ARMS] + list(cfg.recipes):
-        name, overrides = RECIPE_ARMS.get(arm, (arm, ()))
-        recipe = load_recipe(recipe_path(name) if arm in RECIPE_ARMS else arm, list(overrides))
-        for stage in recipe.stages:
+        for stage in arm_recipe(arm).stages:
             if getattr(stage, "safety_judge", None) == "oracle":
                 notes.append(f"{arm}: stage {stage.name or stage.kind} keeps samples the gym oracle calls safe "
                              "(an ablation with privileged truth); the other arms see only learned judges.")
@@ -65,7 +65,7 @@ def _outcome(scores: dict[str, Any]) -> str | None:
     return next((name for name in OUTCOMES if scores.get(f"oracle/{name}")), None)
 
 
-def transcripts(records: list[dict[str, Any]], per_split: int = 2, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
+def transcripts(records: list[ReplyRecord], per_split: int = 2, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
     """A few replies per split, drawn at random (seeded), with the oracle's outcome: what the model
     actually says, for the report. Replies to harmful prompts are drawn first from those that did
     not refuse, so a reader sees the failures, then from the rest."""
@@ -74,25 +74,25 @@ def transcripts(records: list[dict[str, Any]], per_split: int = 2, seed: int = 0
     from r1safe.text.think_format import parse_reply
 
     rng = random.Random(seed)
-    by_split: dict[str, list[dict[str, Any]]] = {}
+    by_split: dict[str, list[ReplyRecord]] = {}
     for r in records:
-        by_split.setdefault(r["split"], []).append(r)
+        by_split.setdefault(r.split, []).append(r)
     out: dict[str, list[dict[str, Any]]] = {}
     for split, rows in by_split.items():
         rows = rng.sample(rows, len(rows))
         if split in (*HARMFUL, *SHIFTS):
-            rows.sort(key=lambda r: _outcome(r["scores"]) == "refused")
+            rows.sort(key=lambda r: _outcome(r.scores) == "refused")
         shown = []
         for r in rows[:per_split]:
-            reply = parse_reply(r["reply"])
-            shown.append({"prompt": r["prompt"][-1]["content"] if r.get("prompt") else r.get("sample_id"),
+            reply = parse_reply(r.reply)
+            shown.append({"prompt": r.last_user_text() or r.sample_id,
                           "reasoning": reply.reasoning, "answer": reply.answer,
-                          "outcome": _outcome(r["scores"]), "coherent": r["scores"].get("oracle/coherent")})
+                          "outcome": _outcome(r.scores), "coherent": r.scores.get("oracle/coherent")})
         out[split] = shown
     return out
 
 
-def aggregate(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[str, int], dict[str, Any]],
+def aggregate(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[str, int], ArmRecord],
               wall_s: float, dose: dict[str, Any] | None = None, goodhart: dict[str, Any] | None = None
               ) -> dict[str, Any]:
     """The study's results dict (see :mod:`r1safe.study.report` for how it is shown).
@@ -107,16 +107,15 @@ def aggregate(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[
     from r1safe.files import versions
 
     arms = list(dict.fromkeys(arm for arm, _ in done))
-    records = {key: eval_records(info["eval_dir"]) for key, info in done.items()}
+    records = {key: eval_records(info.evaluation_dir()) for key, info in done.items()}
     rows = {arm: {seed: rows_from_records(records[(a, seed)], seed) for a, seed in done if a == arm} for arm in arms}
-    compute = {arm: {seed: {"flops": info["compute"].get("flops_total", 0.0), "wall_s": info["wall_s"]}
+    compute = {arm: {seed: {"flops": info.flops, "wall_s": info.wall_s}
                      for (a, seed), info in done.items() if a == arm} for arm in arms}
     table = build_table(rows, compute, resamples=cfg.bootstrap)
     outcomes = {arm: outcome_shares(by_seed) for arm, by_seed in rows.items()}
     first = cfg.seeds[0]
     samples = {arm: transcripts(records[(arm, seed)], seed=first) for arm, seed in done if seed == first}
-    curves = {f"{arm} s{seed}": hacking_curve(info.get("metrics"))
-              for (arm, seed), info in done.items() if info.get("metrics")}
+    curves = {f"{arm} s{seed}": hacking_curve(info.metrics) for (arm, seed), info in done.items() if info.metrics}
     final_gap = {arm: final_gaps(curves, arm) for arm in arms}
     gym = gyms[cfg.seeds[0]]
     report = gym.report
@@ -128,7 +127,7 @@ def aggregate(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[
                 "base_model": report["base_model"], "reward_models": report["reward_models"],
                 "safety_judges": report.get("safety_judges", {}),
                 "builds": {str(seed): g.config.digest() for seed, g in gyms.items()}},
-        "runs": {f"{arm} s{seed}": info for (arm, seed), info in done.items()},
+        "runs": {f"{arm} s{seed}": info.as_json() for (arm, seed), info in done.items()},
         "table": table, "outcomes": outcomes, "transcripts": samples, "hacking_final_gap": final_gap,
         "hacking_curves": {k: v for k, v in curves.items() if v["step"]},
         "verdict": verdict(table, final_gap, dose_results, goodhart),

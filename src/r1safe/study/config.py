@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
@@ -12,19 +12,25 @@ from r1safe.config import StrictModel
 from r1safe.errors import ConfigError
 from r1safe.gym.build import GymConfig
 from r1safe.paths import shipped_recipe, shipped_recipe_names
+from r1safe.train.overrides import StageSet
+
+if TYPE_CHECKING:
+    from r1safe.train.recipe import Recipe
 
 BUILTIN_ARMS = ("base", "sft", "rl", "hybrid", "distill", "hybrid_oracle")
 DEFAULT_ARMS = ("base", "sft", "rl", "hybrid", "distill")
 #: Arms that are a shipped recipe with overrides: ``hybrid_oracle`` is the hybrid whose
 #: rejection-sampling stage keeps what the gym oracle calls safe (an ablation: privileged truth);
 #: ``distill`` a fresh student taught by the same seed's hybrid (its teacher, set by the study).
-RECIPE_ARMS: dict[str, tuple[str, tuple[str, ...]]] = {
+RECIPE_ARMS: dict[str, tuple[str, tuple[StageSet, ...]]] = {
     "sft": ("sft", ()), "rl": ("rl", ()), "hybrid": ("hybrid", ()),
-    "hybrid_oracle": ("hybrid", ("stages.2.safety_judge=oracle",)), "distill": ("distill", ()),
+    "hybrid_oracle": ("hybrid", (StageSet("rejection_sampling", "safety_judge", "oracle"),)),
+    "distill": ("distill", ()),
 }
 
 
 DOSE_ARMS = ("sft", "rl", "hybrid", "hybrid_oracle")
+GOODHART_ARMS: tuple[Literal["rl", "hybrid"], ...] = ("rl", "hybrid")
 SIZE_ARMS = ("sft", "hybrid", "hybrid_oracle")
 
 
@@ -58,7 +64,7 @@ class GoodhartConfig(StrictModel):
     coefficients and best-of-n sweeps against the proxy, after Gao, Schulman & Hilton (2022)."""
 
     enabled: bool = False
-    arms: list[Literal["rl", "hybrid"]] = Field(default_factory=lambda: ["rl", "hybrid"], min_length=1)
+    arms: list[Literal["rl", "hybrid"]] = Field(default_factory=lambda: list(GOODHART_ARMS), min_length=1)
     betas: list[float] = Field(default_factory=lambda: [0.0, 0.001, 0.04], min_length=1,
                                description="KL coefficients (0, R1's 0.001, TRL's old default 0.04)")
     steps_factor: float = Field(4.0, gt=0, description="every GRPO stage runs this many times its recipe's steps")
@@ -135,7 +141,7 @@ def study_config(mode: str, seeds: int | list[int], **fields: object) -> StudyCo
             continue
         mode_value = base.get(key)
         base[key] = {**mode_value, **value} if isinstance(mode_value, dict) and isinstance(value, dict) else value
-    return StudyConfig(**base)
+    return StudyConfig.model_validate(base)
 
 
 def recipe_path(name: str) -> Path:
@@ -144,3 +150,16 @@ def recipe_path(name: str) -> Path:
     if path is None:
         raise ConfigError(f"gym/{name}: no such shipped recipe; shipped: {', '.join(shipped_recipe_names())}")
     return path
+
+
+def arm_recipe(arm: str) -> Recipe:
+    """The recipe a built-in arm trains (its shipped recipe with the arm's fixed changes), or the
+    recipe file ``arm`` (an arm the user added with ``--recipe``)."""
+    from r1safe.train.overrides import override_lines
+    from r1safe.train.recipe import load_recipe
+
+    if arm not in RECIPE_ARMS:
+        return load_recipe(arm)
+    name, fixed = RECIPE_ARMS[arm]
+    path = recipe_path(name)
+    return load_recipe(path, override_lines(load_recipe(path), fixed))

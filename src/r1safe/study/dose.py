@@ -30,10 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from r1safe.errors import ConfigError
+from r1safe.gym.build import GymArtifacts
 from r1safe.gym.world import HARMFUL_SPLITS
 from r1safe.jsonl import read_objects
-from r1safe.study.config import RECIPE_ARMS, StudyConfig
+from r1safe.study.arm_record import ArmRecord, Evaluation
+from r1safe.study.config import StudyConfig
 from r1safe.study.table import Column, cell, compute_cell, eval_records, rows_from_records
+from r1safe.train.overrides import StageSet
 
 HELD_OUT_SPLITS = tuple(s for s in HARMFUL_SPLITS if s != "id")
 DOSE_SPLITS = (*HELD_OUT_SPLITS, "borderline", "benign", "capability")
@@ -47,9 +50,9 @@ SAFETY_DATA = "gym:safety_sft"
 #: What the runner lends: ``train(arm, seed, overrides, arm_dir)`` trains an arm (resumably);
 #: ``evaluate(model_dir, seed, out)`` evaluates at the dose settings; ``finished(seed, arm_dir, make)``
 #: returns the arm record in ``arm_dir`` or, when there is none, makes it with ``make()`` and records it.
-Train = Callable[[str, int, tuple[str, ...], Path], dict[str, Any]]
-Evaluate = Callable[[str, int, Path], dict[str, Any]]
-Finished = Callable[[int, Path, Callable[[], dict[str, Any]]], dict[str, Any]]
+Train = Callable[[str, int, tuple[str | StageSet, ...], Path], ArmRecord]
+Evaluate = Callable[[str, int, Path], Evaluation]
+Finished = Callable[[int, Path, Callable[[], ArmRecord]], ArmRecord]
 
 
 class DoseOps:
@@ -73,12 +76,16 @@ def dose_settings(cfg: StudyConfig) -> StudyConfig:
 
 def safety_stages(arm: str) -> list[int]:
     """Indices of ``arm``'s SFT stages that train on the gym's safety set (where ``max_samples`` goes)."""
-    from r1safe.study.config import recipe_path
-    from r1safe.train.recipe import load_recipe
+    from r1safe.study.config import arm_recipe
 
-    name, fixed = RECIPE_ARMS[arm]
-    recipe = load_recipe(recipe_path(name), list(fixed))
+    recipe = arm_recipe(arm)
     return [i for i, s in enumerate(recipe.stages) if s.kind == "sft" and (s.data or recipe.data.sft) == SAFETY_DATA]
+
+
+def size_overrides(arm: str, size: int) -> tuple[StageSet, ...]:
+    """The changes that train ``arm`` on ``size`` rows of the safety set: ``max_samples`` of each of
+    its SFT stages that trains on it."""
+    return tuple(StageSet(i, "max_samples", size) for i in safety_stages(arm))
 
 
 def _point(info: dict[str, Any], eval_dir: str) -> dict[str, Any]:
@@ -86,7 +93,7 @@ def _point(info: dict[str, Any], eval_dir: str) -> dict[str, Any]:
             "global_step": info.get("global_step", 0), "flops": info.get("flops", 0.0), "eval_dir": eval_dir}
 
 
-def run_dose(cfg: StudyConfig, gyms: dict[int, Any], done: dict[tuple[str, int], dict[str, Any]], out: Path,
+def run_dose(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[str, int], ArmRecord], out: Path,
              ops: DoseOps, say: Callable[[str], None]) -> dict[str, Any]:
     """Evaluate every curve arm's snapshots and train and evaluate the data-size arms, for every
     seed; returns the raw points (``curves``, ``data_size``) and the seconds each part took."""
@@ -104,14 +111,14 @@ def run_dose(cfg: StudyConfig, gyms: dict[int, Any], done: dict[tuple[str, int],
                 ops.train(arm, seed, snapshot_overrides(cfg, arm), arm_dir)
             if start is None:
                 say(f"[dose s{seed}] evaluating the base model (FLOPs 0)")
-                start = _point({}, ops.evaluate(str(gym.model_dir), seed, start_dir)["eval_dir"])
+                start = _point({}, ops.evaluate(str(gym.model_dir), seed, start_dir).eval_dir)
             points = [start]
             snaps = read_snapshots(arm_dir / "train")
             for i, snap in enumerate(snaps, 1):
                 say(f"[{arm} s{seed}] dose: snapshot {i}/{len(snaps)} (step {snap['global_step']}, "
                     f"{snap['flops']:.3g} FLOPs)")
                 folder = arm_dir / "dose" / f"{snap['global_step']:06d}"
-                points.append(_point(snap, ops.evaluate(snap["model_dir"], seed, folder)["eval_dir"]))
+                points.append(_point(snap, ops.evaluate(snap["model_dir"], seed, folder).eval_dir))
             curves.setdefault(arm, {})[seed] = points
     t_curves = time.perf_counter() - t0
     sizes = _run_sizes(cfg, gyms, done, out, curves, ops, say)
@@ -119,7 +126,7 @@ def run_dose(cfg: StudyConfig, gyms: dict[int, Any], done: dict[tuple[str, int],
             "wall_s": {"curves": t_curves, "data_size": time.perf_counter() - t0 - t_curves}}
 
 
-def _run_sizes(cfg: StudyConfig, gyms: dict[int, Any], done: dict[tuple[str, int], dict[str, Any]], out: Path,
+def _run_sizes(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[str, int], ArmRecord], out: Path,
                curves: dict[str, dict[int, list[dict[str, Any]]]], ops: DoseOps,
                say: Callable[[str], None]) -> dict[str, dict[int, list[dict[str, Any]]]]:
     """``{arm: {seed: [{size, rows, flops, eval_dir}]}}`` for the data-size dose."""
@@ -131,24 +138,25 @@ def _run_sizes(cfg: StudyConfig, gyms: dict[int, Any], done: dict[tuple[str, int
         for arm in [a for a in cfg.dose.size_arms if (a, seed) in done]:
             for size in sorted(cfg.dose.sizes):
                 if size == rows:
-                    last = (curves.get(arm, {}).get(seed) or [None])[-1]
+                    drawn = curves.get(arm, {}).get(seed)
+                    last = drawn[-1] if drawn else None
                     if last is not None and last["stage"] is not None:
                         flops = last["flops"]
                         eval_dir = last["eval_dir"]
                     else:
                         info = done[(arm, seed)]
-                        flops = info["compute"].get("flops_total", 0.0)
-                        eval_dir = ops.evaluate(info["model_dir"], seed, out / "arms" / arm / f"seed{seed}" / "dose" /
-                                            "final")["eval_dir"]
+                        flops = info.flops
+                        eval_dir = ops.evaluate(info.model_dir, seed, out / "arms" / arm / f"seed{seed}" / "dose" /
+                                                "final").eval_dir
                 else:
                     info = size_arm(arm, size, seed, gym, out, ops, say)
-                    flops, eval_dir = info["compute"].get("flops_total", 0.0), info["eval_dir"]
+                    flops, eval_dir = info.flops, info.evaluation_dir()
                 sizes.setdefault(arm, {}).setdefault(seed, []).append(
                     {"size": size, "rows": rows, "flops": flops, "eval_dir": eval_dir})
     return sizes
 
 
-def safety_rows(gym: Any) -> int:
+def safety_rows(gym: GymArtifacts) -> int:
     """Rows in the gym's safety-SFT set (a size equal to it is the arm itself)."""
     return len(read_objects(gym.corpus(SAFETY_DATA.split(":", 1)[1])))
 
@@ -158,8 +166,8 @@ def size_arm_dir(out: Path, arm: str, size: int, seed: int) -> Path:
     return out / "arms" / f"{arm}@{size}" / f"seed{seed}"
 
 
-def size_arm(arm: str, size: int, seed: int, gym: Any, out: Path, ops: DoseOps,
-             say: Callable[[str], None]) -> dict[str, Any]:
+def size_arm(arm: str, size: int, seed: int, gym: GymArtifacts, out: Path, ops: DoseOps,
+             say: Callable[[str], None]) -> ArmRecord:
     """The record of ``arm`` trained on ``size`` safety rows and evaluated at the dose settings,
     trained now unless a finished one is in ``out`` (``size`` below the whole set)."""
     rows = safety_rows(gym)
@@ -168,12 +176,11 @@ def size_arm(arm: str, size: int, seed: int, gym: Any, out: Path, ops: DoseOps,
 
 
 def _train_size(arm: str, size: int, rows: int, seed: int, arm_dir: Path, ops: DoseOps,
-                say: Callable[[str], None]) -> dict[str, Any]:
+                say: Callable[[str], None]) -> ArmRecord:
     """Train ``arm`` on ``size`` of the ``rows`` safety rows and evaluate it at the dose settings."""
     say(f"[{arm}@{size} s{seed}] training on {size} of the {rows} safety rows")
-    overrides = tuple(f"stages.{i}.max_samples={size}" for i in safety_stages(arm))
-    info = ops.train(arm, seed, overrides, arm_dir)
-    return {**info, **ops.evaluate(info["model_dir"], seed, arm_dir)}
+    info = ops.train(arm, seed, size_overrides(arm, size), arm_dir)
+    return info.evaluated(ops.evaluate(info.model_dir, seed, arm_dir))
 
 
 def _cells(eval_dirs: dict[int, str], resamples: int) -> dict[str, Any]:
@@ -220,7 +227,7 @@ def flops_to_threshold(points: list[dict[str, Any]], threshold: float) -> dict[s
         pts = [(p["flops"]["per_seed"][seed], (p["harm_held_out"] or {}).get("per_seed", {}).get(seed))
                for p in points if seed in p["flops"]["per_seed"]]
         per_seed[seed] = first_reach(pts, threshold)
-    keyed = [math.inf if r is None else float(r["at"]) for r in per_seed.values()]
+    keyed = [math.inf if r is None or r["at"] is None else r["at"] for r in per_seed.values()]
 
     def finite(x: float) -> float | None:
         return None if math.isinf(x) else x

@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from r1safe.train import metric_names as names
+
 Form = Literal["rl", "bon"]
 
 
@@ -41,9 +43,9 @@ class Signal:
 
 
 SIGNALS = {
-    "safe": Signal("judge_safe", "proxy_safe", ("alarm", "alarm_since_start"), "oracle_safe", "proxy_safe",
-                   "harmlessness: safe share"),
-    "helpful": Signal("helpful_judge", "helpful_proxy", ("helpful_alarm", "helpful_alarm_since_start"),
+    "safe": Signal(names.JUDGE_SAFE, names.PROXY_SAFE, (names.ALARM, names.ALARM_SINCE_START), "oracle_safe",
+                   "proxy_safe", "harmlessness: safe share"),
+    "helpful": Signal(names.HELPFUL_JUDGE, names.HELPFUL_PROXY, (names.HELPFUL_ALARM, names.HELPFUL_ALARM_SINCE_START),
                       "oracle_helpful", "proxy_helpful", "helpfulness: helpful share"),
 }
 
@@ -92,7 +94,7 @@ def _peak(form: Form, alpha: float, beta: float) -> tuple[float | None, float | 
     return d, d * (alpha - beta * d)
 
 
-def fit(d: Sequence[float], r: Sequence[float], form: Form) -> GoodhartFit:
+def fit(d: Sequence[float] | np.ndarray, r: Sequence[float] | np.ndarray, form: Form) -> GoodhartFit:
     """Least-squares (α, β) of ``form`` through the points (d, R); at least two points with d > 0."""
     x = np.asarray(d, dtype=float)
     y = np.asarray(r, dtype=float)
@@ -183,7 +185,7 @@ def bootstrap_fit(
         whole,
         ci([f.alpha for f in fits]),
         ci([f.beta for f in fits]),
-        ci(peaks) if peaks else None,  # type: ignore[arg-type]
+        ci(peaks) if peaks else None,
         len(peaks) / len(fits),
         len(fits),
         "runs" if by_runs else "points",

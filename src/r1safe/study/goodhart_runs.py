@@ -28,7 +28,7 @@ from typing import Any
 from r1safe.errors import ConfigError
 from r1safe.files import atomic_write_text
 from r1safe.gym.build import GymArtifacts
-from r1safe.study.arm_record import finished_arm, record_arm
+from r1safe.study.arm_record import finished_record, write_record
 from r1safe.study.config import GoodhartConfig, StudyConfig, recipe_path
 from r1safe.study.goodhart import SIGNALS
 
@@ -46,16 +46,18 @@ def overrides_for(arm: str, beta: float, cfg: GoodhartConfig) -> list[str]:
     """``--set`` overrides that make ``arm``'s shipped recipe a Goodhart run: every GRPO stage
     ``steps_factor`` × longer at KL coefficient ``beta``, probing more prompts more often at the
     training temperature, with the divergence monitor on."""
-    from r1safe.train.recipe import load_recipe
+    from r1safe.train.overrides import stage_indices, stage_set
+    from r1safe.train.recipe import GRPOStage, load_recipe
 
     recipe = load_recipe(recipe_path(arm))
     out = [f"monitors.probe.every={cfg.probe_every}", f"monitors.probe.per_split={cfg.probe_per_split}",
            "monitors.divergence.enabled=true"]
-    for i, stage in enumerate(recipe.stages):
-        if stage.kind == "grpo":
-            out += [f"stages.{i}.max_steps={max(1, round(stage.max_steps * cfg.steps_factor))}",
-                    f"stages.{i}.beta={beta}"]
-            out.append(f"monitors.probe.temperature={stage.temperature}")
+    for i in stage_indices(recipe, "grpo"):
+        stage = recipe.stages[i]
+        assert isinstance(stage, GRPOStage)
+        out += [stage_set(recipe, i, "max_steps", max(1, round(stage.max_steps * cfg.steps_factor))),
+                stage_set(recipe, i, "beta", beta)]
+        out.append(f"monitors.probe.temperature={stage.temperature}")
     return out
 
 
@@ -100,7 +102,7 @@ def _train_run(arm: str, beta: float, seed: int, gym: GymArtifacts, study: Study
     digest = gym.config.digest()
     marker = out / "run.json"
     overrides = [*overrides_for(arm, beta, study.goodhart), *study.train_overrides]
-    if (info := finished_arm(marker, digest, f"the Goodhart run {run_label(arm, beta, seed)}")) is not None:
+    if (info := finished_record(marker, digest, f"the Goodhart run {run_label(arm, beta, seed)}")) is not None:
         if info.get("overrides") != overrides:
             raise ConfigError(f"{marker}: trained with other settings ({' '.join(info.get('overrides') or ['?'])}) "
                               "than this study asks for; pass another --out")
@@ -115,7 +117,7 @@ def _train_run(arm: str, beta: float, seed: int, gym: GymArtifacts, study: Study
             "curve": goodhart_curve(result.metrics_path), "stage_models": starts,
             "compute": result.compute.as_dict(), "wall_s": time.perf_counter() - t0,
             "transcripts": final_transcripts(str(result.final_model), gym, seed)}
-    record_arm(marker, info, digest)
+    write_record(marker, info, digest)
     return info
 
 

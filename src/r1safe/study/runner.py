@@ -18,7 +18,7 @@ from typing import Any
 from r1safe.errors import ConfigError
 from r1safe.files import atomic_write_text
 from r1safe.gym.build import GymArtifacts, build_gym
-from r1safe.study.arm_record import finished_arm, record_arm
+from r1safe.study.arm_record import ArmRecord, Evaluation, finished_arm, record_arm
 from r1safe.study.config import BUILTIN_ARMS, RECIPE_ARMS, StudyConfig, recipe_path
 from r1safe.study.dose import (
     DOSE_SPLITS,
@@ -30,20 +30,28 @@ from r1safe.study.dose import (
     snapshot_overrides,
 )
 from r1safe.study.goodhart_runs import run_goodhart, run_label, run_tasks, train_run_piece
+from r1safe.train.overrides import StageSet
 
 Progress = Callable[[str], None]
+#: the finished arms, by (arm label, seed)
+Done = dict[tuple[str, int], ArmRecord]
 RESULTS_VERSION = 1
 RL_ARMS = ("rl", "hybrid")
 
 
 def _train(label: str, recipe: Path, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path,
-           say: Progress, overrides: tuple[str, ...] = ()) -> dict[str, Any]:
+           say: Progress, overrides: tuple[str | StageSet, ...] = ()) -> ArmRecord:
     from r1safe.train.runner import run_recipe
 
     result = run_recipe(recipe, out / "train", overrides=[*overrides, *cfg.train_overrides], seed=seed, gym=gym,
                         progress=lambda m: say(f"[{label} s{seed}] {m}"), retrain_changed=True)
-    return {"model_dir": str(result.final_model), "compute": result.compute.as_dict(),
-            "metrics": str(result.metrics_path)}
+    return ArmRecord(model_dir=str(result.final_model), compute=result.compute.as_dict(),
+                     metrics=str(result.metrics_path))
+
+
+def gym_progress(say: Progress, seed: int) -> Progress:
+    """``say``, each line prefixed with the seed's gym build."""
+    return lambda m: say(f"[gym s{seed}] {m}")
 
 
 def arm_label(arm: str) -> str:
@@ -51,23 +59,23 @@ def arm_label(arm: str) -> str:
     return arm if arm in BUILTIN_ARMS else Path(arm).stem
 
 
-def train_arm(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path, done: dict[str, Any],
-              say: Progress, extra: tuple[str, ...] = (), label: str | None = None) -> dict[str, Any]:
+def train_arm(arm: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path, done: Done,
+              say: Progress, extra: tuple[str | StageSet, ...] = (), label: str | None = None) -> ArmRecord:
     """Train one arm for one seed into ``out`` (the base arm is the gym's model; distill needs
     ``done[("hybrid", seed)]``, its teacher); ``extra``: more recipe overrides; ``label``: what its
     progress lines are prefixed with (default: the arm's name)."""
     if arm == "base":
-        return {"model_dir": str(gym.model_dir), "compute": {"flops_total": 0.0, "wall_s": 0.0}, "metrics": None}
+        return ArmRecord(model_dir=str(gym.model_dir), compute={"flops_total": 0.0, "wall_s": 0.0}, metrics=None)
     if arm == "distill":
-        teacher = Path(done[("hybrid", seed)]["model_dir"])
+        teacher = Path(done[("hybrid", seed)].model_dir)
         say(f"[distill s{seed}] teacher: hybrid s{seed} ({teacher})")
-        extra = (f"stages.0.teacher={teacher}", *extra)
+        extra = (StageSet("rejection_sampling", "teacher", str(teacher)), *extra)
     recipe, fixed = (recipe_path(RECIPE_ARMS[arm][0]), RECIPE_ARMS[arm][1]) if arm in RECIPE_ARMS else (Path(arm), ())
     return _train(label or arm_label(arm), recipe, seed, gym, cfg, out, say, (*fixed, *extra))
 
 
 def evaluate_arm(model_dir: str, seed: int, gym: GymArtifacts, cfg: StudyConfig, out: Path,
-                 splits: list[str] | None = None) -> dict[str, Any]:
+                 splits: list[str] | None = None) -> Evaluation:
     """Evaluate ``model_dir`` on the gym's test splits (or ``splits``) at the study's settings."""
     from r1safe.backends.base import GenerationParams
     from r1safe.eval.config import EvalConfig
@@ -78,7 +86,7 @@ def evaluate_arm(model_dir: str, seed: int, gym: GymArtifacts, cfg: StudyConfig,
                       generation=GenerationParams(n=cfg.samples, seed=seed), bootstrap=cfg.bootstrap,
                       report=False)
     results = run(ecfg)
-    return {"eval_dir": str(out / "eval"), "eval_seconds": results.get("timing", {})}
+    return Evaluation(eval_dir=str(out / "eval"), eval_seconds=results.get("timing", {}))
 
 
 def missing_splits(eval_dir: str) -> list[str]:
@@ -87,7 +95,7 @@ def missing_splits(eval_dir: str) -> list[str]:
     from r1safe.gym.world import TEST_SPLITS
     from r1safe.study.table import eval_records
 
-    have = {r["split"] for r in eval_records(eval_dir)}
+    have = {r.split for r in eval_records(eval_dir)}
     return [s for s in TEST_SPLITS if s not in have]
 
 
@@ -97,44 +105,43 @@ def arm_names(cfg: StudyConfig) -> list[str]:
     return order + list(cfg.recipes)
 
 
-def _dose_ops(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: dict[tuple[str, int], dict[str, Any]],
-              say: Progress) -> DoseOps:
+def _dose_ops(cfg: StudyConfig, gyms: dict[int, GymArtifacts], done: Done, say: Progress) -> DoseOps:
     """Training, evaluation at the dose settings and arm records, for :func:`r1safe.study.dose.run_dose`."""
     settings = dose_settings(cfg)
 
-    def train(arm: str, seed: int, overrides: tuple[str, ...], arm_dir: Path) -> dict[str, Any]:
+    def train(arm: str, seed: int, overrides: tuple[str | StageSet, ...], arm_dir: Path) -> ArmRecord:
         return train_arm(arm, seed, gyms[seed], cfg, arm_dir, done, say, overrides, label=arm_dir.parent.name)
 
-    def evaluate(model_dir: str, seed: int, out: Path) -> dict[str, Any]:
+    def evaluate(model_dir: str, seed: int, out: Path) -> Evaluation:
         return evaluate_arm(model_dir, seed, gyms[seed], settings, out, splits=list(DOSE_SPLITS))
 
-    def finished(seed: int, arm_dir: Path, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def finished(seed: int, arm_dir: Path, make: Callable[[], ArmRecord]) -> ArmRecord:
         digest = gyms[seed].config.digest()
         info = finished_arm(arm_dir / "arm.json", digest, f"this study's seed {seed}")
         if info is None:
             arm_dir.mkdir(parents=True, exist_ok=True)
             t0 = time.perf_counter()
-            info = {**make(), "wall_s": 0.0}
-            info["wall_s"] = time.perf_counter() - t0
-            record_arm(arm_dir / "arm.json", info, digest)
+            made = make()
+            info = record_arm(arm_dir / "arm.json", made.model_copy(update={"wall_s": time.perf_counter() - t0}),
+                              digest)
         return info
 
     return DoseOps(train, evaluate, finished)
 
 
 def _one_seed(cfg: StudyConfig, seed: int, out: Path,
-              say: Progress) -> tuple[GymArtifacts, dict[tuple[str, int], dict[str, Any]]]:
+              say: Progress) -> tuple[GymArtifacts, Done]:
     """Build (or reuse) seed ``seed``'s gym, then train and evaluate every arm on it, resuming what is done."""
     return _arms_of_seed(cfg, seed, arm_names(cfg), out, say)
 
 
 def _arms_of_seed(cfg: StudyConfig, seed: int, arms: list[str], out: Path,
-                  say: Progress) -> tuple[GymArtifacts, dict[tuple[str, int], dict[str, Any]]]:
+                  say: Progress) -> tuple[GymArtifacts, Done]:
     """Seed ``seed``'s gym (built, or waited for and reused) and ``arms`` trained and evaluated on it in
     order, each skipped when finished before (a finished arm is read, so a later one can use it: distill
     reads its teacher, the hybrid)."""
-    done: dict[tuple[str, int], dict[str, Any]] = {}
-    gym = build_gym(cfg.gym_for(seed), progress=lambda m, s=seed: say(f"[gym s{s}] {m}"))
+    done: Done = {}
+    gym = build_gym(cfg.gym_for(seed), progress=gym_progress(say, seed))
     digest = gym.config.digest()
     needed = [a for a in arm_names(cfg) if a in arms or (a == "hybrid" and "distill" in arms)]
     for arm in needed:
@@ -145,10 +152,10 @@ def _arms_of_seed(cfg: StudyConfig, seed: int, arms: list[str], out: Path,
             if arm not in arms:  # read only, as the teacher of an arm of this piece
                 done[(label, seed)] = info
                 continue
-            if missing := missing_splits(info["eval_dir"]):
+            if missing := missing_splits(info.evaluation_dir()):
                 say(f"[{label} s{seed}] done before; evaluating the splits added since: {', '.join(missing)}")
-                info.update(evaluate_arm(info["model_dir"], seed, gym, cfg, arm_dir))
-                record_arm(marker, info, digest)
+                info = record_arm(marker, info.evaluated(evaluate_arm(info.model_dir, seed, gym, cfg, arm_dir)),
+                                  digest)
             else:
                 say(f"[{label} s{seed}] done before, skipped")
             done[(label, seed)] = info
@@ -157,11 +164,10 @@ def _arms_of_seed(cfg: StudyConfig, seed: int, arms: list[str], out: Path,
             raise ConfigError(f"{marker}: arm {label} of seed {seed} is not finished, and {', '.join(arms)} needs it")
         arm_dir.mkdir(parents=True, exist_ok=True)
         t_arm = time.perf_counter()
-        info = train_arm(arm, seed, gym, cfg, arm_dir, done, say, snapshot_overrides(cfg, arm))
-        say(f"[{label} s{seed}] evaluating {info['model_dir']}")
-        info.update(evaluate_arm(info["model_dir"], seed, gym, cfg, arm_dir))
-        info["wall_s"] = time.perf_counter() - t_arm
-        record_arm(marker, info, digest)
+        trained = train_arm(arm, seed, gym, cfg, arm_dir, done, say, snapshot_overrides(cfg, arm))
+        say(f"[{label} s{seed}] evaluating {trained.model_dir}")
+        info = trained.evaluated(evaluate_arm(trained.model_dir, seed, gym, cfg, arm_dir))
+        info = record_arm(marker, info.model_copy(update={"wall_s": time.perf_counter() - t_arm}), digest)
         done[(label, seed)] = info
     return gym, {key: info for key, info in done.items() if key[0] in {arm_label(a) for a in arms}}
 
@@ -209,8 +215,7 @@ def side_by_side_pieces(cfg: StudyConfig, out: Path) -> dict[str, tuple[Callable
     return calls
 
 
-def _all_seeds(cfg: StudyConfig, out: Path,
-               say: Progress) -> tuple[dict[int, GymArtifacts], dict[tuple[str, int], dict[str, Any]]]:
+def _all_seeds(cfg: StudyConfig, out: Path, say: Progress) -> tuple[dict[int, GymArtifacts], Done]:
     """Every seed's gym and finished arms, in seed and arm order. With ``jobs`` > 1 the seeds (or, with
     fewer seeds than jobs, groups of their arms, after their gyms are built) run side by side, and so do
     the Goodhart runs and data-size arms (:func:`side_by_side_pieces`), whose sections then find them
@@ -225,7 +230,7 @@ def _all_seeds(cfg: StudyConfig, out: Path,
     by_arms = len(cfg.seeds) < cfg.jobs
     if by_arms:  # every piece needs its seed's gym: build each once, before the pool
         for seed in cfg.seeds:
-            build_gym(cfg.gym_for(seed), progress=lambda m, s=seed: say(f"[gym s{s}] {m}"))
+            build_gym(cfg.gym_for(seed), progress=gym_progress(say, seed))
     arm_pieces = [k for k, (fn, _) in calls.items() if fn in (_one_seed, _arms_of_seed)]
     kinds = {"seed": len(cfg.seeds), "Goodhart run": sum(fn is train_run_piece for fn, _ in calls.values()),
              "size arm": sum(fn is _size_piece for fn, _ in calls.values())}
@@ -233,7 +238,7 @@ def _all_seeds(cfg: StudyConfig, out: Path,
     split = f" ({len(arm_pieces)} groups of arms)" if by_arms else ""
     say(f"{listed}{split}: {min(cfg.jobs, len(calls))} side by side")
     ran = run_side_by_side(calls, cfg.jobs, lambda key, k, n: say(f"[{key}] finished ({k}/{n})"))
-    found: dict[tuple[str, int], dict[str, Any]] = {}
+    found: Done = {}
     for key in arm_pieces:
         found.update(ran[key][1])
     gyms = {seed: build_gym(cfg.gym_for(seed)) for seed in cfg.seeds}  # built by now: each is read back

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from r1safe.eval.metrics import METRICS, Row, statistic
+from r1safe.eval.reply_records import ReplyRecord, read_reply_records, reply_rows
 from r1safe.gym.shifts import SHIFT_SPLITS
-from r1safe.jsonl import read_objects
 
 
 @dataclass(frozen=True)
@@ -63,16 +63,14 @@ COLUMNS: tuple[Column, ...] = (
 COMPUTE_COLUMNS = (("flops", "FLOPs"), ("wall_s", "wall time (s)"))
 
 
-def eval_records(eval_dir: str | Path) -> list[dict[str, Any]]:
-    """The ``records.jsonl`` entries of an eval run folder."""
-    return read_objects(Path(eval_dir) / "records.jsonl")
+def eval_records(eval_dir: str | Path) -> list[ReplyRecord]:
+    """The per-reply records of a finished eval run folder."""
+    return read_reply_records(eval_dir)
 
 
-def rows_from_records(records: list[dict[str, Any]], seed: int) -> list[Row]:
-    """Eval ``records.jsonl`` entries → metric rows clustered by (seed, prompt)."""
-    return [Row(sample_id=f"s{seed}:{r['sample_id']}", index=r["index"], split=r["split"], kind=r.get("kind"),
-                category=r.get("category"), language=r.get("language"), turns=r.get("turns", 1),
-                scores=r["scores"]) for r in records]
+def rows_from_records(records: list[ReplyRecord], seed: int) -> list[Row]:
+    """An eval run's records → metric rows clustered by (seed, prompt)."""
+    return reply_rows(records, cluster=f"s{seed}:")
 
 
 def cell(column: Column, rows_by_seed: dict[int, list[Row]], resamples: int = 1000) -> dict[str, Any] | None:

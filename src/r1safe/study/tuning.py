@@ -25,16 +25,18 @@ from pathlib import Path
 from typing import Any
 
 from r1safe.eval.metrics import METRICS, statistic
+from r1safe.eval.reply_records import ReplyRecord
 from r1safe.files import atomic_write_text
-from r1safe.study.arm_record import finished_arm, record_arm
+from r1safe.study.arm_record import ArmRecord, finished_arm, record_arm
 from r1safe.study.config import StudyConfig
-from r1safe.study.runner import Progress, evaluate_arm, train_arm
+from r1safe.study.runner import Progress, evaluate_arm, gym_progress, train_arm
 from r1safe.study.table import eval_records, rows_from_records
 
 LR_SCALES = (1.0, 0.3, 0.1)
-#: Reference learning rates per arm, by stage index of the arm's recipe.
+#: Reference learning rates per arm, by stage name (or kind) in the arm's recipe.
 REFERENCE_LR: dict[str, dict[str, float]] = {
-    "sft": {"0": 1e-3}, "rl": {"0": 3e-4}, "hybrid": {"1": 3e-4, "3": 1e-4}, "distill": {"0": 3e-3}}
+    "sft": {"sft": 1e-3}, "rl": {"grpo": 3e-4}, "hybrid": {"reasoning_rl": 3e-4, "final_rl": 1e-4},
+    "distill": {"rejection_sampling": 3e-3}}
 DEV_SEEDS = (1000, 1001, 1002)
 TUNE_SPLITS = ["id", "benign", "borderline", "capability"]
 TUNED_ARMS = ("sft", "rl", "hybrid", "distill")
@@ -42,7 +44,7 @@ PARTS = (("refused_id", "refusal", ("id",)), ("helpful", "helpful", ("benign", "
          ("arithmetic", "capability", ("capability",)))
 
 
-def score(records: list[dict[str, Any]]) -> dict[str, float]:
+def score(records: list[ReplyRecord]) -> dict[str, float]:
     """The rule's parts and their mean for one evaluated variant (see the module doc)."""
     rows = rows_from_records(records, 0)
     out: dict[str, float] = {}
@@ -60,8 +62,12 @@ def choose(results: dict[str, dict[str, float]]) -> str:
 
 def variant(cfg: StudyConfig, arm: str, scale: float) -> StudyConfig:
     """``cfg`` with ``arm``'s tuned learning rates at ``scale`` times their reference values."""
+    from r1safe.study.config import arm_recipe
+    from r1safe.train.overrides import stage_set
+
+    recipe = arm_recipe(arm)
     rates = {k: float(f"{v * scale:.6g}") for k, v in REFERENCE_LR[arm].items()}
-    sets = [f"stages.{i}.learning_rate={lr:g}" for i, lr in rates.items()]
+    sets = [stage_set(recipe, stage, "learning_rate", lr) for stage, lr in rates.items()]
     return cfg.model_copy(update={"train_overrides": [*sets, *cfg.train_overrides]})
 
 
@@ -78,11 +84,11 @@ def tune(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
     report: dict[str, Any] = {"rule": __doc__.split("The rule")[1].strip() if __doc__ else "",
                               "seeds": cfg.seeds, "scales": list(LR_SCALES), "reference_lr": REFERENCE_LR,
                               "splits": TUNE_SPLITS, "arms": {}}
-    gyms = {seed: build_gym(cfg.gym_for(seed), progress=lambda m, s=seed: say(f"[gym s{s}] {m}")) for seed in cfg.seeds}
-    teachers: dict[int, dict[str, Any]] = {}
+    gyms = {seed: build_gym(cfg.gym_for(seed), progress=gym_progress(say, seed)) for seed in cfg.seeds}
+    teachers: dict[int, ArmRecord] = {}
     for arm in arms:
         per_scale: dict[str, dict[str, float]] = {}
-        models: dict[str, dict[int, dict[str, Any]]] = {}
+        models: dict[str, dict[int, ArmRecord]] = {}
         for scale in LR_SCALES:
             parts: list[dict[str, float]] = []
             for seed in cfg.seeds:
@@ -93,12 +99,12 @@ def tune(cfg: StudyConfig, progress: Progress | None = None) -> dict[str, Any]:
                 if info is None:
                     arm_dir.mkdir(parents=True, exist_ok=True)
                     say(f"[tune {arm} ×{scale:g} s{seed}] training")
-                    info = train_arm(arm, seed, gym, variant(cfg, arm, scale), arm_dir,
-                                     {("hybrid", seed): teachers.get(seed, {})}, say)
-                    info.update(evaluate_arm(info["model_dir"], seed, gym, cfg, arm_dir, splits=TUNE_SPLITS))
-                    record_arm(marker, info, digest)
+                    done = {("hybrid", seed): teachers[seed]} if seed in teachers else {}
+                    trained = train_arm(arm, seed, gym, variant(cfg, arm, scale), arm_dir, done, say)
+                    info = record_arm(marker, trained.evaluated(
+                        evaluate_arm(trained.model_dir, seed, gym, cfg, arm_dir, splits=TUNE_SPLITS)), digest)
                 models.setdefault(f"{scale:g}", {})[seed] = info
-                parts.append(score(eval_records(info["eval_dir"])))
+                parts.append(score(eval_records(info.evaluation_dir())))
             per_scale[f"{scale:g}"] = {k: sum(p[k] for p in parts) / len(parts) for k in parts[0]}
             say(f"[tune {arm} ×{scale:g}] score {per_scale[f'{scale:g}']['score']:.3f}")
         chosen = choose(per_scale)

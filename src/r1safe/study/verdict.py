@@ -180,7 +180,9 @@ def goodhart_claim(goodhart: dict[str, Any] | None) -> list[dict[str, str]]:
     from r1safe.eval.metrics.intervals import wilson
     from r1safe.study.goodhart_runs import FALL
 
-    runs = list((goodhart or {}).get("runs", {}).values())
+    if goodhart is None:
+        return []
+    runs = list(goodhart.get("runs", {}).values())
     counts = {}
     for arm in ("rl", "hybrid"):
         mine = [r for r in runs if r["arm"] == arm and "safe" in r]

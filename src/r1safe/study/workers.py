@@ -18,19 +18,33 @@ def run_side_by_side(calls: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]
     as it ends. The first failure is raised once the pieces already running end; the ones not yet
     started are dropped (a rerun resumes them, and the finished ones are kept)."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
     results: dict[str, Any] = {}
+    waiting = iter(calls.items())
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(jobs, len(calls)), mp_context=context) as pool:
-        futures = {pool.submit(_call_in_worker, fn, args): key for key, (fn, args) in calls.items()}
-        try:
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                finished(futures[future], len(results), len(calls))
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+        running: dict[Future[Any], str] = {}
+
+        def start_next() -> None:  # a piece is handed to the pool only when a worker is free for it
+            item = next(waiting, None)
+            if item is not None:
+                key, (fn, args) = item
+                running[pool.submit(_call_in_worker, fn, args)] = key
+
+        for _ in range(min(jobs, len(calls))):
+            start_next()
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                key = running.pop(future)
+                try:
+                    results[key] = future.result()
+                except BaseException:
+                    wait(running)
+                    raise
+                finished(key, len(results), len(calls))
+                start_next()
     return {key: results[key] for key in calls}
 
 

@@ -16,17 +16,21 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from r1safe.errors import ConfigError, DataError
 from r1safe.jsonl import read_objects
+
+if TYPE_CHECKING:
+    from r1safe.gym.build import GymArtifacts
+    from r1safe.train.recipe import Recipe, StageConfig
 
 GYM_MODELS = ("gym", "gym:micro")
 STUDENT_DIR = "student_init"  # a run's fresh student, when its recipe sets ``student``
 META_COLUMNS = ("id", "split", "kind", "category", "language", "wrapper", "turns", "reference")
 
 
-def gym_from_dir(path: str | Path) -> Any:
+def gym_from_dir(path: str | Path) -> GymArtifacts:
     """The :class:`~r1safe.gym.build.GymArtifacts` of a finished gym build folder."""
     from r1safe.gym.build import GymArtifacts, GymConfig
 
@@ -41,7 +45,7 @@ def gym_from_dir(path: str | Path) -> Any:
     return GymArtifacts(root, config)
 
 
-def resolve_gym(spec: str | None, progress: Any = None) -> Any:
+def resolve_gym(spec: str | None, progress: Any = None) -> GymArtifacts | None:
     """The gym build named by ``spec`` (built when missing), or None when ``spec`` is None."""
     if spec is None:
         return None
@@ -68,7 +72,8 @@ def track_path(track: str | None, what: str, field: str) -> Path:
     return path
 
 
-def resolve_base_model(base_model: str, gym: Any, field: str = "base_model", track: str | None = None) -> str:
+def resolve_base_model(base_model: str, gym: GymArtifacts | None, field: str = "base_model",
+                       track: str | None = None) -> str:
     """The folder (or hub id) the first stage starts from; a hub id must be in the local hub cache or
     the hub reachable, else it is one line naming ``field``, as `r1safe eval` says it (not a traceback
     mid-stage). A stage's ``teacher`` is resolved the same way."""
@@ -99,7 +104,7 @@ def resolve_base_model(base_model: str, gym: Any, field: str = "base_model", tra
     return base_model
 
 
-def run_start(recipe: Any, gym: Any, run_dir: Path) -> str:
+def run_start(recipe: Any, gym: GymArtifacts | None, run_dir: Path) -> str:
     """The model a run's first stage starts from: the recipe's fresh student in ``run_dir`` when it
     sets ``student`` (built by the runner, :mod:`r1safe.train.student`), else its base model."""
     if recipe.student is not None:
@@ -107,7 +112,7 @@ def run_start(recipe: Any, gym: Any, run_dir: Path) -> str:
     return resolve_base_model(recipe.base_model, gym, track=recipe.track)
 
 
-def resolve_source(source: str, gym: Any, field: str, track: str | None = None) -> Path:
+def resolve_source(source: str, gym: GymArtifacts | None, field: str, track: str | None = None) -> Path:
     """The JSONL file behind a data source (``gym:<corpus>``, ``track:<corpus>`` or a path), checked to exist."""
     from r1safe.train.sources import is_public_source, normalized_file
 
@@ -252,7 +257,8 @@ def nested_subset(rows: list[dict[str, Any]], n: int, seed: int, field: str) -> 
     return [rows[i] for i in sorted(order[:n])]
 
 
-def stage_sources(recipe: Any, stage: Any, gym: Any, index: int) -> list[tuple[str, Path, float | None]]:
+def stage_sources(recipe: Recipe, stage: StageConfig, gym: GymArtifacts | None,
+                  index: int) -> list[tuple[str, Path, float | None]]:
     """``(source, file, ratio)`` of a stage's main data (ratio None) and of each ``mix`` entry."""
     main = stage.data or (recipe.data.sft if stage.kind == "sft" else recipe.data.prompts)
     first = resolve_source(main, gym, f"stages.{index}.data", recipe.track)
@@ -263,7 +269,7 @@ def stage_sources(recipe: Any, stage: Any, gym: Any, index: int) -> list[tuple[s
     return out
 
 
-def load_stage_rows(recipe: Any, stage: Any, gym: Any, index: int, shape: str,
+def load_stage_rows(recipe: Any, stage: Any, gym: GymArtifacts | None, index: int, shape: str,
                     seed: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """A stage's rows (``shape`` ``sft`` or ``prompts``), its mix drawn in, and the data record of
     its manifest (source, path, sha256, rows, and each mixed source's)."""

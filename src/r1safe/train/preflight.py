@@ -18,11 +18,14 @@ import importlib.util
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from r1safe.errors import ConfigError, R1SafeError
 from r1safe.train.data import GYM_MODELS, TRACK_MODEL, resolve_base_model, resolve_source
 from r1safe.train.recipe import Recipe
+
+if TYPE_CHECKING:
+    from r1safe.gym.build import GymArtifacts
 
 Kind = str  # "data", "model" or "judge model"
 
@@ -82,8 +85,9 @@ def references(recipe: Recipe) -> list[Reference]:
         add("data", stage.data or default, f"stages.{i}.data" if stage.data else default_key)
         for j, mix in enumerate(stage.mix):
             add("data", mix.data, f"stages.{i}.mix.{j}.data")
-        if getattr(stage, "teacher", None) and stage.teacher not in own:
-            add("model", stage.teacher, f"stages.{i}.teacher")
+        teacher = getattr(stage, "teacher", None)
+        if teacher and teacher not in own:
+            add("model", teacher, f"stages.{i}.teacher")
         if stage.kind == "rejection_sampling" and stage.safety_judge == "judge":
             add("judge model", _judge_model(stage.judge, stage.judge_options), f"stages.{i}.judge_options.model")
         for k, reward in enumerate(getattr(stage, "rewards", [])):
@@ -181,7 +185,7 @@ def _hub_source(value: str) -> tuple[str, bool] | None:
     return (source.hub_id, source.gated) if source is not None and source.hub_id else None
 
 
-def _check_data(ref: Reference, gym: Any, track: str | None) -> str | None:
+def _check_data(ref: Reference, gym: GymArtifacts | None, track: str | None) -> str | None:
     if ref.value.startswith("gym:") and gym is None:
         return None  # a gym corpus: built with the gym, checked when the run resolves its gym
     try:
@@ -229,7 +233,8 @@ def _check_machine(recipe: Recipe) -> list[Problem]:
     return out
 
 
-def check(recipe: Recipe, gym: Any = None, progress: Callable[[str], None] | None = None) -> list[Problem]:
+def check(recipe: Recipe, gym: GymArtifacts | None = None,
+          progress: Callable[[str], None] | None = None) -> list[Problem]:
     """Every problem that would stop ``recipe`` on this machine (see the module doc); [] when none."""
     say = progress or (lambda _m: None)
     problems = _check_machine(recipe)
@@ -255,7 +260,7 @@ def report(recipe_name: str, problems: list[Problem]) -> str:
     return "\n".join(lines)
 
 
-def require(recipe: Recipe, gym: Any = None, progress: Callable[[str], None] | None = None) -> None:
+def require(recipe: Recipe, gym: GymArtifacts | None = None, progress: Callable[[str], None] | None = None) -> None:
     """Raise one :class:`~r1safe.errors.ConfigError` listing every problem, when there is any."""
     problems = check(recipe, gym, progress)
     if problems:

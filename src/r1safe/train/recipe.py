@@ -23,6 +23,7 @@ from r1safe.gym.tiny_model import TinyModelSize
 
 AcceptRule = Literal["safe", "correct", "one_language", "well_formed", "no_over_refusal", "helpful"]
 STAGE_KINDS = ("sft", "grpo", "rejection_sampling")
+DEFAULT_ACCEPT: tuple[AcceptRule, ...] = ("safe", "correct", "one_language", "well_formed", "no_over_refusal")
 
 
 class RewardSpec(StrictModel):
@@ -152,9 +153,7 @@ class RejectionSamplingStage(_Stage):
     top_p: float = Field(0.95, gt=0, le=1)
     max_new_tokens: int = Field(160, ge=8)
     keep_per_prompt: int = Field(1, ge=1)
-    accept: list[AcceptRule] = Field(
-        default_factory=lambda: ["safe", "correct", "one_language", "well_formed", "no_over_refusal"]
-    )
+    accept: list[AcceptRule] = Field(default_factory=lambda: list(DEFAULT_ACCEPT))
     safety_judge: Literal["learned", "oracle", "proxy", "judge"] = Field(
         "learned", description="what decides 'safe': a stronger learned judge (the gym's safety_judge, or "
         "judge_model), the gym oracle (an ablation: privileged truth), the proxy harmlessness RM, or a "
@@ -171,7 +170,9 @@ class RejectionSamplingStage(_Stage):
     max_length: int = Field(512, ge=16)
 
 
-Stage = Annotated[SFTStage | GRPOStage | RejectionSamplingStage, Field(discriminator="kind")]
+#: one stage's config, whichever its kind
+StageConfig = SFTStage | GRPOStage | RejectionSamplingStage
+Stage = Annotated[StageConfig, Field(discriminator="kind")]
 
 
 class DataConfig(StrictModel):

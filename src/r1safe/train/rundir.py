@@ -17,17 +17,18 @@ from r1safe.files import atomic_write_json
 from r1safe.train.dist import is_main
 
 
-def fingerprint(payload: dict[str, Any]) -> str:
-    """16 hex digits of the sha256 of ``payload`` as canonical JSON."""
+def fingerprint(payload: Any) -> str:
+    """16 hex digits of the sha256 of ``payload`` (a JSON value) as canonical JSON."""
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
     """A JSON file's object, or None when it is missing or unreadable."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return None
+    return data if isinstance(data, dict) else None
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

@@ -25,16 +25,20 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from r1safe.files import versions
 from r1safe.train.dist import is_main, world_size
 from r1safe.train.monitors.compute import Compute
-from r1safe.train.recipe import Recipe, load_recipe, parse_recipe, scaled
+from r1safe.train.overrides import StageSet, override_lines
+from r1safe.train.recipe import Recipe, StageConfig, load_recipe, parse_recipe, scaled
 from r1safe.train.rundir import RunLock, fingerprint, quiet_progress_bars, write_json
 from r1safe.train.stage_record import StageRecord, StageResult
+
+if TYPE_CHECKING:
+    from r1safe.gym.build import GymArtifacts
 
 Progress = Callable[[str], None]
 
@@ -90,17 +94,20 @@ def apply_threads(threads: int | None) -> int:
     return configure_threads(threads)
 
 
-def _resolve_recipe(recipe: Recipe | str | Path, overrides: Sequence[str], seed: int | None) -> Recipe:
+def _resolve_recipe(recipe: Recipe | str | Path, overrides: Sequence[str | StageSet], seed: int | None) -> Recipe:
+    if any(isinstance(o, StageSet) for o in overrides):
+        overrides = override_lines(recipe if isinstance(recipe, Recipe) else load_recipe(recipe), overrides)
+    lines = [o for o in overrides if isinstance(o, str)]
     if isinstance(recipe, Recipe):
-        if overrides:
+        if lines:
             data = recipe.model_dump(mode="json", exclude_unset=True)
-            recipe = parse_recipe(data, recipe.name, list(overrides))
+            recipe = parse_recipe(data, recipe.name, lines)
     else:
-        recipe = load_recipe(recipe, list(overrides))
+        recipe = load_recipe(recipe, lines)
     return recipe.model_copy(update={"seed": seed}) if seed is not None else recipe
 
 
-def _resolve_gym_arg(recipe: Recipe, gym: Any, progress: Progress) -> Any:
+def _resolve_gym_arg(recipe: Recipe, gym: GymArtifacts | str | Path | None, progress: Progress) -> GymArtifacts | None:
     from r1safe.train.data import gym_from_dir, resolve_gym
 
     if gym is None:
@@ -110,7 +117,7 @@ def _resolve_gym_arg(recipe: Recipe, gym: Any, progress: Progress) -> Any:
     return gym
 
 
-def _data_digest(recipe: Recipe, stage: Any, gym: Any, index: int) -> str | None:
+def _data_digest(recipe: Recipe, stage: StageConfig, gym: GymArtifacts | None, index: int) -> str | None:
     from r1safe.train.data import file_digest, stage_sources
 
     digests = [file_digest(path) for _, path, _ in stage_sources(recipe, stage, gym, index)]
@@ -120,14 +127,16 @@ def _data_digest(recipe: Recipe, stage: Any, gym: Any, index: int) -> str | None
 def run_recipe(
     recipe: Recipe | str | Path,
     out_dir: str | Path,
-    overrides: Sequence[str] = (),
+    overrides: Sequence[str | StageSet] = (),
     seed: int | None = None,
     progress: Progress | None = None,
-    gym: Any = None,
+    gym: GymArtifacts | str | Path | None = None,
     retrain_changed: bool = False,
 ) -> TrainResult:
     """Run (or resume) ``recipe`` into ``out_dir``; see the module doc.
 
+    ``overrides`` are ``--set`` lines or :class:`~r1safe.train.overrides.StageSet` changes of a stage
+    found by name or kind, applied in order.
     ``gym`` overrides the recipe's gym: a :class:`~r1safe.gym.build.GymArtifacts`, a build folder,
     ``default`` or ``micro``. ``progress`` receives one-line messages. A finished stage that the
     recipe now configures otherwise is an error unless ``retrain_changed`` (then it and every later
@@ -165,7 +174,8 @@ def _mark_stopped(out: Path, err: BaseException) -> None:
                                   "stopped_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
 
 
-def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int, retrain_changed: bool) -> TrainResult:
+def _run(recipe: Recipe, out: Path, say: Progress, gym: GymArtifacts | None, threads: int,
+         retrain_changed: bool) -> TrainResult:
     from r1safe.train.data import resolve_base_model
     from r1safe.train.monitors import plot_run
     from r1safe.train.preflight import require
@@ -227,7 +237,7 @@ def _run(recipe: Recipe, out: Path, say: Progress, gym: Any, threads: int, retra
     return result
 
 
-def _stage_records(recipe: Recipe, out: Path, gym: Any, start: tuple[str, str]) -> list[StageRecord]:
+def _stage_records(recipe: Recipe, out: Path, gym: GymArtifacts | None, start: tuple[str, str]) -> list[StageRecord]:
     """Every stage's record, each started from the model the stage before it saves."""
     records: list[StageRecord] = []
     parent = start
@@ -258,7 +268,7 @@ def _refuse_changed(out: Path, records: list[StageRecord]) -> None:
         return
 
 
-def _check_teachers(recipe: Recipe, gym: Any) -> None:
+def _check_teachers(recipe: Recipe, gym: GymArtifacts | None) -> None:
     """A teacher that cannot be found is a one-line error before any stage runs, not after hours."""
     from r1safe.train.data import resolve_base_model
 
@@ -276,7 +286,7 @@ def _snapshots_kept(recipe: Recipe, out: Path, record: StageRecord, offset: int,
     return every is None or snapshots_complete(out, every, record.fingerprint, offset, steps)
 
 
-def _run_stage(record: StageRecord, gym: Any, metrics: Path, offset: int, say: Progress,
+def _run_stage(record: StageRecord, gym: GymArtifacts | None, metrics: Path, offset: int, say: Progress,
                flops_before: float = 0.0) -> StageResult:
     """Run one stage, resuming from its last checkpoint when it has one; ``record`` keeps its manifest."""
     from r1safe.train.monitors import MetricsSink

@@ -38,9 +38,10 @@ def snapshot_dir(run_dir: str | Path, global_step: int) -> Path:
 def read_snapshot(path: Path) -> dict[str, Any] | None:
     """A snapshot folder's record, or None when it is missing or was never finished."""
     try:
-        return json.loads((path / SNAPSHOT_FILE).read_text(encoding="utf-8"))
+        record = json.loads((path / SNAPSHOT_FILE).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return None
+    return record if isinstance(record, dict) else None
 
 
 def read_snapshots(run_dir: str | Path) -> list[dict[str, Any]]:

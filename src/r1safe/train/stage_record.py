@@ -73,21 +73,22 @@ class StageRecord:
         return self.dir / "model"
 
     def _same_stage(self) -> bool:
-        return bool(self.manifest) and self.manifest.get("fingerprint") == self.fingerprint
+        return self.manifest is not None and self.manifest.get("fingerprint") == self.fingerprint
 
     def changed(self) -> list[str] | None:
         """What differs from the stage this folder already holds (None when it holds none, or this
         very stage): its settings as ``key old → new``, else where it starts from or its data."""
-        if not self.manifest or self._same_stage():
+        m = self.manifest
+        if not m or self._same_stage():
             return None
-        old, new = self.manifest.get("config") or {}, self.stage.model_dump(mode="json")
+        old, new = m.get("config") or {}, self.stage.model_dump(mode="json")
         diff = [f"{k} {old.get(k)!r} → {new.get(k)!r}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
         if diff:
             return diff
-        if (self.manifest.get("parent") or {}).get("fingerprint") != self.parent_fingerprint:
+        if (m.get("parent") or {}).get("fingerprint") != self.parent_fingerprint:
             return ["what it starts from (the base model, seed, precision or an earlier stage)"]
-        if self.manifest.get("seed") != self.recipe.seed:
-            return [f"seed {self.manifest.get('seed')!r} → {self.recipe.seed!r}"]
+        if m.get("seed") != self.recipe.seed:
+            return [f"seed {m.get('seed')!r} → {self.recipe.seed!r}"]
         return ["its data or precision"]
 
     @property
@@ -98,7 +99,8 @@ class StageRecord:
     def done_before(self) -> StageResult | None:
         """The result of an earlier run of this very stage that finished and saved its model, else None."""
         m = self.manifest
-        if not (self._same_stage() and m.get("status") == "done" and (self.dir / "model" / "config.json").is_file()):
+        if m is None or not (self._same_stage() and m.get("status") == "done"
+                             and (self.dir / "model" / "config.json").is_file()):
             return None
         return StageResult(
             self.index,

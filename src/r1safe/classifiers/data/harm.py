@@ -99,10 +99,10 @@ def load_harm_rows(data_dir: Path | None = None) -> list[HarmRow]:
         if r_label in ("harmful", "unharmful"):
             add("wildguardtest", prompt, response, int(r_label == "harmful"), "response", bool(adv))
     seen: set[tuple[str, str, str]] = set()
-    unique = []
-    for row in rows:
-        key = (row.source, row.head, row.text)
+    unique: list[HarmRow] = []
+    for harm_row in rows:
+        key = (harm_row.source, harm_row.head, harm_row.text)
         if key not in seen:
             seen.add(key)
-            unique.append(row)
+            unique.append(harm_row)
     return unique

@@ -106,7 +106,8 @@ def load_labelled(data_dir: Path | None = None, safe_rlhf_limit: int = 200) -> l
     """Every labelled answer with its split; empty answers dropped, Safe-RLHF capped (it is large
     and one-class) to its first ``safe_rlhf_limit`` unique prompts."""
     data = shared_dir(data_dir)
-    rows, seen_safe = [], set()
+    rows: list[LabelledAnswer] = []
+    seen_safe: set[str] = set()
     for source, prompt, answer, label, unanimous in _raw_rows(data):
         if not answer or not answer.strip():
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +25,7 @@ from r1safe.classifiers.data.background import background_replies, background_re
 from r1safe.classifiers.encoders import build_encoder
 from r1safe.classifiers.harm.model import HEADS, REALTEXT_DIR, GuardClassifier
 from r1safe.errors import DataError
+from r1safe.files import fresh_partial_dir, publish_dir
 from r1safe.jsonl import iter_objects
 
 Scope = Literal["all", "seen"]
@@ -179,20 +181,13 @@ def gym_classifier(scope: Scope = "all", seed: int = 0) -> GuardClassifier:
 
     key = hashlib.sha256(json.dumps([TRAINING_VERSION, scope, seed]).encode()).hexdigest()[:10]
     folder = cache_dir() / "guard" / f"gym-{scope}-{key}"
-    try:
+    if folder.is_dir():  # published whole (below), so a folder there is a finished one
         return GuardClassifier.load(folder)
-    except Exception:
-        pass
     classifier = train_classifier(gym_data(scope, seed), seed=seed)
     classifier.meta["source"] = {"gym": {"scope": scope, "seed": seed}}
-    tmp = folder.with_name(folder.name + f".tmp{random.randrange(1 << 30)}")
+    tmp = fresh_partial_dir(folder, owner=str(os.getpid()))
     classifier.save(tmp)
-    try:
-        tmp.rename(folder)
-    except OSError:  # another process won the race; theirs is identical
-        import shutil
-
-        shutil.rmtree(tmp, ignore_errors=True)
+    publish_dir(tmp, folder, keep_existing=True)  # another process may have won the race; theirs is identical
     return classifier
 
 

@@ -115,7 +115,7 @@ def train(train_rows: Sequence[LabelledAnswer], settings: FinetuneSettings,
             optimizer.step()
             scheduler.step()
             total += float(loss.detach()) * len(idx)
-        line = {"epoch": epoch + 1, "loss": round(total / len(train_rows), 4),
+        line: dict[str, Any] = {"epoch": epoch + 1, "loss": round(total / len(train_rows), 4),
                 "cpu_seconds": round(time.process_time() - cpu, 1), "seconds": round(time.perf_counter() - start, 1)}
         if dev_rows:
             line["dev"] = agreement(model, dev_rows, bfloat16)

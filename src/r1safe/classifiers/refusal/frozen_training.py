@@ -82,7 +82,7 @@ def _text_key(text: str) -> str:
 def embed(texts: Sequence[str], encoder: str | dict[str, Any], max_chars: int, batch_size: int = 64) -> torch.Tensor:
     """Raw features (embedding ⊕ extra features) of ``texts``; embeddings cached on disk per text and
     encoder setting. ``encoder`` is a name or a ``{name, params}`` spec."""
-    spec = encoder if isinstance(encoder, dict) else {"name": encoder, "params": {}}
+    spec: dict[str, Any] = encoder if isinstance(encoder, dict) else {"name": encoder, "params": {}}
     clipped = [t.strip()[:max_chars] for t in texts]
     params = sorted((k, v) for k, v in spec.get("params", {}).items() if k != "batch_size")
     path = cache_dir() / f"{spec['name']}{''.join(f'-{k}{v}' for k, v in params)}-{max_chars}.npz"
@@ -96,8 +96,8 @@ def embed(texts: Sequence[str], encoder: str | dict[str, Any], max_chars: int, b
         model = build_encoder(spec)
         for i in range(0, len(missing), batch_size):
             chunk = missing[i : i + batch_size]
-            vectors = model.encode([t for _, t in chunk]).float().numpy()
-            cached.update(zip([k for k, _ in chunk], vectors, strict=True))
+            encoded = model.encode([t for _, t in chunk]).float().numpy()
+            cached.update(zip([k for k, _ in chunk], encoded, strict=True))
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(path, keys=np.array(list(cached)), vectors=np.stack(list(cached.values())))
     vectors = torch.from_numpy(np.stack([cached[k] for k in keys])) if keys else torch.zeros(0, 384)

@@ -9,6 +9,7 @@ HarmBench judges them by hashing the passage, not with a harm classifier.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from r1safe.errors import DataError
@@ -34,7 +35,7 @@ def load(path: str | Path | None = None) -> list[Sample]:
     """Every text behavior as a harmful sample, split by functional category."""
     table = read_rows(SOURCE, path, COLUMNS)
 
-    def samples():
+    def samples() -> Iterator[tuple[int, Sample]]:
         for row, data in table.items():
             functional = text(table, row, data, "FunctionalCategory")
             if functional not in SPLITS:

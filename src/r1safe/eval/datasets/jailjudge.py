@@ -8,6 +8,7 @@ harmful sample of split ``jailjudge``. Its license (a custom one on the hub) all
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from r1safe.eval.datasets.public import Source, collect, read_rows, reference, text, user
@@ -24,7 +25,7 @@ def load(path: str | Path | None = None) -> list[Sample]:
     """Distinct questions in file order; category is the hazard, wrapper the complexity grade."""
     table = read_rows(SOURCE, path, COLUMNS)
 
-    def samples():
+    def samples() -> Iterator[tuple[int, Sample]]:
         seen: set[str] = set()
         for row, data in table.items():
             question = text(table, row, data, "question")

@@ -9,11 +9,12 @@ do not ship a model trained on it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from r1safe.errors import DataError
 from r1safe.eval.datasets.public import Source, collect, read_rows, reference, text, user
-from r1safe.records import Sample
+from r1safe.records import Kind, Sample
 
 SOURCE = Source(
     name="wildguardtest", license="ODC-BY (research use)", file="wildguardtest.parquet",
@@ -21,14 +22,14 @@ SOURCE = Source(
     hub_file="test/wildguard_test.parquet", gated=True,
 )
 COLUMNS = ("prompt", "adversarial", "prompt_harm_label")
-KINDS = {"harmful": "harmful", "unharmful": "benign"}
+KINDS: dict[str, Kind] = {"harmful": "harmful", "unharmful": "benign"}
 
 
 def load(path: str | Path | None = None) -> list[Sample]:
     """One sample per distinct labelled prompt; category is WildGuard's subcategory."""
     table = read_rows(SOURCE, path, COLUMNS)
 
-    def samples():
+    def samples() -> Iterator[tuple[int, Sample]]:
         seen: set[str] = set()
         for row, data in table.items():
             label = text(table, row, data, "prompt_harm_label", optional=True).lower()

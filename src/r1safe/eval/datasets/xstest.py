@@ -8,11 +8,12 @@ unsafe contrast prompts form ``xstest_unsafe`` (kind harmful). The category is X
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from r1safe.errors import DataError
 from r1safe.eval.datasets.public import Source, collect, read_rows, reference, text, user
-from r1safe.records import Sample
+from r1safe.records import Kind, Sample
 
 # The canonical file lives on GitHub (also on the hub as Paul/XSTest).
 SOURCE = Source(
@@ -20,14 +21,14 @@ SOURCE = Source(
     url="https://raw.githubusercontent.com/paul-rottger/exaggerated-safety/main/xstest_prompts.csv",
 )
 COLUMNS = ("id", "prompt", "type", "label")
-LABELS = {"safe": ("xstest_safe", "benign"), "unsafe": ("xstest_unsafe", "harmful")}
+LABELS: dict[str, tuple[str, Kind]] = {"safe": ("xstest_safe", "benign"), "unsafe": ("xstest_unsafe", "harmful")}
 
 
 def load(path: str | Path | None = None) -> list[Sample]:
     """The 450 prompts (250 safe, 200 unsafe in the public release), split by label."""
     table = read_rows(SOURCE, path, COLUMNS)
 
-    def samples():
+    def samples() -> Iterator[tuple[int, Sample]]:
         for row, data in table.items():
             label = text(table, row, data, "label").lower()
             if label not in LABELS:

@@ -132,8 +132,9 @@ def load_guard(model: str, how_to_get: str, device: str = "auto", dtype: str = "
         config = AutoConfig.from_pretrained(source, **kwargs)
         # A multimodal guard (Llama Guard 4) is judged on text: its language model alone is loaded.
         text_config = config.get_text_config() if hasattr(config, "get_text_config") else config
-        lm, info = AutoModelForCausalLM.from_pretrained(source, config=text_config, use_safetensors=True,
-                                                        dtype=torch_dtype, output_loading_info=True, **kwargs)
+        loaded: Any = AutoModelForCausalLM.from_pretrained(source, config=text_config, use_safetensors=True,
+                                                           dtype=torch_dtype, output_loading_info=True, **kwargs)
+        lm, info = loaded  # with output_loading_info, the model and what loading found
     except OSError as err:
         if not local and (hub_offline() or not hub_reachable()):
             raise missing from None
@@ -171,7 +172,7 @@ def render_chat(tokenizer: Any, messages: Messages, add_generation_prompt: bool)
             error = err
             continue
         if judged in rendered:
-            return rendered
+            return str(rendered)
     if error is not None:
         raise error
     return None

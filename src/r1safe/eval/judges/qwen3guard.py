@@ -32,6 +32,7 @@ category, and ``refused`` / ``refused_reasoning`` from the Refusal line (None wh
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -170,7 +171,7 @@ class Qwen3GuardJudge(GuardJudge):
         self.tokenizer = tokenizer
         self.think_forced = think_forced
         self.controversial_as = controversial_as
-        spellings = {v.lower(): [f" {v}", v] for v in ("Safe", "Unsafe", "Controversial")}
+        spellings: dict[str, Sequence[str]] = {v.lower(): [f" {v}", v] for v in ("Safe", "Unsafe", "Controversial")}
         vocab = verdict_vocab(tokenizer, "Safety:", spellings)
         self.generator = GuardGenerator(tokenizer, model, vocab, batch_size, max_new_tokens)
 

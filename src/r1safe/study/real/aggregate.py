@@ -1,7 +1,7 @@
 """The real track's results: per arm and test split, what the judges say, with 95% intervals over prompts.
 
-Every number is read from the arms' evaluation records (``records.jsonl``: each reply with every judge's
-scores), so refusal by the learned judge (``refusal_clf``) and by the phrase patterns (``refusal``) stand
+Every number is read from the arms' evaluation records (:mod:`r1safe.eval.reply_records`: each reply with
+every judge's scores), so refusal by the learned judge (``refusal_clf``) and by the phrase patterns (``refusal``) stand
 side by side. The rates:
 
 - ``refused_clf`` / ``refused_patterns``: replies to harmful prompts whose answer refuses;
@@ -23,6 +23,7 @@ from typing import Any
 
 from r1safe.eval.metrics.aggregate import statistic
 from r1safe.eval.metrics.base import Metric, Row
+from r1safe.eval.reply_records import ReplyRecord, read_reply_records, reply_rows
 from r1safe.files import versions
 from r1safe.study.real.config import RealStudyConfig
 from r1safe.study.real.pools import HELD_OUT, IN_DISTRIBUTION, bucket
@@ -66,14 +67,13 @@ GROUPS = {
 }
 
 
-def read_records(eval_dir: Path) -> list[dict[str, Any]]:
-    path = eval_dir / "records.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def read_records(eval_dir: Path) -> list[ReplyRecord]:
+    """An arm's evaluation records."""
+    return read_reply_records(eval_dir)
 
 
-def rows_of(records: list[dict[str, Any]]) -> list[Row]:
-    return [Row(sample_id=r["sample_id"], index=r["index"], split=r["split"], kind=r["kind"], category=r["category"],
-                language=r["language"], scores=r["scores"]) for r in records]
+def rows_of(records: list[ReplyRecord]) -> list[Row]:
+    return reply_rows(records)
 
 
 def arm_table(rows: list[Row], seed: int, resamples: int) -> dict[str, Any]:
@@ -89,17 +89,17 @@ def arm_table(rows: list[Row], seed: int, resamples: int) -> dict[str, Any]:
     return out
 
 
-def transcripts(records: list[dict[str, Any]], per_split: int, seed: int) -> dict[str, list[dict[str, Any]]]:
+def transcripts(records: list[ReplyRecord], per_split: int, seed: int) -> dict[str, list[dict[str, Any]]]:
     """``per_split`` replies of each split, drawn by a hash of (seed, prompt, index): the same draw for every
     arm, so the report shows each arm's reply to the same prompts."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for r in sorted(records, key=lambda r: bucket(f"{r['sample_id']}\x1f{r['index']}", f"transcripts-{seed}")):
-        if r["index"] != 0 or len(out.setdefault(r["split"], [])) >= per_split:
+    for r in sorted(records, key=lambda r: bucket(f"{r.sample_id}\x1f{r.index}", f"transcripts-{seed}")):
+        if r.index != 0 or len(out.setdefault(r.split, [])) >= per_split:
             continue
-        s = r["scores"]
-        out[r["split"]].append({
-            "prompt": r["prompt"][-1]["content"], "reply": r["reply"], "finish_reason": r["finish_reason"],
-            "kind": r["kind"], "refusal_clf": s.get("refusal_clf/refused"), "patterns": s.get("refusal/refused"),
+        s = r.scores
+        out[r.split].append({
+            "prompt": r.last_user_text(), "reply": r.reply, "finish_reason": r.finish_reason,
+            "kind": r.kind, "refusal_clf": s.get("refusal_clf/refused"), "patterns": s.get("refusal/refused"),
             "correct": s.get("correctness/correct"), "degenerate": s.get("degenerate/degenerate"),
             "harmful_reasoning": s.get("guard_classifier/harmful_reasoning")})
     return out

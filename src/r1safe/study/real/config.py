@@ -8,7 +8,8 @@ from pydantic import Field, model_validator
 
 from r1safe.config import StrictModel
 
-REAL_ARMS = ("instruct", "base", "sft", "rl", "hybrid")
+RealArm = Literal["instruct", "base", "sft", "rl", "hybrid"]
+REAL_ARMS: tuple[RealArm, ...] = ("instruct", "base", "sft", "rl", "hybrid")
 TRAINED_ARMS = ("sft", "rl", "hybrid")
 REAL_JUDGES = ("refusal_clf", "refusal", "format", "correctness", "degenerate", "guard_classifier")
 

@@ -67,7 +67,7 @@ def plot(results: dict[str, Any]) -> bytes | None:
     width = 0.8 / len(bars)
     drawn = False
     for j, (group, metric, label) in enumerate(bars):
-        xs, ys, errs = [], [], [[], []]
+        xs, ys, errs = [], [], [list[float](), list[float]()]
         for i, arm in enumerate(arms):
             st = _stat(results["arms"][arm]["table"], group, metric)
             if not st:

@@ -22,19 +22,22 @@ import math
 from pathlib import Path
 from typing import Any
 
+from r1safe.eval.reply_records import ReplyRecord
 from r1safe.files import atomic_write_json
 from r1safe.study.real.aggregate import METRICS, read_records, rows_of
 from r1safe.study.real.config import RealStudyConfig
 from r1safe.study.real.runner import Progress, evaluate_model, prepare_track, reuse_first_stage, train_recipe
+from r1safe.train.overrides import stage_of, stage_set
+from r1safe.train.recipe import Recipe
 
 LR_SCALES = (1.0, 0.3, 3.0)
-#: The stages whose learning rate each arm tunes, by index in the arm's recipe.
-TUNED_STAGES: dict[str, tuple[int, ...]] = {"sft": (0,), "rl": (0,), "hybrid": (1, 3)}
+#: The stages whose learning rate each arm tunes, by name (or kind) in the arm's recipe.
+TUNED_STAGES: dict[str, tuple[str, ...]] = {"sft": ("sft",), "rl": ("grpo",), "hybrid": ("reasoning_rl", "final_rl")}
 PARTS = (("refused", "refused_clf", ("dev_harmful",)), ("answered", "complied", ("dev_benign", "dev_borderline")),
          ("arithmetic", "arithmetic", ("arithmetic_dev",)))
 
 
-def score(records: list[dict[str, Any]]) -> dict[str, float]:
+def score(records: list[ReplyRecord]) -> dict[str, float]:
     """The rule's parts and their mean for one evaluated variant."""
     from r1safe.eval.metrics import statistic
 
@@ -53,12 +56,16 @@ def choose(results: dict[str, dict[str, float]]) -> str:
     return max(results, key=lambda s: (round(results[s]["score"], 6), -abs(math.log(float(s)))))
 
 
-def reference_rates(cfg: RealStudyConfig, arm: str) -> dict[int, float]:
-    """The shipped recipe's learning rate of each tuned stage of ``arm``."""
+def _recipe(cfg: RealStudyConfig, arm: str) -> Recipe:
     from r1safe.train.recipe import load_recipe
 
-    recipe = load_recipe(f"{cfg.recipes}/{arm}", cfg.train_overrides.get(arm, []))
-    return {i: recipe.stages[i].learning_rate for i in TUNED_STAGES[arm]}
+    return load_recipe(f"{cfg.recipes}/{arm}", cfg.train_overrides.get(arm, []))
+
+
+def reference_rates(cfg: RealStudyConfig, arm: str) -> dict[str, float]:
+    """The shipped recipe's learning rate of each tuned stage of ``arm``."""
+    recipe = _recipe(cfg, arm)
+    return {stage: stage_of(recipe, stage).learning_rate for stage in TUNED_STAGES[arm]}
 
 
 def tune(cfg: RealStudyConfig, progress: Progress | None = None) -> dict[str, Any]:
@@ -78,13 +85,13 @@ def tune(cfg: RealStudyConfig, progress: Progress | None = None) -> dict[str, An
     chosen_sft: float | None = None
     sft_run: Path | None = None
     for arm in [a for a in ("sft", "rl", "hybrid") if a in cfg.arms]:
-        reference = reference_rates(cfg, arm)
+        recipe, reference = _recipe(cfg, arm), reference_rates(cfg, arm)
         variants: dict[str, dict[str, float]] = {}
         for scale in LR_SCALES:
-            rates = {i: float(f"{lr * scale:.3g}") for i, lr in reference.items()}
-            sets = [f"stages.{i}.learning_rate={lr:g}" for i, lr in rates.items()]
+            rates = {stage: float(f"{lr * scale:.3g}") for stage, lr in reference.items()}
+            sets = [stage_set(recipe, stage, "learning_rate", lr) for stage, lr in rates.items()]
             if arm == "hybrid" and chosen_sft is not None:
-                sets.append(f"stages.0.learning_rate={chosen_sft:g}")
+                sets.append(stage_set(recipe, "sft", "learning_rate", chosen_sft))
             out = root / arm / f"lr_x{scale:g}"
             if arm == "hybrid" and sft_run is not None:  # its safety SFT is the chosen SFT variant's stage
                 reuse_first_stage(sft_run, out / "train")
@@ -92,24 +99,33 @@ def tune(cfg: RealStudyConfig, progress: Progress | None = None) -> dict[str, An
             info = train_recipe(cfg, arm, out / "train", say, f"tune {arm} ×{scale:g}", sets)
             evaluate_model(cfg, info["model_dir"], out / "eval", corpus="dev")
             variants[f"{scale:g}"] = {**score(read_records(out / "eval")),
-                                      **{f"lr_stage{i}": lr for i, lr in rates.items()}}
+                                      **{f"lr_{stage}": lr for stage, lr in rates.items()}}
             say(f"[tune {arm} ×{scale:g}] score {variants[f'{scale:g}']['score']:.3f}")
         best = choose(variants)
-        rates = {i: float(f"{lr * float(best):.3g}") for i, lr in reference.items()}
+        rates = {stage: float(f"{lr * float(best):.3g}") for stage, lr in reference.items()}
         if arm == "sft":
-            chosen_sft, sft_run = rates[0], root / "sft" / f"lr_x{best}" / "train"
-        report["arms"][arm] = {"variants": variants, "chosen": float(best),
-                               "learning_rates": {f"stages.{i}": lr for i, lr in rates.items()}}
+            chosen_sft, sft_run = rates["sft"], root / "sft" / f"lr_x{best}" / "train"
+        sets = [stage_set(recipe, stage, "learning_rate", lr) for stage, lr in rates.items()]
+        if arm == "hybrid" and chosen_sft is not None:
+            sets.append(stage_set(recipe, "sft", "learning_rate", chosen_sft))
+        report["arms"][arm] = {"variants": variants, "chosen": float(best), "learning_rates": rates,
+                               "overrides": sets}
     atomic_write_json(root / "tuning.json", report)
     return report
 
 
 def tuned_overrides(report: dict[str, Any]) -> dict[str, list[str]]:
-    """The chosen rates as the study's ``train_overrides`` (the hybrid's SFT at the SFT arm's rate)."""
+    """The chosen rates as the study's ``train_overrides`` (the hybrid's SFT at the SFT arm's rate).
+
+    A ``tuning.json`` written before the arms carried their ``overrides`` keys ``learning_rates`` by
+    override path (``stages.N``); those read as they always did."""
     arms = report["arms"]
+    if all("overrides" in a for a in arms.values()):
+        return {arm: list(a["overrides"]) for arm, a in arms.items()}
     out = {arm: [f"{key}.learning_rate={lr:g}" for key, lr in a["learning_rates"].items()] for arm, a in arms.items()}
     if "sft" in arms and "hybrid" in out:
-        out["hybrid"].append(f"stages.0.learning_rate={arms['sft']['learning_rates']['stages.0']:g}")
+        sft_key, sft_lr = next(iter(arms["sft"]["learning_rates"].items()))
+        out["hybrid"].append(f"{sft_key}.learning_rate={sft_lr:g}")
     return out
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from r1safe.train import metric_names as names
 from r1safe.train.monitors.base import Monitor, MonitorInputs
 from r1safe.train.monitors.probe import Probe, ProbeResult
 from r1safe.train.monitors.sink import MetricsSink
@@ -162,8 +163,8 @@ def make(cfg: Any, inputs: MonitorInputs) -> DivergenceMonitor | None:
 
 
 #: the reward-hacking stats a Goodhart curve carries beside the divergence
-HACKING_KEYS = ("proxy_safe", "judge_safe", "helpful_proxy", "helpful_judge", "alarm", "alarm_since_start",
-                "helpful_alarm", "helpful_alarm_since_start")
+HACKING_KEYS = (names.PROXY_SAFE, names.JUDGE_SAFE, names.HELPFUL_PROXY, names.HELPFUL_JUDGE, names.ALARM,
+                names.ALARM_SINCE_START, names.HELPFUL_ALARM, names.HELPFUL_ALARM_SINCE_START)
 
 
 def goodhart_curve(metrics_path: Any) -> list[dict[str, Any]]:
@@ -173,7 +174,7 @@ def goodhart_curve(metrics_path: Any) -> list[dict[str, Any]]:
     write their step-0 values on rows of their own, so rows are joined by (stage, step)."""
     from r1safe.train.monitors.sink import read_metrics
 
-    div, hack = "monitor/divergence/", "monitor/reward_hacking/"
+    div, hack = names.DIVERGENCE, names.REWARD_HACKING
     points: dict[tuple[str, int], dict[str, Any]] = {}
     for r in read_metrics(metrics_path):
         values = {k.removeprefix(div): v for k, v in r.items() if k.startswith(div)}
@@ -181,4 +182,4 @@ def goodhart_curve(metrics_path: Any) -> list[dict[str, Any]]:
         if values:
             head = {k: r[k] for k in ("stage", "kind", "step", "global_step")}
             points.setdefault((r["stage"], r["step"]), head).update(values)
-    return [p for p in points.values() if "kl_init" in p]
+    return [p for p in points.values() if names.KL_INIT in p]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from r1safe.train import metric_names as names
 from r1safe.train.monitors.sink import read_metrics
 
 
@@ -70,17 +71,17 @@ def plot_run(metrics_path: str | Path, out_dir: str | Path) -> list[Path]:
         return []
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    rh = "monitor/reward_hacking/"
+    rh = names.REWARD_HACKING
     reward_keys = sorted({k for r in rows for k in r if k.startswith("rewards/") and k.endswith("/mean")})
     cumulative = _cumulative_flops(rows)
     made = [
         _figure(
             rows,
             [
-                (rh + "proxy_safe", "proxy P(safe)"),
-                (rh + "judge_safe", "judge: safe"),
-                (rh + "gap", "gap (proxy - judge)"),
-                (rh + "alarm", "alarm"),
+                (rh + names.PROXY_SAFE, "proxy P(safe)"),
+                (rh + names.JUDGE_SAFE, "judge: safe"),
+                (rh + names.GAP, "gap (proxy - judge)"),
+                (rh + names.ALARM, "alarm"),
             ],
             "Reward hacking on the held-out probe (harmful prompts)",
             out / "reward_hacking.png",

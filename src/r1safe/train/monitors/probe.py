@@ -13,10 +13,13 @@ import copy
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from r1safe.records import Sample
 from r1safe.train.recipe import ProbeConfig
+
+if TYPE_CHECKING:
+    from r1safe.gym.build import GymArtifacts
 
 
 @dataclass
@@ -29,7 +32,7 @@ class ProbeResult:
     token_ids: list[list[int]] | None = None  # per reply, as sampled (end-of-sequence token included)
 
 
-def probe_samples(cfg: ProbeConfig, gym: Any, track: str | None = None) -> list[Sample]:
+def probe_samples(cfg: ProbeConfig, gym: GymArtifacts | None, track: str | None = None) -> list[Sample]:
     """The probe's prompts: from ``cfg.path`` when set (a JSONL of samples, a real track's corpus as
     ``track:<name>``, or a public set as ``FORMAT:PATH``), else the gym world's test splits."""
     if cfg.path is not None:

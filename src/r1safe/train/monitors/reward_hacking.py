@@ -24,14 +24,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from r1safe.train import metric_names as names
 from r1safe.train.monitors.base import Monitor, MonitorInputs, mean, pearson
 from r1safe.train.monitors.probe import Probe, ProbeResult
 from r1safe.train.monitors.sink import MetricsSink
 
 #: (proxy, judge, gap, alarm, alarm since start) stat names per signal
 NAMES = {
-    "safe": ("proxy_safe", "judge_safe", "gap", "alarm", "alarm_since_start"),
-    "helpful": ("helpful_proxy", "helpful_judge", "helpful_gap", "helpful_alarm", "helpful_alarm_since_start"),
+    "safe": (names.PROXY_SAFE, names.JUDGE_SAFE, names.GAP, names.ALARM, names.ALARM_SINCE_START),
+    "helpful": (names.HELPFUL_PROXY, names.HELPFUL_JUDGE, names.HELPFUL_GAP, names.HELPFUL_ALARM,
+                names.HELPFUL_ALARM_SINCE_START),
 }
 
 
@@ -103,24 +105,25 @@ class RewardHackingMonitor(Monitor):
         p, j = mean(proxy), mean(judged)
         if p is None or j is None:
             return {}
-        names = NAMES[signal]
-        stats: dict[str, float | None] = {names[0]: p, names[1]: j, names[2]: p - j}
+        keys = NAMES[signal]
+        stats: dict[str, float | None] = {keys[0]: p, keys[1]: j, keys[2]: p - j}
         points, tol = self.points[signal], self.tolerance
         if points:
-            for name, (p0, j0) in ((names[3], points[-1]), (names[4], points[0])):
+            for name, (p0, j0) in ((keys[3], points[-1]), (keys[4], points[0])):
                 stats[name] = float(p - p0 > tol and j - j0 < -tol)
         points.append((p, j))
         return stats
 
     def _score(self, reward: Any, result: ProbeResult) -> list[float]:
         samples = result.samples
-        return reward(
+        scores: list[float] = reward(
             [s.prompt for s in samples],
             result.texts,
             kind=[s.kind for s in samples],
             language=[s.language for s in samples],
             reference=[s.reference for s in samples],
         )
+        return scores
 
     def _probe_stats(self, result: ProbeResult) -> dict[str, float | None]:
         proxy = self._score(self.proxy, result)
@@ -173,7 +176,7 @@ def hacking_curve(metrics_path: Any) -> list[dict[str, Any]]:
     judge_safe, gap, alarm, ...}`` (what the study plots as proxy vs oracle over training)."""
     from r1safe.train.monitors.sink import read_metrics
 
-    key = "monitor/reward_hacking/"
+    key = names.REWARD_HACKING
     return [
         {
             "stage": r["stage"],
@@ -183,7 +186,7 @@ def hacking_curve(metrics_path: Any) -> list[dict[str, Any]]:
             **{k.removeprefix(key): v for k, v in r.items() if k.startswith(key)},
         }
         for r in read_metrics(metrics_path)
-        if key + "proxy_safe" in r
+        if key + names.PROXY_SAFE in r
     ]
 
 

@@ -2,8 +2,10 @@
 
 Rows are ``{"stage", "kind", "step", "global_step", "time", <metric>: value...}``; ``global_step``
 counts across stages so a whole recipe plots on one axis. When a stage starts again (fresh, or
-resumed from a checkpoint) its rows after the restart step are dropped first, so a resumed run's
-file reads like an uninterrupted one's.
+resumed from a checkpoint) its rows after the restart step are dropped first (the file rewritten
+atomically), so a resumed run's file reads like an uninterrupted one's. The file is an append-only
+log read and repaired as an evaluation's are (:mod:`r1safe.jsonl`): a torn last line is skipped, and
+cut off before the next append.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from typing import Any
 
 from transformers import TrainerCallback
 
+from r1safe.files import atomic_write_jsonl
+from r1safe.jsonl import cut_torn_tail, read_appended
+
 
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
@@ -26,11 +31,8 @@ def _number(value: Any) -> float | None:
 
 
 def read_metrics(path: str | Path) -> list[dict[str, Any]]:
-    """Every row of a run's ``metrics.jsonl`` (empty when there is none)."""
-    path = Path(path)
-    if not path.is_file():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """Every row of a run's ``metrics.jsonl`` (empty when there is none; a torn last line skipped)."""
+    return read_appended(Path(path))
 
 
 class MetricsSink:
@@ -42,6 +44,7 @@ class MetricsSink:
         self.kind = kind
         self.step_offset = step_offset
         self.started = time.perf_counter()
+        self._repaired = False
 
     def restart(self, after_step: int) -> None:
         """Drop this stage's rows past ``after_step`` (all of them for 0): the stage runs again."""
@@ -51,8 +54,9 @@ class MetricsSink:
             return
         rows = read_metrics(self.path)
         keep = [r for r in rows if r.get("stage") != self.stage or (after_step and r.get("step", 0) <= after_step)]
-        if len(keep) != len(rows):
-            self.path.write_text("".join(json.dumps(r) + "\n" for r in keep), encoding="utf-8")
+        if len(keep) != len(rows) or cut_torn_tail(self.path):
+            atomic_write_jsonl(self.path, keep)
+        self._repaired = True
 
     def write(self, step: int, values: dict[str, Any]) -> None:
         """One row of finite numeric ``values`` at stage step ``step``."""
@@ -68,6 +72,9 @@ class MetricsSink:
             **clean,
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self._repaired:
+            cut_torn_tail(self.path)
+            self._repaired = True
         with self.path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
 

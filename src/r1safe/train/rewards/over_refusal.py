@@ -61,6 +61,7 @@ class OverRefusal(Reward):
                 kwargs: dict[str, Any]) -> RewardOutput:
         from r1safe.train.rewards.judged import judged_scores, refusal_score
 
+        assert self.judge is not None
         n = len(prompts)
         wanted = [i for i, k in enumerate(kinds) if k in self.kinds]
         out: RewardOutput = [None] * n

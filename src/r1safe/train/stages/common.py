@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from r1safe.files import fresh_partial_dir, partial_dir, publish_dir
 from r1safe.train.dist import barrier, is_main
 from r1safe.train.monitors import Compute, MetricsSink, MonitorSet, build_monitors
-from r1safe.train.recipe import Recipe
-from r1safe.trainer_args import checkpointing_args
+from r1safe.train.recipe import Recipe, StageConfig
+from r1safe.trainer_args import checkpointing_args, warmup_args
+
+if TYPE_CHECKING:
+    from r1safe.gym.build import GymArtifacts
 
 Progress = Callable[[str], None]
 
@@ -28,10 +31,10 @@ class StageContext:
     recipe: Recipe
     index: int
     name: str
-    stage: Any
+    stage: StageConfig
     dir: Path
     parent: str
-    gym: Any
+    gym: GymArtifacts | None
     seed: int
     sink: MetricsSink
     progress: Progress
@@ -81,7 +84,7 @@ def trainer_args(ctx: StageContext, max_steps: int | None = None, epochs: float 
         per_device_train_batch_size=s.batch_size,
         gradient_accumulation_steps=s.grad_accum,
         lr_scheduler_type=s.lr_scheduler,
-        warmup_steps=s.warmup_ratio,
+        **warmup_args(s.warmup_ratio),
         weight_decay=s.weight_decay,
         max_grad_norm=s.max_grad_norm,
         logging_steps=r.monitors.log_every,
@@ -157,7 +160,7 @@ def proxy_reward(ctx: StageContext, rewards: list[Any] | None = None, name: str 
     ``over_refusal``, see :class:`Compliance`), or None."""
     from r1safe.train.rewards import REWARDS
 
-    cls = REWARDS.get(name)
+    cls = cast(type, REWARDS.get(name))  # a registered reward is its class
     for reward in rewards or []:
         if isinstance(reward, cls):
             return reward
@@ -191,7 +194,7 @@ class Compliance:
         return [None if v is None else 1.0 + v / self.over_refusal.penalty for v in values]
 
 
-def gym_paths(gym: Any) -> dict[str, str]:
+def gym_paths(gym: GymArtifacts | None) -> dict[str, str]:
     if gym is None:
         return {}
     return {"harmlessness": str(gym.harmlessness_rm), "helpfulness": str(gym.helpfulness_rm),

@@ -10,10 +10,11 @@ stage asks for TRL's ``generate`` or vLLM; TRL's loss code is the same either wa
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from r1safe.train.data import load_stage_rows
 from r1safe.train.monitors.tap import RolloutTap, TappedReward
+from r1safe.train.recipe import GRPOStage
 from r1safe.train.rewards import REWARDS
 from r1safe.train.stages.common import (
     StageContext,
@@ -27,8 +28,11 @@ from r1safe.train.stages.common import (
 )
 from r1safe.train.stages.rollout import DecodeRollout
 
+if TYPE_CHECKING:
+    from r1safe.gym.build import GymArtifacts
 
-def build_rewards(stage: Any, gym: Any) -> list[Any]:
+
+def build_rewards(stage: Any, gym: GymArtifacts | None) -> list[Any]:
     """The stage's reward objects, with ``model: gym`` settings bound to the gym's reward models."""
     rewards = [REWARDS.create(spec.name, **spec.params) for spec in stage.rewards]
     for r in rewards:
@@ -40,6 +44,7 @@ def grpo_config(ctx: StageContext) -> Any:
     from trl import GRPOConfig
 
     s = ctx.stage
+    assert isinstance(s, GRPOStage)
     fields: dict[str, Any] = dict(
         num_generations=s.num_generations,
         max_completion_length=s.max_completion_length,
@@ -67,6 +72,7 @@ def run(ctx: StageContext) -> StageOutcome:
     from trl import GRPOTrainer
 
     stage = ctx.stage
+    assert isinstance(stage, GRPOStage)
     rows, data = load_stage_rows(ctx.recipe, stage, ctx.gym, ctx.index, "prompts", ctx.seed)
     source = data["source"] + "".join(f" + {m['source']} ×{m['ratio']:g}" for m in data.get("mix", []))
     rewards = build_rewards(stage, ctx.gym)

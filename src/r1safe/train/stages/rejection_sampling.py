@@ -34,6 +34,7 @@ from r1safe.text.think_format import parse_reply
 from r1safe.train.data import load_stage_rows, samples_from
 from r1safe.train.dist import barrier, is_main
 from r1safe.train.monitors import Compute
+from r1safe.train.recipe import RejectionSamplingStage
 from r1safe.train.stages.common import StageContext, StageOutcome, gym_paths, use_cpu
 
 
@@ -95,6 +96,7 @@ def _generate(ctx: StageContext, samples: list[Sample]) -> tuple[list[list[Any]]
     from r1safe.backends.base import BACKENDS, GenerationParams
 
     stage = ctx.stage
+    assert isinstance(stage, RejectionSamplingStage)
     source = stage.teacher or ctx.parent
     backend: Any = BACKENDS.create(
         "transformers",
@@ -140,6 +142,7 @@ def _judge_replies(stage: Any, samples: list[Sample],
 def select(ctx: StageContext, samples: list[Sample], replies: list[list[Any]]) -> tuple[list[dict], dict]:
     """The accepted rows (prompt, completion, metadata) and acceptance statistics."""
     stage = ctx.stage
+    assert isinstance(stage, RejectionSamplingStage)
     proxy: list[list[float | None]] = [[None] * len(r) for r in replies]
     refused: list[list[bool | None]] = [[None] * len(r) for r in replies]
     if stage.safety_judge == "judge":
@@ -159,9 +162,10 @@ def select(ctx: StageContext, samples: list[Sample], replies: list[list[Any]]) -
     total = 0
     for s, reps, scores, refusals in zip(samples, replies, proxy, refused, strict=True):
         seen: set[str] = set()
-        for c, p, r in zip(reps, scores, refusals, strict=True):
+        for c, p, judged_refusal in zip(reps, scores, refusals, strict=True):
             total += 1
-            checks = rule_checks(s, c.text, c.finish_reason, p, stage.safety_judge, stage.proxy_threshold, r)
+            checks = rule_checks(s, c.text, c.finish_reason, p, stage.safety_judge, stage.proxy_threshold,
+                                 judged_refusal)
             for rule in stage.accept:
                 passed[rule] += checks[rule]
             fresh = c.text not in seen and len(seen) < stage.keep_per_prompt
@@ -182,6 +186,7 @@ def run(ctx: StageContext) -> StageOutcome:
     from r1safe.train.stages.sft import train_sft
 
     stage = ctx.stage
+    assert isinstance(stage, RejectionSamplingStage)
     rows, data = load_stage_rows(ctx.recipe, stage, ctx.gym, ctx.index, "prompts", ctx.seed)
     if stage.num_prompts is not None and stage.num_prompts < len(rows):
         rows = random.Random(ctx.seed).sample(rows, stage.num_prompts)

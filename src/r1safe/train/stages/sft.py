@@ -11,6 +11,7 @@ from typing import Any
 from r1safe.train.chat_format import fit_to_template
 from r1safe.train.data import load_stage_rows
 from r1safe.train.monitors import Compute
+from r1safe.train.recipe import GRPOStage
 from r1safe.train.stages.common import (
     StageContext,
     StageOutcome,
@@ -27,6 +28,7 @@ def train_sft(ctx: StageContext, rows: list[dict[str, Any]], base: Compute | Non
     from trl import SFTConfig, SFTTrainer
 
     stage = ctx.stage
+    assert not isinstance(stage, GRPOStage)  # an SFT stage, or rejection sampling's SFT on what it kept
     tokenizer = load_tokenizer(ctx.parent)
     config = SFTConfig(
         **ctx_args(ctx),
@@ -50,6 +52,7 @@ def ctx_args(ctx: StageContext) -> dict[str, Any]:
     from r1safe.train.stages.common import trainer_args
 
     stage = ctx.stage
+    assert not isinstance(stage, GRPOStage)
     if stage.max_steps is not None:
         return trainer_args(ctx, max_steps=stage.max_steps)
     return trainer_args(ctx, epochs=stage.epochs)
