@@ -40,7 +40,8 @@ def _cpu_timed(fn: Any) -> tuple[Any, float]:
     return out, time.process_time() - c0
 
 
-def decode_rate(model: Any, tok: Any, texts: list[str], max_new: int, temperature: float) -> tuple[list[list[int]], float]:
+def decode_rate(model: Any, tok: Any, texts: list[str], max_new: int,
+                temperature: float) -> tuple[list[list[int]], float]:
     """Replies (token ids) and tokens per CPU second of r1safe's decode loop."""
     import torch
 
