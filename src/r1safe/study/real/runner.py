@@ -26,12 +26,16 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from r1safe.errors import ConfigError
 from r1safe.files import atomic_write_json, atomic_write_jsonl, atomic_write_text, fresh_partial_dir, publish_dir
 from r1safe.records import Sample
 from r1safe.study.real.config import RealStudyConfig
+
+if TYPE_CHECKING:
+    from r1safe.study.real.corpora import Built
+    from r1safe.study.real.pools import Pools
 
 Progress = Callable[[str], None]
 TEST_CORPUS = "test"
@@ -107,34 +111,43 @@ def _backend(model: str) -> Any:
 COLD_START_PARTS = ("arithmetic", "benign")
 
 
-def build_cold_start_part(cfg: RealStudyConfig, part: str, say: Progress) -> dict[str, Any]:
-    """One half of the format cold-start corpus (``arithmetic`` or ``benign``) from the instruct model's own
-    replies; the halves are independent, so they are sampled side by side (skipped when written before)."""
+def _corpus(cfg: RealStudyConfig, name: str, label: str, say: Progress,
+            write: Callable[[Pools], Built]) -> dict[str, Any]:
+    """The track corpus ``name``: its stats when written before, else ``write(pools)``'s rows written with
+    their counts and wall time."""
     from r1safe.paths import data_dir
-    from r1safe.study.real.corpora import cold_start_arithmetic_rows, cold_start_benign_rows
     from r1safe.study.real.pools import build_pools
 
-    path = track_dir(cfg) / "corpora" / f"cold_start.{part}.jsonl"
+    path = track_dir(cfg) / "corpora" / f"{name}.jsonl"
     stats_path = path.with_suffix(".stats.json")
     if path.is_file() and stats_path.is_file():
         return json.loads(stats_path.read_text())
     pools = build_pools(data_dir(cfg.data_dir) or Path("."), max_chars=cfg.corpora.max_chars)
     t0 = time.perf_counter()
-    backend = _backend(instruct_model(cfg))
-    if part == "arithmetic":
-        sums = _first(pools.train_arithmetic, cfg.corpora.cold_start_arithmetic)
-        say(f"cold start: sampling the instruct model on {len(sums)} sums")
-        built = cold_start_arithmetic_rows(backend, sums, seed=cfg.seed)
-    else:
-        benign = _first(pools.train_benign, cfg.corpora.cold_start_benign)
-        say(f"cold start: sampling the instruct model on {len(benign)} requests")
-        built = cold_start_benign_rows(backend, benign, seed=cfg.seed)
+    built = write(pools)
     atomic_write_jsonl(path, built.rows)
     stats = {"rows": len(built.rows), "counts": dict(built.counts), "wall_s": time.perf_counter() - t0}
     atomic_write_json(stats_path, stats)
-    say(f"cold start ({part}): kept {len(built.rows)} rows "
-        f"({', '.join(f'{k} {v}' for k, v in built.counts.items())})")
+    say(f"{label}: kept {len(built.rows)} rows ({', '.join(f'{k} {v}' for k, v in built.counts.items())})")
     return stats
+
+
+def build_cold_start_part(cfg: RealStudyConfig, part: str, say: Progress) -> dict[str, Any]:
+    """One half of the format cold-start corpus (``arithmetic`` or ``benign``) from the instruct model's own
+    replies; the halves are independent, so they are sampled side by side (skipped when written before)."""
+    from r1safe.study.real.corpora import cold_start_arithmetic_rows, cold_start_benign_rows
+
+    def write(pools: Pools) -> Built:
+        backend = _backend(instruct_model(cfg))
+        if part == "arithmetic":
+            sums = _first(pools.train_arithmetic, cfg.corpora.cold_start_arithmetic)
+            say(f"cold start: sampling the instruct model on {len(sums)} sums")
+            return cold_start_arithmetic_rows(backend, sums, seed=cfg.seed)
+        benign = _first(pools.train_benign, cfg.corpora.cold_start_benign)
+        say(f"cold start: sampling the instruct model on {len(benign)} requests")
+        return cold_start_benign_rows(backend, benign, seed=cfg.seed)
+
+    return _corpus(cfg, f"cold_start.{part}", f"cold start ({part})", say, write)
 
 
 def build_cold_start_corpus(cfg: RealStudyConfig, say: Progress) -> dict[str, Any]:
@@ -190,25 +203,16 @@ def train_base(cfg: RealStudyConfig, say: Progress) -> dict[str, Any]:
 
 def build_safety_corpus(cfg: RealStudyConfig, say: Progress) -> dict[str, Any]:
     """The safety SFT corpus, written with the reasoning base (skipped when written before)."""
-    from r1safe.paths import data_dir
     from r1safe.study.real.corpora import safety_rows
-    from r1safe.study.real.pools import build_pools
 
-    path = track_dir(cfg) / "corpora" / "safety_sft.jsonl"
-    stats_path = path.with_suffix(".stats.json")
-    if path.is_file() and stats_path.is_file():
-        return json.loads(stats_path.read_text())
-    pools = build_pools(data_dir(cfg.data_dir) or Path("."), max_chars=cfg.corpora.max_chars)
-    harmful = _first(pools.train_harmful, cfg.corpora.safety_harmful)
-    borderline = _first(pools.train_borderline, cfg.corpora.safety_borderline)
-    say(f"safety corpus: {len(harmful)} harmful and {len(borderline)} borderline prompts, written with the base")
-    t0 = time.perf_counter()
-    built = safety_rows(_backend(str(track_dir(cfg) / "base")), harmful, borderline, seed=cfg.seed)
-    atomic_write_jsonl(path, built.rows)
-    stats = {"rows": len(built.rows), "counts": dict(built.counts), "wall_s": time.perf_counter() - t0}
-    atomic_write_json(stats_path, stats)
-    say(f"safety corpus: {len(built.rows)} rows ({', '.join(f'{k} {v}' for k, v in built.counts.items())})")
-    return stats
+    def write(pools: Pools) -> Built:
+        harmful = _first(pools.train_harmful, cfg.corpora.safety_harmful)
+        borderline = _first(pools.train_borderline, cfg.corpora.safety_borderline)
+        say(f"safety corpus: {len(harmful)} harmful and {len(borderline)} borderline prompts, written with the "
+            "base")
+        return safety_rows(_backend(str(track_dir(cfg) / "base")), harmful, borderline, seed=cfg.seed)
+
+    return _corpus(cfg, "safety_sft", "safety corpus", say, write)
 
 
 def reuse_first_stage(src_run: Path, dst_run: Path) -> None:
@@ -255,10 +259,8 @@ def evaluate_model(cfg: RealStudyConfig, model: str, out: Path, corpus: str = TE
     from r1safe.eval.pipeline import run
 
     e = cfg.eval
-    if (out / "results.json").is_file():
-        done = json.loads((out / "results.json").read_text())
-        if done.get("status") == "complete":
-            return {"eval_dir": str(out), "timing": done.get("timing", {})}
+    if _complete(out):
+        return {"eval_dir": str(out), "timing": json.loads((out / "results.json").read_text()).get("timing", {})}
     judges = list(e.judges)
     options: dict[str, dict[str, Any]] = {"guard_classifier": {"path": "realtext"}} if "guard_classifier" in judges \
         else {}
@@ -272,9 +274,13 @@ def evaluate_model(cfg: RealStudyConfig, model: str, out: Path, corpus: str = TE
     return {"eval_dir": str(out), "timing": results.get("timing", {})}
 
 
-def _evaluated(cfg: RealStudyConfig, arm: str) -> bool:
-    done = arm_dir(cfg, arm) / "eval" / "results.json"
+def _complete(eval_dir: Path) -> bool:
+    done = eval_dir / "results.json"
     return done.is_file() and json.loads(done.read_text()).get("status") == "complete"
+
+
+def _evaluated(cfg: RealStudyConfig, arm: str) -> bool:
+    return _complete(arm_dir(cfg, arm) / "eval")
 
 
 def evaluate_arm(cfg: RealStudyConfig, arm: str, say: Progress) -> dict[str, Any]:
@@ -320,18 +326,6 @@ def _lane_rl_and_evaluations(cfg: RealStudyConfig, say: Progress) -> dict[str, A
     return out
 
 
-def _cold_start_piece(cfg: RealStudyConfig, part: str, say: Progress) -> dict[str, Any]:
-    return build_cold_start_part(cfg, part, say)
-
-
-def _base_piece(cfg: RealStudyConfig, say: Progress) -> dict[str, Any]:
-    return _lane_base(cfg, say)
-
-
-def _eval_piece(cfg: RealStudyConfig, arm: str, say: Progress) -> dict[str, Any]:
-    return evaluate_arm(cfg, arm, say)
-
-
 def _run_pieces(cfg: RealStudyConfig, calls: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]],
                 say: Progress) -> dict[str, Any]:
     """The pieces side by side (``jobs`` > 1, spawned processes) or one after the other."""
@@ -363,13 +357,13 @@ def run_real_study(cfg: RealStudyConfig, progress: Progress | None = None) -> di
 
     Calls = dict[str, tuple[Callable[..., Any], tuple[Any, ...]]]
     t = time.perf_counter()
-    _run_pieces(cfg, {f"cold start {part}": (_cold_start_piece, (cfg, part)) for part in COLD_START_PARTS}, say)
+    _run_pieces(cfg, {f"cold start {part}": (build_cold_start_part, (cfg, part)) for part in COLD_START_PARTS}, say)
     timing["cold start corpus (its two halves side by side)"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    second: Calls = {"base and safety corpus": (_base_piece, (cfg,))}
+    second: Calls = {"base and safety corpus": (_lane_base, (cfg,))}
     if "instruct" in cfg.arms:
-        second["eval instruct"] = (_eval_piece, (cfg, "instruct"))
+        second["eval instruct"] = (evaluate_arm, (cfg, "instruct"))
     _run_pieces(cfg, second, say)
     timing["base and safety corpus (beside the instruct model's evaluation)"] = time.perf_counter() - t
 
@@ -382,7 +376,7 @@ def run_real_study(cfg: RealStudyConfig, progress: Progress | None = None) -> di
     timing["arms and their evaluations (two lanes)"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    left = {f"eval {arm}": (_eval_piece, (cfg, arm)) for arm in cfg.arms if not _evaluated(cfg, arm)}
+    left = {f"eval {arm}": (evaluate_arm, (cfg, arm)) for arm in cfg.arms if not _evaluated(cfg, arm)}
     _run_pieces(cfg, left, say)
     if left:
         timing["evaluations left over"] = time.perf_counter() - t
