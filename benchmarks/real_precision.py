@@ -69,7 +69,7 @@ def train_step(model: Any, batch: dict[str, Any], bf16: bool) -> tuple[float, fl
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             loss = model(**batch).loss
         loss.backward()
-        return float(loss)
+        return float(loss.detach())
 
     return _cpu_timed(run)
 
